@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "RouteLedger",
+    products: [
+        .executable(name: "routeledger", targets: ["routeledger"]),
+    ],
+    targets: [
+        // C libraries from Debian, found through pkg-config.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+
+        .target(name: "Ranking", dependencies: ["CBLAS"]),
+
+        .executableTarget(name: "routeledger", dependencies: ["Ranking", "CBLAS"]),
+
+        .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
+        .testTarget(name: "routeledgerTests", dependencies: ["routeledger"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+// OpenBLAS's CBLAS interface (Debian libopenblas-dev), including openblas_get_corename and
+// openblas_set_num_threads.
+#include <cblas.h>

@@ -1,0 +1,2 @@
+// libpq, PostgreSQL's C client (Debian libpq-dev).
+#include <libpq-fe.h>

@@ -1,0 +1,3 @@
+// librdkafka (Debian librdkafka-dev), with its Kafka-protocol mock cluster.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>

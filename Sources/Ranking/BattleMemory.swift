@@ -1,0 +1,90 @@
+/// The labelled battles the SW router weighs: each battle's prompt embedding (unit length, one
+/// row of an N × d `Float` matrix), its two models and its outcome.
+///
+/// Rows are stored contiguously in append order, so a batch of queries meets the whole memory in
+/// one SGEMM. Besides the embeddings a battle costs 7 bytes.
+public struct BattleMemory: Sendable {
+    public let dimension: Int
+    public private(set) var models: [String] = []
+    private var modelIndex: [String: Int] = [:]
+    /// count × dimension, row-major, each row of unit length.
+    public private(set) var embeddings: [Float] = []
+    public private(set) var modelA: [UInt16] = []
+    public private(set) var modelB: [UInt16] = []
+    public private(set) var outcomes: [BattleOutcome] = []
+
+    public init(dimension: Int, expectedBattles: Int = 0) {
+        precondition(dimension > 0, "dimension must be positive")
+        self.dimension = dimension
+        reserveCapacity(expectedBattles)
+    }
+
+    public var count: Int { outcomes.count }
+
+    /// Reserves room for this many battles in all, so appending them allocates nothing more.
+    public mutating func reserveCapacity(_ battles: Int) {
+        embeddings.reserveCapacity(battles * dimension)
+        modelA.reserveCapacity(battles)
+        modelB.reserveCapacity(battles)
+        outcomes.reserveCapacity(battles)
+    }
+
+    public func index(ofModel name: String) -> Int? {
+        modelIndex[name]
+    }
+
+    public func battle(_ index: Int) -> IndexedBattle {
+        IndexedBattle(a: Int(modelA[index]), b: Int(modelB[index]), outcome: outcomes[index])
+    }
+
+    /// Adds a battle; the embedding is normalised to unit length. A model seen for the first
+    /// time is added to `models`.
+    public mutating func append(modelA a: String, modelB b: String, outcome: BattleOutcome,
+                                embedding: some Collection<Float>) throws(BattleMemoryError) {
+        guard embedding.count == dimension else {
+            throw .badEmbedding(.dimensionMismatch(expected: dimension, actual: embedding.count))
+        }
+        guard a != b else { throw .sameModel(a) }
+        var row = Array(embedding)
+        do {
+            try normalize(&row, range: row.indices)
+        } catch {
+            throw .badEmbedding(error)
+        }
+        let indexA = try register(a)
+        let indexB = try register(b)
+        embeddings.append(contentsOf: row)
+        modelA.append(indexA)
+        modelB.append(indexB)
+        outcomes.append(outcome)
+    }
+
+    private mutating func register(_ model: String) throws(BattleMemoryError) -> UInt16 {
+        if let index = modelIndex[model] { return UInt16(index) }
+        guard models.count < Int(UInt16.max) else { throw .tooManyModels }
+        modelIndex[model] = models.count
+        models.append(model)
+        return UInt16(models.count - 1)
+    }
+
+    /// Bytes held, counting reserved capacity: the figure to hold against N × d × 4.
+    public var allocatedBytes: Int {
+        embeddings.capacity * MemoryLayout<Float>.stride
+            + (modelA.capacity + modelB.capacity) * MemoryLayout<UInt16>.stride
+            + outcomes.capacity * MemoryLayout<BattleOutcome>.stride
+    }
+}
+
+public enum BattleMemoryError: Error, Equatable, CustomStringConvertible {
+    case badEmbedding(EmbeddingError)
+    case sameModel(String)
+    case tooManyModels
+
+    public var description: String {
+        switch self {
+        case .badEmbedding(let error): error.description
+        case .sameModel(let model): "a battle needs two different models, both sides are '\(model)'"
+        case .tooManyModels: "a battle memory holds at most 65,535 models"
+        }
+    }
+}

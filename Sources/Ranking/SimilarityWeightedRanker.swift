@@ -1,0 +1,175 @@
+import CBLAS
+import Dispatch
+import Foundation
+
+/// RouteLLM's similarity-weighted ranking: for each query, every battle in memory is weighted by
+/// how similar its prompt is to the query, and a Bradley–Terry model over the tiers is fit with
+/// those weights.
+///
+/// The fit depends on the battles only through the weighted win counts between tiers, so a
+/// batch costs one SGEMM (queries × battles similarities), one pass over the similarities that
+/// sums weights into a small histogram per query (tier pair × outcome), and a Newton solve of a
+/// few tiers per query.
+public struct SimilarityWeightedRanker: Sendable {
+    public let memory: BattleMemory
+    public let tierOfModel: [Int]
+    public let tierCount: Int
+    public let sameTierRule: SameTierRule
+    /// Per battle, its histogram slot: (tier of a × tierCount + tier of b) × 3 + outcome kind,
+    /// or `discardSlot` for a same-tier battle the rule leaves out.
+    private let slotOfBattle: [UInt16]
+
+    private var discardSlot: Int { tierCount * tierCount * 3 }
+    private var slotCount: Int { discardSlot + 1 }
+
+    public init(memory: BattleMemory, tierOfModel: [Int], sameTierRule: SameTierRule = .exclude) {
+        precondition(tierOfModel.count >= memory.models.count, "every model of the memory needs a tier")
+        precondition(tierOfModel.allSatisfy { $0 >= 0 }, "tiers are numbered from 0")
+        let tierCount = (tierOfModel.max() ?? 0) + 1
+        precondition(tierCount * tierCount * 3 < Int(UInt16.max), "too many tiers")
+        self.memory = memory
+        self.tierOfModel = tierOfModel
+        self.tierCount = tierCount
+        self.sameTierRule = sameTierRule
+        let discard = tierCount * tierCount * 3
+        slotOfBattle = (0..<memory.count).map { index in
+            let tierA = tierOfModel[Int(memory.modelA[index])]
+            let tierB = tierOfModel[Int(memory.modelB[index])]
+            if tierA == tierB && sameTierRule == .exclude { return UInt16(discard) }
+            let kind: Int = switch memory.outcomes[index] {
+            case .modelA: 0
+            case .modelB: 1
+            case .tie, .tieBothBad: 2
+            }
+            return UInt16((tierA * tierCount + tierB) * 3 + kind)
+        }
+    }
+
+    /// Per-query tier ratings for a batch of query embeddings (rows of `queries`, any length
+    /// but not zero; they are normalised here).
+    public func rank(_ queries: FloatMatrix, workspace: RankingWorkspace = RankingWorkspace(),
+                     profile: RankingProfile? = nil) throws(EmbeddingRowError) -> [TierRatings] {
+        guard queries.columns == memory.dimension else {
+            throw EmbeddingRowError(row: 0, reason: .dimensionMismatch(expected: memory.dimension, actual: queries.columns))
+        }
+        var unitQueries = queries
+        try unitQueries.normalizeRows()
+        let batch = queries.rows
+        let battles = memory.count
+        let clock = ContinuousClock()
+
+        var started = clock.now
+        let similarities = workspace.similarities(count: batch * battles)
+        if battles > 0 && batch > 0 {
+            unitQueries.values.withUnsafeBufferPointer { q in
+                memory.embeddings.withUnsafeBufferPointer { e in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(battles),
+                                Int32(memory.dimension), 1, q.baseAddress, Int32(memory.dimension),
+                                e.baseAddress, Int32(memory.dimension), 0, similarities.baseAddress, Int32(battles))
+                }
+            }
+        }
+        profile?.add(.similarity, clock.now - started)
+
+        started = clock.now
+        let slots = slotCount
+        let histograms = workspace.histograms(count: batch * slots)
+        let sharedSimilarities = SendableBuffer(similarities)
+        let sharedHistograms = SendableBuffer(histograms)
+        slotOfBattle.withUnsafeBufferPointer { battleSlots in
+            let sharedSlots = SendablePointer(battleSlots.baseAddress)
+            forEachQuery(batch) { query in
+                let histogram = sharedHistograms.base.baseAddress! + query * slots
+                histogram.initialize(repeating: 0, count: slots)
+                guard let slotBase = sharedSlots.pointer else { return }
+                accumulateWeights(similarities: UnsafePointer(sharedSimilarities.base.baseAddress! + query * battles),
+                                  slots: slotBase, count: battles, into: histogram)
+            }
+        }
+        profile?.add(.weighting, clock.now - started)
+
+        started = clock.now
+        let results = UnsafeMutableBufferPointer<TierRatings>.allocate(capacity: batch)
+        defer { results.deallocate() }
+        let output = SendableBuffer(results)
+        forEachQuery(batch) { query in
+            let histogram = UnsafePointer(sharedHistograms.base.baseAddress! + query * slots)
+            let ratings = BradleyTerry.fitRatings(counts(fromHistogram: histogram))
+            (output.base.baseAddress! + query).initialize(to: TierRatings(ratings: ratings))
+        }
+        profile?.add(.fit, clock.now - started)
+        let ratings = Array(results)
+        results.baseAddress!.deinitialize(count: batch)
+        return ratings
+    }
+
+    /// The histogram of one query turned back into pairwise counts, through the same counting
+    /// rule as a single battle.
+    private func counts(fromHistogram histogram: UnsafePointer<Double>) -> PairwiseCounts {
+        var counts = PairwiseCounts(playerCount: tierCount)
+        let kinds: [BattleOutcome] = [.modelA, .modelB, .tie]
+        for tierA in 0..<tierCount {
+            for tierB in 0..<tierCount {
+                for (kind, outcome) in kinds.enumerated() {
+                    let weight = histogram[(tierA * tierCount + tierB) * 3 + kind]
+                    if weight > 0 {
+                        counts.add(IndexedBattle(a: tierA, b: tierB, outcome: outcome), weight: weight,
+                                   sameTierRule: sameTierRule)
+                    }
+                }
+            }
+        }
+        return counts
+    }
+}
+
+/// Sums each battle's similarity weight into its slot. The hot loop of the router: one max pass
+/// and one weighting pass over the query's row of similarities, 16 lanes at a time.
+@inline(__always)
+private func accumulateWeights(similarities: UnsafePointer<Float>, slots: UnsafePointer<UInt16>,
+                               count: Int, into histogram: UnsafeMutablePointer<Double>) {
+    let raw = UnsafeRawPointer(similarities)
+    let vectorEnd = count - count % 16
+    var lanesMaximum = SIMD16<Float>(repeating: -.infinity)
+    for start in stride(from: 0, to: vectorEnd, by: 16) {
+        lanesMaximum = pointwiseMax(lanesMaximum, raw.loadUnaligned(fromByteOffset: start * 4, as: SIMD16<Float>.self))
+    }
+    var maximum = lanesMaximum.max()
+    for index in vectorEnd..<count { maximum = max(maximum, similarities[index]) }
+
+    guard maximum > 0, maximum.isFinite else {
+        for index in 0..<count { histogram[Int(slots[index])] += 1 }
+        return
+    }
+    let octavesPerUnit = Float(log2(10.0)) / maximum
+    for start in stride(from: 0, to: vectorEnd, by: 16) {
+        let weights = similarityWeights(raw.loadUnaligned(fromByteOffset: start * 4, as: SIMD16<Float>.self),
+                                        octavesPerUnit: octavesPerUnit)
+        for lane in 0..<16 {
+            histogram[Int(slots[start + lane])] += Double(weights[lane])
+        }
+    }
+    for index in vectorEnd..<count {
+        histogram[Int(slots[index])] += Double(similarityWeight(similarities[index], maximum: maximum))
+    }
+}
+
+/// Runs `body` for every query index, spread over the machine's cores.
+private func forEachQuery(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    let workers = min(count, ProcessInfo.processInfo.activeProcessorCount)
+    guard workers > 1 else {
+        for query in 0..<count { body(query) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        for query in stride(from: worker, to: count, by: workers) { body(query) }
+    }
+}
+
+struct SendablePointer<Pointee>: @unchecked Sendable {
+    let pointer: UnsafePointer<Pointee>?
+
+    init(_ pointer: UnsafePointer<Pointee>?) {
+        self.pointer = pointer
+    }
+}

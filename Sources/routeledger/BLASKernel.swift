@@ -1,0 +1,83 @@
+import CBLAS
+import Foundation
+
+/// Chooses OpenBLAS's kernel for this CPU before the library is used.
+///
+/// Debian's OpenBLAS 0.3.21 does not recognise recent CPUs and falls back to its SSE3 kernels,
+/// about four times slower for SGEMM than the AVX-512 ones. OpenBLAS reads `OPENBLAS_CORETYPE`
+/// only when it loads, so the process re-executes itself once with the variable set. A value
+/// already in the environment is never overridden: some machines set it because other kernels
+/// miscompute there. A kernel chosen here is checked on one small product against a plain loop,
+/// and a disagreeing kernel is replaced by the next safer one.
+enum BLASKernel {
+    private static let coreTypeVariable = "OPENBLAS_CORETYPE"
+    /// Set beside `OPENBLAS_CORETYPE` when this code chose it, so the check knows it may fall back.
+    private static let chosenVariable = "ROUTELEDGER_OPENBLAS_CORETYPE_CHOSEN"
+    /// Kernels to try, fastest first; each entry's fallback is the next one.
+    private static let fallbackOrder = ["SkylakeX", "Haswell", "Prescott"]
+
+    /// Call first thing in `main`. Returns normally once the kernel is settled; may re-execute
+    /// the process (which then starts over with the variable set).
+    static func settle() {
+        let environment = ProcessInfo.processInfo.environment
+        if let current = environment[coreTypeVariable] {
+            guard environment[chosenVariable] == current, !productMatchesPlainLoop() else { return }
+            if let index = fallbackOrder.firstIndex(of: current), index + 1 < fallbackOrder.count {
+                reexecute(with: fallbackOrder[index + 1])
+            }
+            return
+        }
+        guard let coreType = coreTypeForThisCPU() else { return }
+        reexecute(with: coreType)
+    }
+
+    /// The kernel OpenBLAS is running, and why, for the log.
+    static var description: String {
+        let name = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+        let environment = ProcessInfo.processInfo.environment
+        let origin: String
+        switch environment[coreTypeVariable] {
+        case nil: origin = "OpenBLAS's own detection"
+        case let value? where environment[chosenVariable] == value: origin = "chosen from the CPU flags"
+        case _?: origin = "set by \(coreTypeVariable) in the environment"
+        }
+        return "OpenBLAS kernel \(name) (\(origin)), \(openblas_get_num_threads()) threads"
+    }
+
+    private static func coreTypeForThisCPU() -> String? {
+        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return nil }
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
+        if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+        return nil
+    }
+
+    private static func reexecute(with coreType: String) {
+        setenv(coreTypeVariable, coreType, 1)
+        setenv(chosenVariable, coreType, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // Only reached if exec failed: carry on with the kernel already loaded.
+        unsetenv(coreTypeVariable)
+        unsetenv(chosenVariable)
+    }
+
+    /// One SGEMM of awkward shape against a float64 loop.
+    private static func productMatchesPlainLoop() -> Bool {
+        let (m, n, k) = (37, 53, 71)
+        let a = (0..<(m * k)).map { Float(($0 * 7919) % 23) / 23 - 0.5 }
+        let b = (0..<(k * n)).map { Float(($0 * 104_729) % 29) / 29 - 0.5 }
+        var c = [Float](repeating: 0, count: m * n)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+        for i in 0..<m {
+            for j in 0..<n {
+                var exact = 0.0
+                for p in 0..<k { exact += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                if abs(Double(c[i * n + j]) - exact) > 1e-4 { return false }
+            }
+        }
+        return true
+    }
+}

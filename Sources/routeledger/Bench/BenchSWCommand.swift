@@ -1,0 +1,194 @@
+import Foundation
+import Ranking
+
+/// `routeledger bench sw`: exactness against the reference method, and speed of the batched
+/// SW-ranking path (embeddings given).
+enum BenchSWCommand: Command {
+    static let name = "sw"
+    static let summary = "check the SW-ranking router against reference outputs, or time it"
+    static let discussion = """
+        With --reference DIR, loads one reference set (battles.jsonl, embeddings.f32, queries.f32,
+        expected.json, as in shared/reference/sw/main), routes every query and prints the number
+        of queries, the largest difference in strong win rate and in centred tier rating from the
+        reference, and the queries per second of the batched path.
+        With --battles N --dim D, times a synthetic memory of that size instead.
+        Timings cover similarity (SGEMM), weighting and the per-query fit, not embedding.
+        """
+    static let options: [Option] = [
+        .value("reference", "DIR", "Reference set to check against."),
+        .value("variant", "clean|routellm", "Same-tier battles: left out (clean, default) or RouteLLM's rule."),
+        .value("battles", "N", "Synthetic memory size (default 110000)."),
+        .value("dim", "D", "Synthetic embedding dimension (default 384)."),
+        .value("models", "M", "Synthetic model count (default 20)."),
+        .value("tiers", "T", "Tiers (default 10; a reference set brings its own)."),
+        .value("queries", "Q", "Synthetic queries to time (default 2560)."),
+        .value("batch", "B", "Queries per batched call (default 256)."),
+        .value("seconds", "S", "Least time to spend timing (default 2)."),
+        .value("seed", "N", "Seed of the synthetic data (default 1)."),
+        .flag("json", "Print one JSON object instead of text."),
+    ]
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        _ = try arguments.positionals(atMost: 0)
+        let rule = SameTierRule(rawValue: try arguments.choice("variant", from: SameTierRule.allCases.map(\.rawValue)) ?? "clean")!
+        let batch = try arguments.int("batch", range: 1...65_536) ?? 256
+        let seconds = try arguments.double("seconds", range: 0...3_600) ?? 2
+        let json = arguments.flag("json")
+        printStandardError("\(BLASKernel.description)\n")
+        if let directory = arguments.string("reference") {
+            for synthetic in ["battles", "dim", "models", "queries", "seed"] where arguments.string(synthetic) != nil {
+                throw UsageError("option '--\(synthetic)' describes a synthetic memory and cannot be used with --reference")
+            }
+            return try checkReference(URL(fileURLWithPath: directory), rule: rule, batch: batch, seconds: seconds, json: json)
+        }
+        let shape = SyntheticShape(
+            battles: try arguments.int("battles", range: 1...50_000_000) ?? 110_000,
+            dimension: try arguments.int("dim", range: 1...65_536) ?? 384,
+            models: try arguments.int("models", range: 2...65_535) ?? 20,
+            tiers: try arguments.int("tiers", range: 1...100) ?? 10,
+            queries: try arguments.int("queries", range: 1...10_000_000) ?? 2_560,
+            seed: UInt64(try arguments.int("seed", range: 0...Int.max) ?? 1))
+        return try timeSynthetic(shape, rule: rule, batch: batch, seconds: seconds, json: json)
+    }
+
+    private static func checkReference(_ directory: URL, rule: SameTierRule, batch: Int, seconds: Double, json: Bool) throws -> Int32 {
+        let reference = try ReferenceSet(directory: directory)
+        let memory = reference.memory
+        let globalRatings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
+        let tierOfModel = Tiers.assign(ratings: globalRatings, tierCount: reference.tierCount)
+        let tiersMatch = memory.models.indices.allSatisfy { tierOfModel[$0] == reference.tiers[memory.models[$0]] }
+        let globalDifference = largestCentredDifference(
+            globalRatings, memory.models.map { reference.globalRatings[$0] ?? .nan })
+
+        let ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: rule)
+        let workspace = RankingWorkspace()
+        let ratings = try rankAll(reference.queries, ranker: ranker, batch: batch, workspace: workspace)
+        guard let strong = memory.index(ofModel: reference.strongModel), let weak = memory.index(ofModel: reference.weakModel) else {
+            throw CommandFailure("the reference's strong or weak model has no battles")
+        }
+        let expected = reference.expected[rule] ?? []
+        guard expected.count == ratings.count else {
+            throw CommandFailure("the reference has \(expected.count) expected queries for \(ratings.count) query embeddings")
+        }
+        var winRateDifference = 0.0
+        var ratingDifference = 0.0
+        for (ours, theirs) in zip(ratings, expected) {
+            let winRate = ours.winRate(ofTier: tierOfModel[strong], overTier: tierOfModel[weak])
+            winRateDifference = max(winRateDifference, abs(winRate - theirs.strongWinRate))
+            ratingDifference = max(ratingDifference, largestCentredDifference(ours.ratings, theirs.tierRatings))
+        }
+        let timing = try measure(reference.queries, ranker: ranker, batch: batch, seconds: seconds, workspace: workspace)
+        let figures: [(String, Any)] = [
+            ("queries", ratings.count),
+            ("variant", rule.rawValue),
+            ("max_abs_win_rate_diff", winRateDifference),
+            ("max_abs_rating_diff", ratingDifference),
+            ("max_abs_global_rating_diff", globalDifference),
+            ("tiers_match", tiersMatch),
+            ("queries_per_second", timing.queriesPerSecond),
+        ] + timing.phaseFigures
+        printFigures(figures, json: json)
+        return 0
+    }
+
+    private static func timeSynthetic(_ shape: SyntheticShape, rule: SameTierRule, batch: Int, seconds: Double, json: Bool) throws -> Int32 {
+        printStandardError("building a synthetic memory of \(shape.battles) battles × \(shape.dimension) dimensions\n")
+        let (memory, queries) = shape.make()
+        let ratings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
+        let ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: Tiers.assign(ratings: ratings, tierCount: shape.tiers),
+                                              sameTierRule: rule)
+        let timing = try measure(queries, ranker: ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
+        let rawBytes = memory.count * memory.dimension * MemoryLayout<Float>.size
+        let figures: [(String, Any)] = [
+            ("battles", memory.count),
+            ("dim", memory.dimension),
+            ("tiers", ranker.tierCount),
+            ("batch", batch),
+            ("queries", timing.queries),
+            ("queries_per_second", timing.queriesPerSecond),
+            ("memory_bytes", memory.allocatedBytes),
+            ("memory_ratio_to_raw_floats", Double(memory.allocatedBytes) / Double(rawBytes)),
+        ] + timing.phaseFigures
+        printFigures(figures, json: json)
+        return 0
+    }
+
+    private static func rankAll(_ queries: FloatMatrix, ranker: SimilarityWeightedRanker, batch: Int,
+                                workspace: RankingWorkspace, profile: RankingProfile? = nil) throws -> [TierRatings] {
+        var results: [TierRatings] = []
+        results.reserveCapacity(queries.rows)
+        for start in stride(from: 0, to: queries.rows, by: batch) {
+            let end = min(start + batch, queries.rows)
+            let slice = FloatMatrix(rows: end - start, columns: queries.columns,
+                                    values: Array(queries.values[(start * queries.columns)..<(end * queries.columns)]))
+            results += try ranker.rank(slice, workspace: workspace, profile: profile)
+        }
+        return results
+    }
+
+    private struct Timing {
+        let queries: Int
+        let queriesPerSecond: Double
+        let phaseFigures: [(String, Any)]
+    }
+
+    /// Routes the queries repeatedly (after one warm-up pass) until `seconds` have passed.
+    private static func measure(_ queries: FloatMatrix, ranker: SimilarityWeightedRanker, batch: Int,
+                                seconds: Double, workspace: RankingWorkspace) throws -> Timing {
+        _ = try rankAll(queries, ranker: ranker, batch: batch, workspace: workspace)
+        let profile = RankingProfile()
+        let clock = ContinuousClock()
+        let started = clock.now
+        var routed = 0
+        repeat {
+            _ = try rankAll(queries, ranker: ranker, batch: batch, workspace: workspace, profile: profile)
+            routed += queries.rows
+        } while (clock.now - started).seconds < seconds
+        let elapsed = (clock.now - started).seconds
+        let phases = RankingProfile.Phase.allCases.map { phase in
+            ("\(phase.rawValue)_seconds_per_1000_queries", (profile.durations[phase] ?? .zero).seconds * 1000 / Double(routed)) as (String, Any)
+        }
+        return Timing(queries: routed, queriesPerSecond: Double(routed) / elapsed, phaseFigures: phases)
+    }
+
+    private static func largestCentredDifference(_ a: [Double], _ b: [Double]) -> Double {
+        guard a.count == b.count, !a.isEmpty else { return .infinity }
+        let meanA = a.reduce(0, +) / Double(a.count)
+        let meanB = b.reduce(0, +) / Double(b.count)
+        return zip(a, b).map { abs(($0 - meanA) - ($1 - meanB)) }.max() ?? 0
+    }
+}
+
+/// A memory of random unit vectors with random pairings and outcomes: the shape of real data
+/// for timing, none of its meaning.
+struct SyntheticShape {
+    let battles: Int
+    let dimension: Int
+    let models: Int
+    let tiers: Int
+    let queries: Int
+    let seed: UInt64
+
+    func make() -> (BattleMemory, FloatMatrix) {
+        var generator = SeededGenerator(seed: seed)
+        var memory = BattleMemory(dimension: dimension, expectedBattles: battles)
+        let names = (0..<models).map { "model-\($0)" }
+        var row = [Float](repeating: 0, count: dimension)
+        for _ in 0..<battles {
+            for i in 0..<dimension { row[i] = Float.random(in: -1...1, using: &generator) }
+            let a = Int.random(in: 0..<models, using: &generator)
+            let b = (a + Int.random(in: 1..<models, using: &generator)) % models
+            let outcome = BattleOutcome.allCases.randomElement(using: &generator)!
+            try! memory.append(modelA: names[a], modelB: names[b], outcome: outcome, embedding: row)
+        }
+        let queryValues = (0..<(queries * dimension)).map { _ in Float.random(in: -1...1, using: &generator) }
+        return (memory, FloatMatrix(rows: queries, columns: dimension, values: queryValues))
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+    }
+}

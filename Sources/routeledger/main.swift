@@ -1,0 +1,14 @@
+import Foundation
+
+BLASKernel.settle()
+
+let commands = CommandGroup(
+    name: "routeledger",
+    summary: "route LLM requests to the cheapest model that will answer well, and account for it",
+    children: [
+        .group(CommandGroup(name: "bench", summary: "measure speed and exactness", children: [
+            .command(BenchSWCommand.self),
+        ])),
+    ])
+
+exit(CommandRunner(root: commands, version: "0.1.0").run(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Run RouteLedger's test suite: unit tests and the tests against the real parts.
+# Expects ops/setup.sh to have run. Extra arguments go to `swift test` (e.g. --filter RankingTests).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+swift test "$@"
