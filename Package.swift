@@ -19,8 +19,10 @@ let package = Package(
 
         .executableTarget(name: "routeledger", dependencies: ["Ranking", "CBLAS"]),
 
-        .testTarget(name: "RankingTests", dependencies: ["Ranking"]),
-        .testTarget(name: "routeledgerTests", dependencies: ["routeledger"]),
+        // What several test targets share: where the shared fixtures are.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RankingTests", dependencies: ["Ranking", "TestSupport"]),
+        .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
