@@ -16,12 +16,14 @@ let package = Package(
                        providers: [.apt(["libpq-dev"])]),
 
         .target(name: "Ranking", dependencies: ["CBLAS"]),
+        .target(name: "Embeddings", dependencies: ["CBLAS"]),
 
-        .executableTarget(name: "routeledger", dependencies: ["Ranking", "CBLAS"]),
+        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "CBLAS"]),
 
         // What several test targets share: where the shared fixtures are.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RankingTests", dependencies: ["Ranking", "TestSupport"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
         .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
