@@ -15,12 +15,11 @@ public func similarityWeight(_ similarity: Float, maximum: Float) -> Float {
 
 /// `similarityWeight` on 16 lanes at once: 10^x as 2^(x · log2 10), the power of two split into
 /// its integer part (placed in the exponent bits) and a fraction in [−½, ½] (a degree-7 Taylor
-/// polynomial, relative error below 1e-7). Arguments are clamped to ±126 octaves, so a weight
-/// can underflow to ~1e-37 but never to a denormal or NaN.
+/// polynomial, relative error below 1e-7). The argument must stay within ±126 octaves (the caller
+/// checks the largest similarity), where the exponent bits cannot overflow.
 @inline(__always)
 func similarityWeights(_ similarities: SIMD16<Float>, octavesPerUnit: Float) -> SIMD16<Float> {
-    let octaves = (similarities * octavesPerUnit)
-        .clamped(lowerBound: SIMD16(repeating: -126), upperBound: SIMD16(repeating: 126))
+    let octaves = similarities * octavesPerUnit
     // Adding 1.5 · 2^23 rounds to an integer and leaves it in the low mantissa bits.
     let roundingShift = SIMD16<Float>(repeating: 12_582_912)
     let shifted = octaves + roundingShift

@@ -81,7 +81,7 @@ public struct SimilarityWeightedRanker: Sendable {
             forEachQuery(batch) { query in
                 let histogram = sharedHistograms.base.baseAddress! + query * slots
                 histogram.initialize(repeating: 0, count: slots)
-                guard let slotBase = sharedSlots.pointer else { return }
+                guard battles > 0, let slotBase = sharedSlots.pointer else { return }
                 accumulateWeights(similarities: UnsafePointer(sharedSimilarities.base.baseAddress! + query * battles),
                                   slots: slotBase, count: battles, into: histogram)
             }
@@ -132,7 +132,8 @@ private func accumulateWeights(similarities: UnsafePointer<Float>, slots: Unsafe
     let vectorEnd = count - count % 16
     var lanesMaximum = SIMD16<Float>(repeating: -.infinity)
     for start in stride(from: 0, to: vectorEnd, by: 16) {
-        lanesMaximum = pointwiseMax(lanesMaximum, raw.loadUnaligned(fromByteOffset: start * 4, as: SIMD16<Float>.self))
+        let lanes = raw.loadUnaligned(fromByteOffset: start * 4, as: SIMD16<Float>.self)
+        lanesMaximum.replace(with: lanes, where: lanes .> lanesMaximum)
     }
     var maximum = lanesMaximum.max()
     for index in vectorEnd..<count { maximum = max(maximum, similarities[index]) }
@@ -141,18 +142,40 @@ private func accumulateWeights(similarities: UnsafePointer<Float>, slots: Unsafe
         for index in 0..<count { histogram[Int(slots[index])] += 1 }
         return
     }
+    guard maximum >= smallestVectorisedMaximum else {
+        for index in 0..<count {
+            histogram[Int(slots[index])] += Double(similarityWeight(similarities[index], maximum: maximum))
+        }
+        return
+    }
     let octavesPerUnit = Float(log2(10.0)) / maximum
-    for start in stride(from: 0, to: vectorEnd, by: 16) {
-        let weights = similarityWeights(raw.loadUnaligned(fromByteOffset: start * 4, as: SIMD16<Float>.self),
-                                        octavesPerUnit: octavesPerUnit)
-        for lane in 0..<16 {
-            histogram[Int(slots[start + lane])] += Double(weights[lane])
+    // Weights are computed a chunk at a time into a small buffer that stays in L1, then summed
+    // into their slots by a plain scalar loop; extracting lanes of a vector one by one is slower.
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: weightChunk) { weights in
+        let weightsRaw = UnsafeMutableRawPointer(weights.baseAddress!)
+        for chunkStart in stride(from: 0, to: vectorEnd, by: weightChunk) {
+            let chunkEnd = min(chunkStart + weightChunk, vectorEnd)
+            for start in stride(from: chunkStart, to: chunkEnd, by: 16) {
+                let lanes = raw.loadUnaligned(fromByteOffset: start * 4, as: SIMD16<Float>.self)
+                weightsRaw.storeBytes(of: similarityWeights(lanes, octavesPerUnit: octavesPerUnit),
+                                      toByteOffset: (start - chunkStart) * 4, as: SIMD16<Float>.self)
+            }
+            for index in chunkStart..<chunkEnd {
+                histogram[Int(slots[index])] += Double(weights[index - chunkStart])
+            }
         }
     }
     for index in vectorEnd..<count {
         histogram[Int(slots[index])] += Double(similarityWeight(similarities[index], maximum: maximum))
     }
 }
+
+private let weightChunk = 512
+
+/// The vectorised weights need 10^(s / max s) within float range for every s ≥ −1: true when the
+/// largest similarity is at least log2(10)/126 ≈ 0.026. Below that (a query unlike everything)
+/// the exact scalar formula runs.
+private let smallestVectorisedMaximum: Float = 1.0 / 32
 
 /// Runs `body` for every query index, spread over the machine's cores.
 private func forEachQuery(_ count: Int, _ body: @Sendable (Int) -> Void) {

@@ -53,38 +53,15 @@ enum BenchSWCommand: Command {
 
     private static func checkReference(_ directory: URL, rule: SameTierRule, batch: Int, seconds: Double, json: Bool) throws -> Int32 {
         let reference = try ReferenceSet(directory: directory)
-        let memory = reference.memory
-        let globalRatings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
-        let tierOfModel = Tiers.assign(ratings: globalRatings, tierCount: reference.tierCount)
-        let tiersMatch = memory.models.indices.allSatisfy { tierOfModel[$0] == reference.tiers[memory.models[$0]] }
-        let globalDifference = largestCentredDifference(
-            globalRatings, memory.models.map { reference.globalRatings[$0] ?? .nan })
-
-        let ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: rule)
-        let workspace = RankingWorkspace()
-        let ratings = try rankAll(reference.queries, ranker: ranker, batch: batch, workspace: workspace)
-        guard let strong = memory.index(ofModel: reference.strongModel), let weak = memory.index(ofModel: reference.weakModel) else {
-            throw CommandFailure("the reference's strong or weak model has no battles")
-        }
-        let expected = reference.expected[rule] ?? []
-        guard expected.count == ratings.count else {
-            throw CommandFailure("the reference has \(expected.count) expected queries for \(ratings.count) query embeddings")
-        }
-        var winRateDifference = 0.0
-        var ratingDifference = 0.0
-        for (ours, theirs) in zip(ratings, expected) {
-            let winRate = ours.winRate(ofTier: tierOfModel[strong], overTier: tierOfModel[weak])
-            winRateDifference = max(winRateDifference, abs(winRate - theirs.strongWinRate))
-            ratingDifference = max(ratingDifference, largestCentredDifference(ours.ratings, theirs.tierRatings))
-        }
-        let timing = try measure(reference.queries, ranker: ranker, batch: batch, seconds: seconds, workspace: workspace)
+        let check = try ReferenceCheck(reference, rule: rule, batch: batch)
+        let timing = try measure(reference.queries, ranker: check.ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
         let figures: [(String, Any)] = [
-            ("queries", ratings.count),
+            ("queries", check.queries),
             ("variant", rule.rawValue),
-            ("max_abs_win_rate_diff", winRateDifference),
-            ("max_abs_rating_diff", ratingDifference),
-            ("max_abs_global_rating_diff", globalDifference),
-            ("tiers_match", tiersMatch),
+            ("max_abs_win_rate_diff", check.largestWinRateDifference),
+            ("max_abs_rating_diff", check.largestRatingDifference),
+            ("max_abs_global_rating_diff", check.largestGlobalRatingDifference),
+            ("tiers_match", check.tiersMatch),
             ("queries_per_second", timing.queriesPerSecond),
         ] + timing.phaseFigures
         printFigures(figures, json: json)
@@ -113,7 +90,7 @@ enum BenchSWCommand: Command {
         return 0
     }
 
-    private static func rankAll(_ queries: FloatMatrix, ranker: SimilarityWeightedRanker, batch: Int,
+    static func rankAll(_ queries: FloatMatrix, ranker: SimilarityWeightedRanker, batch: Int,
                                 workspace: RankingWorkspace, profile: RankingProfile? = nil) throws -> [TierRatings] {
         var results: [TierRatings] = []
         results.reserveCapacity(queries.rows)
@@ -149,13 +126,6 @@ enum BenchSWCommand: Command {
             ("\(phase.rawValue)_seconds_per_1000_queries", (profile.durations[phase] ?? .zero).seconds * 1000 / Double(routed)) as (String, Any)
         }
         return Timing(queries: routed, queriesPerSecond: Double(routed) / elapsed, phaseFigures: phases)
-    }
-
-    private static func largestCentredDifference(_ a: [Double], _ b: [Double]) -> Double {
-        guard a.count == b.count, !a.isEmpty else { return .infinity }
-        let meanA = a.reduce(0, +) / Double(a.count)
-        let meanB = b.reduce(0, +) / Double(b.count)
-        return zip(a, b).map { abs(($0 - meanA) - ($1 - meanB)) }.max() ?? 0
     }
 }
 

@@ -18,6 +18,18 @@ struct ReferenceSet {
     let weakModel: String
     let expected: [SameTierRule: [ExpectedQuery]]
 
+    init(memory: BattleMemory, queries: FloatMatrix, tierCount: Int, globalRatings: [String: Double],
+         tiers: [String: Int], strongModel: String, weakModel: String, expected: [SameTierRule: [ExpectedQuery]]) {
+        self.memory = memory
+        self.queries = queries
+        self.tierCount = tierCount
+        self.globalRatings = globalRatings
+        self.tiers = tiers
+        self.strongModel = strongModel
+        self.weakModel = weakModel
+        self.expected = expected
+    }
+
     init(directory: URL) throws {
         let expectedURL = directory.appendingPathComponent("expected.json")
         let json: [String: Any]

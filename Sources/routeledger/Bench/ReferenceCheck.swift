@@ -1,0 +1,53 @@
+import Ranking
+
+/// Routes a reference set's queries the way the product does (global fit, tiers, batched SW
+/// ranking) and measures how far the answers are from the reference method's.
+struct ReferenceCheck {
+    let ranker: SimilarityWeightedRanker
+    let queries: Int
+    let tiersMatch: Bool
+    let largestGlobalRatingDifference: Double
+    let largestWinRateDifference: Double
+    let largestRatingDifference: Double
+
+    init(_ reference: ReferenceSet, rule: SameTierRule, batch: Int) throws {
+        let memory = reference.memory
+        let globalRatings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
+        let tierOfModel = Tiers.assign(ratings: globalRatings, tierCount: reference.tierCount)
+        tiersMatch = memory.models.indices.allSatisfy { tierOfModel[$0] == reference.tiers[memory.models[$0]] }
+        largestGlobalRatingDifference = largestCentredDifference(
+            globalRatings, memory.models.map { reference.globalRatings[$0] ?? .nan })
+
+        ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: rule)
+        let ratings = try BenchSWCommand.rankAll(reference.queries, ranker: ranker, batch: batch, workspace: RankingWorkspace())
+        guard let strong = memory.index(ofModel: reference.strongModel), let weak = memory.index(ofModel: reference.weakModel) else {
+            throw CommandFailure("the reference's strong or weak model has no battles")
+        }
+        let expected = reference.expected[rule] ?? []
+        guard expected.count == ratings.count else {
+            throw CommandFailure("the reference has \(expected.count) expected queries for \(ratings.count) query embeddings")
+        }
+        queries = ratings.count
+        var winRateDifference = 0.0
+        var ratingDifference = 0.0
+        for (ours, theirs) in zip(ratings, expected) {
+            let winRate = ours.winRate(ofTier: tierOfModel[strong], overTier: tierOfModel[weak])
+            winRateDifference = max(winRateDifference, abs(winRate - theirs.strongWinRate))
+            ratingDifference = max(ratingDifference, largestCentredDifference(ours.ratings, theirs.tierRatings))
+        }
+        largestWinRateDifference = winRateDifference
+        largestRatingDifference = ratingDifference
+    }
+}
+
+/// Ratings are identified up to a constant: compare them after subtracting each side's mean.
+/// A NaN anywhere (a missing value) makes the answer NaN, never a silent pass.
+func largestCentredDifference(_ a: [Double], _ b: [Double]) -> Double {
+    guard a.count == b.count, !a.isEmpty else { return .infinity }
+    let meanA = a.reduce(0, +) / Double(a.count)
+    let meanB = b.reduce(0, +) / Double(b.count)
+    return zip(a, b).reduce(0.0) { worst, pair in
+        let difference = abs((pair.0 - meanA) - (pair.1 - meanB))
+        return difference.isNaN || worst.isNaN ? .nan : max(worst, difference)
+    }
+}
