@@ -17,6 +17,7 @@ let package = Package(
 
         .target(name: "Ranking", dependencies: ["CBLAS"]),
         .target(name: "Embeddings", dependencies: ["CBLAS"]),
+        .target(name: "Ledger"),
 
         .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "CBLAS"]),
 
@@ -24,6 +25,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RankingTests", dependencies: ["Ranking", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
