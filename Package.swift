@@ -18,6 +18,7 @@ let package = Package(
         .target(name: "Ranking", dependencies: ["CBLAS"]),
         .target(name: "Embeddings", dependencies: ["CBLAS"]),
         .target(name: "Ledger"),
+        .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger"]),
 
         .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "CBLAS"]),
 
@@ -26,6 +27,7 @@ let package = Package(
         .testTarget(name: "RankingTests", dependencies: ["Ranking", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

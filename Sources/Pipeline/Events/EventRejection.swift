@@ -1,0 +1,25 @@
+/// Why an input event could not be accepted. Every rejected event goes to the dead-letter topic
+/// with its kind and message, and its offset is committed: bad input never stops the stream.
+public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, CaseIterable {
+        case invalidUTF8 = "invalid_utf8"
+        case malformedJSON = "malformed_json"
+        case wrongSchema = "wrong_schema"
+        case missingField = "missing_field"
+        case invalidField = "invalid_field"
+        case emptyPrompt = "empty_prompt"
+        case promptTooLarge = "prompt_too_large"
+        case badEmbedding = "bad_embedding"
+        case unknownModel = "unknown_model"
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { "\(kind.rawValue): \(message)" }
+}

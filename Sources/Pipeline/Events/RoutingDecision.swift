@@ -1,0 +1,111 @@
+import Foundation
+
+/// Where an event was read from.
+public struct KafkaCoordinates: Sendable, Codable, Equatable {
+    public let topic: String
+    public let partition: Int32
+    public let offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+}
+
+/// The decision for one query: schema `routeledger.decision.v1` (see schemas/decision.v1.json),
+/// produced to `llm.decisions` and, inside the enriched query, to `llm.route.<model>`.
+public struct RoutingDecision: Sendable, Codable, Equatable {
+    public static let schema = "routeledger.decision.v1"
+
+    public struct Candidate: Sendable, Codable, Equatable {
+        public let model: String
+        /// P(reference model beats this candidate) for this query.
+        public let referenceWinRate: Double
+
+        enum CodingKeys: String, CodingKey {
+            case model
+            case referenceWinRate = "reference_win_rate"
+        }
+    }
+
+    public var schema = Self.schema
+    public let decisionID: String
+    public let queryID: String
+    public let tenant: String
+    public let model: String
+    public let referenceModel: String
+    public let candidates: [Candidate]
+    public let threshold: Double
+    public let routerKind: String
+    public let routerVersion: String
+    public let memoryBattles: Int
+    public let ratingsVersion: String
+    public let embedder: String
+    public let estimatedInputTokens: Int64
+    public let estimatedOutputTokens: Int64
+    public let estimatedCostMicroUSD: Int64
+    public let referenceCostMicroUSD: Int64
+    public let source: KafkaCoordinates
+    public let createdAt: String
+    public let decidedAt: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case schema
+        case decisionID = "decision_id"
+        case queryID = "query_id"
+        case tenant, model
+        case referenceModel = "reference_model"
+        case candidates, threshold
+        case routerKind = "router_kind"
+        case routerVersion = "router_version"
+        case memoryBattles = "memory_battles"
+        case ratingsVersion = "ratings_version"
+        case embedder
+        case estimatedInputTokens = "estimated_input_tokens"
+        case estimatedOutputTokens = "estimated_output_tokens"
+        case estimatedCostMicroUSD = "estimated_cost_micro_usd"
+        case referenceCostMicroUSD = "reference_cost_micro_usd"
+        case source
+        case createdAt = "created_at"
+        case decidedAt = "decided_at"
+    }
+
+    /// The same query routed by the same router version always gets the same id, so a reader
+    /// can drop the copies a replay after a crash produces.
+    public static func id(tenant: String, queryID: String, routerVersion: String) -> String {
+        // Length-prefixed fields: no choice of separator characters can make two inputs collide.
+        let key = [tenant, queryID, routerVersion].map { "\($0.utf8.count):\($0)" }.joined()
+        return String(SHA256.hexDigest(Array(key.utf8)).prefix(32))
+    }
+}
+
+/// What could not be parsed or routed, with why: schema `routeledger.deadletter.v1`.
+public struct DeadLetterRecord: Sendable, Codable, Equatable {
+    public static let schema = "routeledger.deadletter.v1"
+
+    public var schema = Self.schema
+    public let stage: String
+    public let source: KafkaCoordinates
+    public let errorKind: String
+    public let message: String
+    public let rawBase64: String
+    public let rejectedAt: String
+
+    public init(stage: String, source: KafkaCoordinates, rejection: EventRejection, raw: Data, at date: Date) {
+        self.stage = stage
+        self.source = source
+        errorKind = rejection.kind.rawValue
+        message = rejection.message
+        rawBase64 = raw.base64EncodedString()
+        rejectedAt = formatTimestamp(date)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schema, stage, source
+        case errorKind = "error_kind"
+        case message
+        case rawBase64 = "raw_base64"
+        case rejectedAt = "rejected_at"
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import Pipeline
+
+@Suite struct QueryEventTests {
+    private let limits = QueryEvent.Limits(maxPromptBytes: 1_000)
+    private let models: Set<String> = ["strong", "weak"]
+
+    private func parse(_ json: String) throws(EventRejection) -> QueryEvent {
+        try QueryEvent(bytes: Data(json.utf8), limits: limits, knownModels: models)
+    }
+
+    private let valid = #"{"schema":"routeledger.query.v1","id":"q1","tenant":"acme","created_at":"2026-11-24T10:00:00Z","prompt":"Prove that 17 is prime.","max_output_tokens":300,"models":["weak","strong"],"metadata":{"k":[1,2]}}"#
+
+    @Test func acceptsAWellFormedQuery() throws {
+        let event = try parse(valid)
+        #expect(event.id == "q1" && event.tenant == "acme")
+        #expect(event.routingText == "Prove that 17 is prime.")
+        #expect(event.maxOutputTokens == 300)
+        #expect(event.allowedModels == ["weak", "strong"])
+        #expect(event.createdAt == Date(timeIntervalSince1970: 1_795_514_400))
+    }
+
+    @Test func routesAChatOnItsLastUserMessage() throws {
+        let event = try parse(#"{"schema":"routeledger.query.v1","id":"q2","tenant":"t","created_at":"2026-11-24T10:00:00.250Z","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"},{"role":"user","content":"write a haiku"}],"embedding":[0.5,-1,2e-3]}"#)
+        #expect(event.routingText == "write a haiku")
+        #expect(event.promptBytes == 2 + 5 + 13)
+        #expect(event.embedding == [0.5, -1, 0.002])
+    }
+
+    /// Every defect gets its own kind and a message naming the field.
+    @Test(arguments: [
+        (#"{"schema":"routeledger.query.v1","id":"q","#, EventRejection.Kind.malformedJSON),
+        (#"[1,2]"#, .malformedJSON),
+        (#"{"schema":"routeledger.query.v2","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x"}"#, .wrongSchema),
+        (#"{"id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x"}"#, .missingField),
+        (#"{"schema":"routeledger.query.v1","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x"}"#, .missingField),
+        (#"{"schema":"routeledger.query.v1","id":7,"tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x"}"#, .invalidField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"yesterday","prompt":"x"}"#, .invalidField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z"}"#, .missingField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":" \n\t"}"#, .emptyPrompt),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","messages":[]}"#, .invalidField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","messages":[{"role":"system","content":"x"}]}"#, .invalidField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","embedding":[1,"a"]}"#, .badEmbedding),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","embedding":[1e300]}"#, .badEmbedding),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","embedding":[true]}"#, .badEmbedding),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","models":["gpt-9"]}"#, .unknownModel),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","models":[]}"#, .invalidField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","max_output_tokens":1.5}"#, .invalidField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","max_output_tokens":0}"#, .invalidField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","max_output_tokens":true}"#, .invalidField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","metadata":[]}"#, .invalidField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","routeledger":{}}"#, .invalidField),
+    ])
+    func refusesDefectsWithTheirKind(json: String, kind: EventRejection.Kind) {
+        #expect(throws: EventRejection.self) { try parse(json) }
+        do {
+            _ = try parse(json)
+        } catch {
+            #expect(error.kind == kind, "\(error)")
+        }
+    }
+
+    @Test func refusesInvalidUTF8AndOversizedPrompts() {
+        var bytes = Data(valid.utf8)
+        bytes[bytes.count - 20] = 0xFF
+        #expect(throws: EventRejection(.invalidUTF8, "the event is not valid UTF-8")) {
+            try QueryEvent(bytes: bytes, limits: limits, knownModels: models)
+        }
+        let huge = valid.replacingOccurrences(of: "Prove that 17 is prime.", with: String(repeating: "a", count: 1_001))
+        do {
+            _ = try parse(huge)
+            Issue.record("an oversized prompt was accepted")
+        } catch {
+            #expect(error.kind == .promptTooLarge)
+        }
+    }
+
+    /// The copy on the model's topic keeps every field and adds the decision.
+    @Test func theEnrichedQueryKeepsItsFieldsAndCarriesTheDecision() throws {
+        let event = try parse(valid + "\n")
+        let enriched = event.enriched(with: Data(#"{"model":"weak"}"#.utf8))
+        let object = try #require(try JSONSerialization.jsonObject(with: enriched) as? [String: Any])
+        #expect(object["id"] as? String == "q1")
+        #expect((object["metadata"] as? [String: Any])?["k"] as? [Int] == [1, 2])
+        #expect((object["routeledger"] as? [String: Any])?["model"] as? String == "weak")
+    }
+}
+
+@Suite struct DecisionIdentityTests {
+    /// FIPS 180-4 test vectors.
+    @Test func sha256MatchesThePublishedVectors() {
+        #expect(SHA256.hexDigest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hexDigest([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hexDigest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test func theSameQueryAndRouterVersionGiveTheSameID() {
+        let id = RoutingDecision.id(tenant: "acme", queryID: "q1", routerVersion: "sw-v1")
+        #expect(id == RoutingDecision.id(tenant: "acme", queryID: "q1", routerVersion: "sw-v1"))
+        #expect(id.count == 32)
+        #expect(id != RoutingDecision.id(tenant: "acme", queryID: "q1", routerVersion: "sw-v2"))
+        #expect(id != RoutingDecision.id(tenant: "acme2", queryID: "q1", routerVersion: "sw-v1"))
+        // Moving characters between fields must not collide.
+        #expect(RoutingDecision.id(tenant: "a", queryID: "bc", routerVersion: "v")
+                != RoutingDecision.id(tenant: "ab", queryID: "c", routerVersion: "v"))
+    }
+
+    @Test func aDeadLetterRecordCarriesTheReasonAndTheBytes() throws {
+        let raw = Data([0xFF, 0x00, 0x41])
+        let record = DeadLetterRecord(stage: "route", source: KafkaCoordinates(topic: "llm.queries", partition: 2, offset: 41),
+                                      rejection: EventRejection(.invalidUTF8, "the event is not valid UTF-8"), raw: raw, at: Date(timeIntervalSince1970: 0))
+        let json = try JSONEncoder().encode(record)
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect(object["error_kind"] as? String == "invalid_utf8")
+        #expect(object["schema"] as? String == "routeledger.deadletter.v1")
+        #expect(Data(base64Encoded: object["raw_base64"] as? String ?? "") == raw)
+        #expect(object["rejected_at"] as? String == "1970-01-01T00:00:00.000Z")
+    }
+}
