@@ -1,0 +1,291 @@
+import Foundation
+import Ledger
+
+/// Everything `routeledger run` needs, from one JSON file (ops/routeledger.example.json shows
+/// every setting) plus environment overrides. Invalid configuration is refused at start with
+/// every problem listed.
+public struct RouteLedgerConfiguration: Sendable {
+    public struct Kafka: Sendable {
+        public var bootstrapServers = "localhost:9092"
+        public var groupID = "routeledger-route"
+        /// Passed to librdkafka as they are (TLS, SASL, timeouts…).
+        public var properties: [String: String] = [:]
+    }
+
+    public struct Topics: Sendable {
+        public var queries = "llm.queries"
+        public var decisions = "llm.decisions"
+        public var deadLetter = "llm.deadletter"
+        public var usage = "llm.usage"
+        public var votes = "llm.votes"
+        /// A model's decisions go to this prefix + the model's name.
+        public var routePrefix = "llm.route."
+
+        public func route(for model: String) -> String { routePrefix + model }
+    }
+
+    public struct Model: Sendable {
+        public var name: String
+        public var price: TokenPrice
+    }
+
+    public enum Threshold: Sendable, Equatable {
+        /// Route to the reference when its win rate is ≥ this value.
+        case fixed(Double)
+        /// Calibrate the threshold at start so this share of recent queries would go strong.
+        case strongShare(Double)
+    }
+
+    public struct Routing: Sendable {
+        /// The reference: the strongest model, what a query would cost without routing.
+        public var strong = ""
+        /// The cheaper models it may route to (one for RouteLLM's two-model case).
+        public var cheaper: [String] = []
+        public var threshold = Threshold.fixed(0.5)
+        /// Part of every decision id: bump it when the routing policy changes.
+        public var routerVersion = "sw-v1"
+        public var tiers = 10
+        public var sameTierRule = "clean"
+        /// Output tokens assumed for a decision's cost estimate when the query gives no limit.
+        public var estimatedOutputTokens: Int64 = 256
+    }
+
+    public struct Batch: Sendable {
+        public var maxEvents = 256
+        public var lingerMilliseconds = 20
+    }
+
+    public var kafka = Kafka()
+    public var topics = Topics()
+    public var models: [Model] = []
+    public var routing = Routing()
+    public var batch = Batch()
+    public var embedder = "minilm"
+    public var modelDirectory: String?
+    public var memoryPath = ""
+    public var exactlyOnce = false
+    public var maxPromptBytes = 262_144
+    public var databaseURL: String?
+
+    public init() {}
+
+    /// Environment variables that override the file, and the setting each one sets.
+    public static let environmentOverrides: [(variable: String, setting: String)] = [
+        ("KAFKA_BOOTSTRAP_SERVERS", "kafka.bootstrap_servers"),
+        ("ROUTELEDGER_GROUP_ID", "kafka.group_id"),
+        ("ROUTELEDGER_MEMORY", "memory"),
+        ("ROUTELEDGER_EMBEDDER", "embedder.kind"),
+        ("ROUTELEDGER_MODEL_DIR", "embedder.model_dir"),
+        ("ROUTELEDGER_THRESHOLD", "routing.threshold"),
+        ("ROUTELEDGER_STRONG_SHARE", "routing.strong_share"),
+        ("ROUTELEDGER_ROUTER_VERSION", "routing.router_version"),
+        ("ROUTELEDGER_EXACTLY_ONCE", "exactly_once"),
+        ("ROUTELEDGER_BATCH_MAX_EVENTS", "batch.max_events"),
+        ("ROUTELEDGER_BATCH_LINGER_MS", "batch.linger_ms"),
+        ("ROUTELEDGER_DATABASE_URL", "database.url"),
+    ]
+    /// `ROUTELEDGER_KAFKA_SASL_PASSWORD=…` sets the librdkafka property `sasl.password`.
+    public static let kafkaPropertyPrefix = "ROUTELEDGER_KAFKA_"
+
+    /// Reads the file, applies the environment, and checks the result.
+    public static func load(file: URL?, environment: [String: String]) throws(ConfigurationError) -> RouteLedgerConfiguration {
+        var settings: [String: Any] = [:]
+        if let file {
+            do {
+                let data = try Data(contentsOf: file)
+                guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                    throw ConfigurationError(problems: ["\(file.path): the configuration must be a JSON object"])
+                }
+                settings = object
+            } catch let error as ConfigurationError {
+                throw error
+            } catch {
+                throw ConfigurationError(problems: ["\(file.path): cannot read it as JSON (\(error.localizedDescription))"])
+            }
+        }
+        var problems: [String] = []
+        applyEnvironment(environment, to: &settings, problems: &problems)
+        let reader = SettingsReader(settings)
+        var configuration = RouteLedgerConfiguration()
+        configuration.read(reader)
+        reader.finish()
+        problems += reader.problems
+        problems += configuration.consistencyProblems()
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        return configuration
+    }
+
+    private static func applyEnvironment(_ environment: [String: String], to settings: inout [String: Any], problems: inout [String]) {
+        for (variable, setting) in environmentOverrides {
+            guard let text = environment[variable] else { continue }
+            let value: Any
+            switch setting {
+            case "exactly_once":
+                guard let flag = ["true": true, "false": false, "1": true, "0": false][text.lowercased()] else {
+                    problems.append("\(variable): expected true or false, got '\(text)'")
+                    continue
+                }
+                value = flag
+            case "routing.threshold", "routing.strong_share", "batch.max_events", "batch.linger_ms":
+                guard let number = Double(text) else {
+                    problems.append("\(variable): expected a number, got '\(text)'")
+                    continue
+                }
+                value = setting.hasPrefix("batch.") ? NSNumber(value: Int(exactly: number) ?? -1) : NSNumber(value: number)
+            default:
+                value = text
+            }
+            // A threshold from the environment replaces a share from the file, and back.
+            if setting == "routing.threshold" { removeNested(&settings, path: ["routing", "strong_share"]) }
+            if setting == "routing.strong_share" { removeNested(&settings, path: ["routing", "threshold"]) }
+            setNested(&settings, path: setting.split(separator: ".").map(String.init), value: value)
+        }
+        for (variable, text) in environment where variable.hasPrefix(kafkaPropertyPrefix) {
+            let property = variable.dropFirst(kafkaPropertyPrefix.count).lowercased().replacingOccurrences(of: "_", with: ".")
+            setNested(&settings, path: ["kafka", "properties", property], value: text)
+        }
+    }
+
+    private static func setNested(_ object: inout [String: Any], path: [String], value: Any) {
+        guard let key = path.first else { return }
+        if path.count == 1 {
+            object[key] = value
+            return
+        }
+        var child = object[key] as? [String: Any] ?? [:]
+        setNested(&child, path: Array(path.dropFirst()), value: value)
+        object[key] = child
+    }
+
+    private static func removeNested(_ object: inout [String: Any], path: [String]) {
+        guard let key = path.first else { return }
+        if path.count == 1 {
+            object[key] = nil
+        } else if var child = object[key] as? [String: Any] {
+            removeNested(&child, path: Array(path.dropFirst()))
+            object[key] = child
+        }
+    }
+
+    private mutating func read(_ reader: SettingsReader) {
+        if let section = reader.object("kafka") {
+            kafka.bootstrapServers = section.string("bootstrap_servers") ?? kafka.bootstrapServers
+            kafka.groupID = section.string("group_id") ?? kafka.groupID
+            kafka.properties = section.stringMap("properties") ?? [:]
+            section.finish()
+        }
+        if let section = reader.object("topics") {
+            topics.queries = section.string("queries") ?? topics.queries
+            topics.decisions = section.string("decisions") ?? topics.decisions
+            topics.deadLetter = section.string("deadletter") ?? topics.deadLetter
+            topics.usage = section.string("usage") ?? topics.usage
+            topics.votes = section.string("votes") ?? topics.votes
+            topics.routePrefix = section.string("route_prefix") ?? topics.routePrefix
+            section.finish()
+        }
+        for entry in reader.objects("models") ?? [] {
+            let name = entry.string("name")
+            let input = entry.string("input_per_million")
+            let output = entry.string("output_per_million")
+            entry.finish()
+            guard let name, !name.isEmpty else {
+                entry.problem("name", "every model needs a name")
+                continue
+            }
+            guard let input, let output else {
+                entry.problem("input_per_million", "give input_per_million and output_per_million as decimal strings of dollars, e.g. \"10.00\"")
+                continue
+            }
+            guard let inputPrice = Self.price(input), let outputPrice = Self.price(output) else {
+                entry.problem("input_per_million", "prices are decimal strings of dollars with at most six decimals, between 0 and 1000000")
+                continue
+            }
+            models.append(Model(name: name, price: TokenPrice(inputPerMillion: inputPrice, outputPerMillion: outputPrice)))
+        }
+        if let section = reader.object("routing") {
+            routing.strong = section.string("strong") ?? ""
+            if let weak = section.string("weak") { routing.cheaper = [weak] }
+            if let cheaper = section.strings("cheaper") {
+                if section.string("weak") != nil { section.problem("cheaper", "give weak or cheaper, not both") }
+                routing.cheaper = cheaper
+            }
+            let fixed = section.number("threshold", in: 0...1)
+            let share = section.number("strong_share", in: 0...1)
+            switch (fixed, share) {
+            case (let value?, nil): routing.threshold = .fixed(value)
+            case (nil, let value?): routing.threshold = .strongShare(value)
+            case (_?, _?): section.problem("threshold", "give threshold or strong_share, not both")
+            case (nil, nil): break
+            }
+            routing.routerVersion = section.string("router_version") ?? routing.routerVersion
+            routing.tiers = section.integer("tiers", in: 1...100) ?? routing.tiers
+            routing.sameTierRule = section.string("same_tier_rule") ?? routing.sameTierRule
+            if let tokens = section.integer("estimated_output_tokens", in: 0...1_000_000) { routing.estimatedOutputTokens = Int64(tokens) }
+            section.finish()
+        }
+        if let section = reader.object("batch") {
+            batch.maxEvents = section.integer("max_events", in: 1...100_000) ?? batch.maxEvents
+            batch.lingerMilliseconds = section.integer("linger_ms", in: 0...60_000) ?? batch.lingerMilliseconds
+            section.finish()
+        }
+        if let section = reader.object("embedder") {
+            embedder = section.string("kind") ?? embedder
+            modelDirectory = section.string("model_dir")
+            section.finish()
+        }
+        memoryPath = reader.string("memory") ?? ""
+        exactlyOnce = reader.bool("exactly_once") ?? false
+        if let section = reader.object("limits") {
+            maxPromptBytes = section.integer("max_prompt_bytes", in: 1...16_777_216) ?? maxPromptBytes
+            section.finish()
+        }
+        if let section = reader.object("database") {
+            databaseURL = section.string("url")
+            section.finish()
+        }
+    }
+
+    private static func price(_ text: String) -> MicroUSD? {
+        guard let price = MicroUSD(dollars: text), price >= .zero, price <= TokenPrice.maximumPerMillion else { return nil }
+        return price
+    }
+
+    /// Problems that involve several settings at once.
+    private func consistencyProblems() -> [String] {
+        var problems: [String] = []
+        let names = models.map(\.name)
+        if names.isEmpty { problems.append("models: configure at least two models with their prices") }
+        for name in Set(names) where names.count(where: { $0 == name }) > 1 {
+            problems.append("models: '\(name)' is configured more than once")
+        }
+        if routing.strong.isEmpty {
+            problems.append("routing.strong: name the strongest (reference) model")
+        } else if !names.contains(routing.strong) {
+            problems.append("routing.strong: '\(routing.strong)' is not among the configured models")
+        }
+        if routing.cheaper.isEmpty { problems.append("routing.weak: name at least one cheaper model (weak, or cheaper: [...])") }
+        for model in routing.cheaper where !names.contains(model) {
+            problems.append("routing: '\(model)' is not among the configured models")
+        }
+        if routing.cheaper.contains(routing.strong) { problems.append("routing: the strong model cannot also be a cheaper one") }
+        if !["clean", "routellm"].contains(routing.sameTierRule) {
+            problems.append("routing.same_tier_rule: expected clean or routellm, got '\(routing.sameTierRule)'")
+        }
+        if !["minilm", "hashing"].contains(embedder) { problems.append("embedder.kind: expected minilm or hashing, got '\(embedder)'") }
+        if memoryPath.isEmpty { problems.append("memory: give the battle memory directory (or ROUTELEDGER_MEMORY)") }
+        for topic in [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes, topics.routePrefix] where topic.isEmpty {
+            problems.append("topics: topic names must not be empty")
+        }
+        if kafka.bootstrapServers.isEmpty { problems.append("kafka.bootstrap_servers: must not be empty") }
+        return problems
+    }
+}
+
+/// Every problem found in a configuration, one per line.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let problems: [String]
+
+    public var description: String {
+        "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import Pipeline
+
+@Suite struct ConfigurationTests {
+    private func write(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-config-\(UUID().uuidString).json")
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    private var exampleFile: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("ops/routeledger.example.json")
+    }
+
+    @Test func theExampleConfigurationLoads() throws {
+        let configuration = try RouteLedgerConfiguration.load(file: exampleFile, environment: [:])
+        #expect(configuration.routing.strong == "gpt-4-1106-preview")
+        #expect(configuration.routing.cheaper == ["mixtral-8x7b-instruct-v0.1"])
+        #expect(configuration.routing.threshold == .fixed(0.5))
+        #expect(configuration.models.first?.price.outputPerMillion.microunits == 30_000_000)
+        #expect(configuration.topics.route(for: "m") == "llm.route.m")
+    }
+
+    @Test func theEnvironmentOverridesTheFile() throws {
+        let configuration = try RouteLedgerConfiguration.load(file: exampleFile, environment: [
+            "KAFKA_BOOTSTRAP_SERVERS": "broker:9093",
+            "ROUTELEDGER_STRONG_SHARE": "0.3",
+            "ROUTELEDGER_EXACTLY_ONCE": "true",
+            "ROUTELEDGER_KAFKA_SASL_PASSWORD": "hunter2",
+        ])
+        #expect(configuration.kafka.bootstrapServers == "broker:9093")
+        #expect(configuration.exactlyOnce)
+        #expect(configuration.kafka.properties["sasl.password"] == "hunter2")
+        // A share from the environment replaces the file's fixed threshold.
+        #expect(configuration.routing.threshold == .strongShare(0.3))
+    }
+
+    /// One error lists every problem, each with the setting's path.
+    @Test func everyProblemIsListedAtOnce() throws {
+        let file = try write("""
+            {"kafka": {"group_id": 5, "bootstrap": "x"},
+             "models": [{"name": "a", "input_per_million": "1.0000001", "output_per_million": "1"},
+                        {"name": "b", "input_per_million": "1", "output_per_million": "2"},
+                        {"name": "b", "input_per_million": "1", "output_per_million": "2"}],
+             "routing": {"strong": "zzz", "weak": "b", "threshold": 1.5, "same_tier_rule": "odd"},
+             "batch": {"max_events": 0},
+             "exactly_once": "yes"}
+            """)
+        do {
+            _ = try RouteLedgerConfiguration.load(file: file, environment: ["ROUTELEDGER_BATCH_LINGER_MS": "soon"])
+            Issue.record("an invalid configuration was accepted")
+        } catch {
+            let text = error.description
+            for expected in ["kafka.group_id: expected a string", "kafka.bootstrap: unknown setting",
+                             "models[0].input_per_million", "'b' is configured more than once",
+                             "routing.strong: 'zzz' is not among", "routing.threshold: expected a number in 0.0...1.0",
+                             "routing.same_tier_rule", "batch.max_events", "exactly_once: expected true or false",
+                             "ROUTELEDGER_BATCH_LINGER_MS: expected a number", "memory: give the battle memory"] {
+                #expect(text.contains(expected), "missing: \(expected)")
+            }
+        }
+    }
+
+    @Test func aFileThatIsNotJSONIsRefusedNamingIt() throws {
+        let file = try write("{ not json")
+        #expect(throws: ConfigurationError.self) {
+            try RouteLedgerConfiguration.load(file: file, environment: [:])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try RouteLedgerConfiguration.load(file: URL(fileURLWithPath: "/nonexistent.json"), environment: [:])
+        }
+    }
+}
