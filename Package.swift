@@ -18,17 +18,19 @@ let package = Package(
         .target(name: "Ranking", dependencies: ["CBLAS"]),
         .target(name: "Embeddings", dependencies: ["CBLAS"]),
         .target(name: "Ledger"),
+        .target(name: "Kafka", dependencies: ["CRdKafka"]),
         .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger"]),
 
-        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "CBLAS"]),
+        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "CBLAS", "Kafka"]),
 
         // What several test targets share: where the shared fixtures are.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RankingTests", dependencies: ["Ranking", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
-        .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "TestSupport"]),
+        .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "Kafka", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

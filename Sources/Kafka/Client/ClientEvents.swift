@@ -1,0 +1,63 @@
+import Synchronization
+
+/// What librdkafka's callbacks report, kept until the owning consumer or producer collects it.
+///
+/// The callbacks run on whichever thread serves the client's queue (inside poll, flush, commit of
+/// a transaction, or close), so the state sits behind a lock.
+final class ClientEvents: Sendable {
+    private struct State {
+        var deliveries: [KafkaDeliveryReport] = []
+        var lastMessageID: UInt = 0
+        var revoked: Set<KafkaTopicPartition> = []
+        var assignmentError: KafkaError?
+    }
+
+    /// Names the client in log lines.
+    let clientName: String
+    private let state = Mutex(State())
+
+    init(clientName: String) {
+        self.clientName = clientName
+    }
+
+    func nextMessageID() -> KafkaMessageID {
+        state.withLock {
+            $0.lastMessageID += 1
+            return KafkaMessageID(rawValue: $0.lastMessageID)
+        }
+    }
+
+    func delivered(_ report: KafkaDeliveryReport) {
+        state.withLock { $0.deliveries.append(report) }
+    }
+
+    func takeDeliveries() -> [KafkaDeliveryReport] {
+        state.withLock { state in
+            defer { state.deliveries.removeAll(keepingCapacity: true) }
+            return state.deliveries
+        }
+    }
+
+    func revoked(_ partitions: [KafkaTopicPartition]) {
+        state.withLock { $0.revoked.formUnion(partitions) }
+    }
+
+    /// Partitions taken away since the last call.
+    func takeRevoked() -> Set<KafkaTopicPartition> {
+        state.withLock { state in
+            defer { state.revoked.removeAll() }
+            return state.revoked
+        }
+    }
+
+    func assignmentFailed(_ error: KafkaError) {
+        state.withLock { $0.assignmentError = error }
+    }
+
+    func takeAssignmentError() -> KafkaError? {
+        state.withLock { state in
+            defer { state.assignmentError = nil }
+            return state.assignmentError
+        }
+    }
+}

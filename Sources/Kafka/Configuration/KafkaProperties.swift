@@ -1,0 +1,67 @@
+/// librdkafka settings as key–value strings (see librdkafka's CONFIGURATION.md), in the order set.
+///
+/// Anything librdkafka accepts can be passed this way, so TLS, SASL and tuning need no code.
+/// Keys are checked against librdkafka when a client is created (or by `validate()` on a
+/// configuration), and an unknown key is refused by name. The description never shows the
+/// value of a secret.
+public struct KafkaProperties: Sendable, Equatable, CustomStringConvertible, ExpressibleByDictionaryLiteral {
+    private var keys: [String] = []
+    private var values: [String: String] = [:]
+
+    public init() {}
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        for (key, value) in elements { self[key] = value }
+    }
+
+    public init(_ pairs: some Sequence<(String, String)>) {
+        for (key, value) in pairs { self[key] = value }
+    }
+
+    /// The value of a setting; assigning nil removes it.
+    public subscript(key: String) -> String? {
+        get { values[key] }
+        set {
+            if let newValue {
+                if values.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+            } else if values.removeValue(forKey: key) != nil {
+                keys.removeAll { $0 == key }
+            }
+        }
+    }
+
+    /// The settings in the order they were first set.
+    public var entries: [(key: String, value: String)] {
+        keys.map { ($0, values[$0]!) }
+    }
+
+    public var isEmpty: Bool { keys.isEmpty }
+
+    /// `self` with every setting of `other` added or replacing.
+    public func merging(_ other: KafkaProperties) -> KafkaProperties {
+        var merged = self
+        for (key, value) in other.entries { merged[key] = value }
+        return merged
+    }
+
+    /// Whether a key holds a secret: passwords, private keys, OAuth client secrets and configs.
+    public static func isSecret(_ key: String) -> Bool {
+        let lowered = key.lowercased()
+        return lowered.contains("password") || lowered.contains("secret")
+            || lowered == "ssl.key.pem" || lowered == "ssl_key" || lowered == "sasl.oauthbearer.config"
+    }
+
+    /// The value as it may be shown: secrets replaced by a marker.
+    public func displayValue(of key: String) -> String? {
+        guard let value = values[key] else { return nil }
+        return Self.isSecret(key) ? "[redacted]" : value
+    }
+
+    public var description: String {
+        keys.map { "\($0)=\(displayValue(of: $0)!)" }.joined(separator: ", ")
+    }
+
+    public static func == (lhs: KafkaProperties, rhs: KafkaProperties) -> Bool {
+        lhs.keys == rhs.keys && lhs.values == rhs.values
+    }
+}

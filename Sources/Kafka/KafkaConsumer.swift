@@ -1,0 +1,105 @@
+import Synchronization
+
+/// A member of a consumer group that reads records in micro-batches and commits offsets itself.
+///
+/// Use it from one thread at a time (a stage's loop): `poll`, process, then `commit` the
+/// offsets (or send them in a producer's transaction), and `close` at the end. Rebalances happen
+/// inside `poll`, between batches, so a finished batch is never split by one; records of a
+/// partition revoked during a `poll` call are left out of what it returns, and its new owner
+/// reads them from the last committed offset.
+public final class KafkaConsumer: Sendable {
+    private let client: RdKafkaClient
+    /// A consumer error met after records were collected, reported by the next `poll`.
+    private let deferredError = Mutex<KafkaError?>(nil)
+    private let closed = Atomic(false)
+
+    public init(configuration: KafkaConsumerConfiguration) throws {
+        client = try RdKafkaClient(.consumer, properties: try configuration.librdkafkaProperties())
+    }
+
+    /// Joins the group for these topics; partitions are assigned during the following polls.
+    public func subscribe(topics: [String]) throws {
+        try checkOpen(.subscribe)
+        try client.subscribe(topics)
+    }
+
+    /// Up to `maxMessages` records: waits up to `timeout` for the first, then takes only what is
+    /// already fetched. Returns an empty batch when nothing came in time.
+    ///
+    /// Throws a consumer error (such as a subscribed topic that does not exist, or a fatal error);
+    /// records collected before it are returned first and the error by the next call, so none is lost.
+    public func poll(maxMessages: Int, timeout: Duration) throws -> [KafkaMessage] {
+        try checkOpen(.poll)
+        if let error = deferredError.withLock({ error in defer { error = nil }; return error }) { throw error }
+        if let error = client.events.takeAssignmentError() { throw error }
+        _ = client.events.takeRevoked()
+        var messages: [KafkaMessage] = []
+        messages.reserveCapacity(min(maxMessages, 4_096))
+        while messages.count < maxMessages, let next = client.consumeOne(timeout: messages.isEmpty ? timeout : .zero) {
+            switch next {
+            case .success(let message):
+                messages.append(message)
+            case .failure(let error) where error.code == .partitionEOF:
+                // Only with enable.partition.eof set: the end of a partition is not an error here.
+                continue
+            case .failure(let error):
+                let reported = client.fatalError(.poll) ?? error
+                if messages.isEmpty { throw reported }
+                deferredError.withLock { $0 = reported }
+                return withoutRevoked(messages)
+            }
+        }
+        if messages.isEmpty, let fatal = client.fatalError(.poll) { throw fatal }
+        return withoutRevoked(messages)
+    }
+
+    private func withoutRevoked(_ messages: [KafkaMessage]) -> [KafkaMessage] {
+        let revoked = client.events.takeRevoked()
+        guard !revoked.isEmpty else { return messages }
+        return messages.filter { !revoked.contains(KafkaTopicPartition(topic: $0.topic, partition: $0.partition)) }
+    }
+
+    /// Commits offsets synchronously. Each offset names the next record to read; build them from
+    /// a processed batch with ``KafkaTopicPartitionOffset/committing(_:)``.
+    public func commit(_ offsets: [KafkaTopicPartitionOffset]) throws {
+        try checkOpen(.commit)
+        try client.commit(offsets)
+    }
+
+    /// The group's committed offsets for these partitions (``KafkaOffset/invalid`` where none).
+    public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartitionOffset] {
+        try checkOpen(.committed)
+        return try client.committed(partitions, timeout: timeout)
+    }
+
+    /// The partitions this member currently owns.
+    public func assignment() throws -> [KafkaTopicPartition] {
+        try checkOpen(.assignment)
+        return try client.assignment()
+    }
+
+    /// This member's group metadata, for a transactional producer's offset commit.
+    public func groupMetadata() throws -> KafkaConsumerGroupMetadata {
+        try checkOpen(.groupMetadata)
+        return try client.groupMetadata()
+    }
+
+    /// Commits `offsets` (the last processed batch, if not yet committed) and leaves the group,
+    /// so its partitions move to other members at once instead of after the session timeout.
+    /// Later calls throw; closing twice does nothing.
+    public func close(committing offsets: [KafkaTopicPartitionOffset] = []) throws {
+        guard !closed.load(ordering: .acquiring) else { return }
+        defer { closed.store(true, ordering: .releasing) }
+        var commitError: Error?
+        do { try client.commit(offsets) } catch { commitError = error }
+        // Leave the group even when the commit failed, then report the failure.
+        try client.closeConsumer()
+        if let commitError { throw commitError }
+    }
+
+    private func checkOpen(_ operation: KafkaError.Operation) throws {
+        if closed.load(ordering: .acquiring) {
+            throw KafkaError(operation: operation, code: .state, message: "the consumer is closed")
+        }
+    }
+}

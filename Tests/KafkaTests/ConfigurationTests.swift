@@ -1,0 +1,57 @@
+import Kafka
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func anUnknownLibrdkafkaPropertyIsRefusedByName() throws {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: "localhost:9092", groupID: "g")
+        configuration.properties["fetch.wait.max.millis"] = "100"
+        let error = #expect(throws: KafkaError.self) { try configuration.validate() }
+        #expect(error?.operation == .configure)
+        #expect(error?.message.contains("'fetch.wait.max.millis'") == true)
+        #expect(throws: KafkaError.self) { try KafkaConsumer(configuration: configuration) }
+    }
+
+    @Test func anInvalidValueIsRefusedNamingTheProperty() throws {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: "localhost:9092")
+        configuration.properties["security.protocol"] = "carrier-pigeon"
+        let error = #expect(throws: KafkaError.self) { try configuration.validate() }
+        #expect(error?.message.contains("'security.protocol'") == true)
+    }
+
+    @Test func settingsTheClientReliesOnCannotBeOverridden() throws {
+        var consumer = KafkaConsumerConfiguration(bootstrapServers: "localhost:9092", groupID: "g")
+        consumer.properties["enable.auto.commit"] = "true"
+        #expect(throws: KafkaError.self) { try consumer.librdkafkaProperties() }
+        var producer = KafkaProducerConfiguration(bootstrapServers: "localhost:9092")
+        producer.properties["enable.idempotence"] = "false"
+        #expect(throws: KafkaError.self) { try producer.librdkafkaProperties() }
+    }
+
+    @Test func tlsAndSaslSettingsPassThroughAndWinOverTypedFields() throws {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: "broker:9093", groupID: "g")
+        configuration.properties = [
+            "security.protocol": "sasl_ssl", "sasl.mechanisms": "SCRAM-SHA-512",
+            "sasl.username": "router", "sasl.password": "hunter2", "auto.offset.reset": "latest",
+        ]
+        try configuration.validate()
+        let properties = try configuration.librdkafkaProperties()
+        #expect(properties["sasl.password"] == "hunter2")
+        #expect(properties["auto.offset.reset"] == "latest")
+        #expect(properties["enable.auto.commit"] == "false")
+        #expect(properties["allow.auto.create.topics"] == "false")
+    }
+
+    @Test func secretsAreRedactedInEveryDescription() throws {
+        let secrets = ["sasl.password": "hunter2", "ssl.key.password": "s3cret-key", "ssl.keystore.password": "ks-pass",
+                       "sasl.oauthbearer.client.secret": "oauth-secret", "ssl.key.pem": "-----BEGIN PRIVATE KEY-----abc"]
+        var configuration = KafkaProducerConfiguration(bootstrapServers: "broker:9093")
+        configuration.properties = KafkaProperties(secrets.map { ($0.key, $0.value) })
+        configuration.properties["sasl.username"] = "router"
+        let description = try configuration.librdkafkaProperties().description
+        for (key, value) in secrets {
+            #expect(!description.contains(value), "\(key)'s value shows in \(description)")
+            #expect(description.contains("\(key)=[redacted]"))
+        }
+        #expect(description.contains("sasl.username=router"))
+    }
+}
