@@ -12,9 +12,14 @@ public final class KafkaConsumer: Sendable {
     /// A consumer error met after records were collected, reported by the next `poll`.
     private let deferredError = Mutex<KafkaError?>(nil)
     private let closed = Atomic(false)
+    /// Where a partition without a committed offset starts, as `auto.offset.reset` says.
+    private let withoutCommittedOffset: KafkaOffset
 
     public init(configuration: KafkaConsumerConfiguration) throws {
-        client = try RdKafkaClient(.consumer, properties: try configuration.librdkafkaProperties())
+        let properties = try configuration.librdkafkaProperties()
+        client = try RdKafkaClient(.consumer, properties: properties)
+        let reset = properties["auto.offset.reset"] ?? "latest"
+        withoutCommittedOffset = ["earliest", "smallest", "beginning"].contains(reset) ? .beginning : .end
     }
 
     /// Joins the group for these topics; partitions are assigned during the following polls.
@@ -70,6 +75,18 @@ public final class KafkaConsumer: Sendable {
     public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartitionOffset] {
         try checkOpen(.committed)
         return try client.committed(partitions, timeout: timeout)
+    }
+
+    /// Moves every partition this member owns back to the group's committed offset, so the next
+    /// polls return the uncommitted records again: what to do after aborting a transaction,
+    /// whose batch was polled but whose offsets were not committed.
+    public func rewindToCommitted(timeout: Duration) throws {
+        try checkOpen(.seek)
+        let committed = try client.committed(try client.assignment(), timeout: timeout)
+        try client.seek(committed.map { entry in
+            entry.offset.isConcrete ? entry
+                : KafkaTopicPartitionOffset(topic: entry.topic, partition: entry.partition, offset: withoutCommittedOffset)
+        }, timeout: timeout)
     }
 
     /// The partitions this member currently owns.

@@ -9,7 +9,7 @@ import CRdKafka
 public struct KafkaError: Error, Sendable, CustomStringConvertible {
     /// What was being done when the error happened.
     public enum Operation: String, Sendable {
-        case configure, createClient, subscribe, poll, commit, committed, assignment, close
+        case configure, createClient, subscribe, poll, commit, committed, seek, assignment, close
         case produce, delivery, flush
         case initTransactions, beginTransaction, sendOffsetsToTransaction, commitTransaction, abortTransaction
         case groupMetadata, startBroker, createTopic, injectErrors

@@ -9,6 +9,7 @@ let commands = CommandGroup(
         .command(BrokerCommand.self),
         .group(CommandGroup(name: "bench", summary: "measure speed and exactness", children: [
             .command(BenchSWCommand.self),
+            .command(BenchKafkaCommand.self),
         ])),
     ])
 

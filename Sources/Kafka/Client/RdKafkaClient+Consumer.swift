@@ -39,6 +39,17 @@ extension RdKafkaClient {
         return TopicPartitionList.offsets(list)
     }
 
+    /// Moves the fetch positions of assigned partitions; records already fetched are discarded.
+    func seek(_ offsets: [KafkaTopicPartitionOffset], timeout: Duration) throws {
+        guard !offsets.isEmpty else { return }
+        let list = TopicPartitionList.make(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_seek_partitions(handle, list, Self.timeoutMilliseconds(timeout)), .seek)
+        for element in TopicPartitionList.elements(list) {
+            try KafkaError.check(element.err, .seek)
+        }
+    }
+
     func assignment() throws -> [KafkaTopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
         try KafkaError.check(rd_kafka_assignment(handle, &list), .assignment)
