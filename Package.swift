@@ -20,8 +20,9 @@ let package = Package(
         .target(name: "Ledger"),
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
         .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger"]),
+        .target(name: "BattleStore", dependencies: ["Ranking", "Embeddings"]),
 
-        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "CBLAS", "Kafka"]),
+        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "CBLAS", "Kafka"]),
 
         // What several test targets share: where the shared fixtures are.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -30,6 +31,7 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "BattleStoreTests", dependencies: ["BattleStore", "TestSupport"]),
         .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "Kafka", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,48 @@
+import Embeddings
+import Ranking
+
+/// Everything the SW router needs to start: the battle memory, the global ratings of its
+/// models over all its battles, their tiers, and the embedder that its vectors (and so every
+/// query's) come from.
+public struct RoutingMemory: Sendable {
+    public let memory: BattleMemory
+    /// Indexed like `memory.models`.
+    public let globalRatings: [Double]
+    /// Indexed like `memory.models`; 0 is the strongest tier.
+    public let tierOfModel: [Int]
+    public let embedder: EmbedderIdentity
+
+    public init(memory: BattleMemory, tierCount: Int, embedder: EmbedderIdentity) {
+        self.memory = memory
+        globalRatings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
+        tierOfModel = Tiers.assign(ratings: globalRatings, tierCount: tierCount)
+        self.embedder = embedder
+    }
+
+    public func tier(of model: String) throws(UnknownModel) -> Int {
+        guard let index = memory.index(ofModel: model) else {
+            throw UnknownModel(model: model, known: memory.models)
+        }
+        return tierOfModel[index]
+    }
+
+    public func ranker(sameTierRule: SameTierRule = .exclude) -> SimilarityWeightedRanker {
+        SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: sameTierRule)
+    }
+}
+
+public struct UnknownModel: Error, Sendable, Equatable, CustomStringConvertible {
+    public let model: String
+    public let known: [String]
+
+    public var description: String {
+        "model '\(model)' has no battles in the memory (it knows \(known.sorted().joined(separator: ", ")))"
+    }
+}
+
+extension MemoryDirectory {
+    /// Loads the memory for routing, with the tier count of the manifest unless another is given.
+    public func routingMemory(tierCount: Int? = nil) throws -> RoutingMemory {
+        try load().routingMemory(tierCount: tierCount ?? manifest.tierCount)
+    }
+}
