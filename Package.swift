@@ -16,7 +16,10 @@ let package = Package(
                        providers: [.apt(["libpq-dev"])]),
 
         .target(name: "Ranking", dependencies: ["CBLAS"]),
-        .target(name: "Embeddings", dependencies: ["CBLAS"]),
+        // Optimised in debug builds too: the encoder's element-wise loops run hundreds of times
+        // slower unoptimised, which would make the reference tests take minutes.
+        .target(name: "Embeddings", dependencies: ["CBLAS"],
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "Ledger"),
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
         .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger"]),

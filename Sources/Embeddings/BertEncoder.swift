@@ -1,0 +1,178 @@
+import CBLAS
+
+/// BERT's encoder over a batch of token sequences, ending in each sequence's mean-pooled token
+/// states: embeddings → layer norm → N × [self-attention → add & norm → GELU feed-forward →
+/// add & norm] → mean over the tokens.
+///
+/// The sequences of a batch are packed end to end rather than padded to the longest: every
+/// dense layer (three quarters and more of the arithmetic) runs as one SGEMM over exactly the
+/// real tokens, and attention runs per sequence over its own length. That is what an attention
+/// mask over a padded batch computes, without the rows of padding, so a text's embedding does
+/// not depend on what it was batched with.
+struct BertEncoder: Sendable {
+    let configuration: BertConfiguration
+    let weights: BertWeights
+
+    /// Model arithmetic for one sequence of `length` tokens (multiply-add = 2), counting the
+    /// matrix products only: the figure GFLOP/s are quoted against.
+    func operations(forLength length: Int) -> Double {
+        let h = Double(configuration.hiddenSize), i = Double(configuration.intermediateSize), l = Double(length)
+        let dense = 2 * l * (3 * h * h + h * h + 2 * h * i)
+        let attention = 2 * 2 * l * l * h
+        return Double(configuration.layerCount) * (dense + attention)
+    }
+
+    /// Mean-pooled final hidden states, `sequences.count` × hidden, row-major (not normalised).
+    /// Every id must be below the vocabulary size and no sequence longer than the positions.
+    func encode(_ sequences: [[Int32]], profile: EmbeddingProfile?) -> [Float] {
+        let c = configuration
+        let hidden = c.hiddenSize
+        let starts = sequences.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        let tokens = starts.last!
+        guard tokens > 0 else { return [Float](repeating: 0, count: sequences.count * hidden) }
+        precondition(sequences.allSatisfy { $0.count <= c.maximumPositions }, "sequence longer than the model's positions")
+
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: tokens * hidden)
+        let queryKeyValue = UnsafeMutablePointer<Float>.allocate(capacity: tokens * 3 * hidden)
+        let context = UnsafeMutablePointer<Float>.allocate(capacity: tokens * hidden)
+        let intermediate = UnsafeMutablePointer<Float>.allocate(capacity: tokens * max(c.intermediateSize, hidden))
+        let longest = sequences.map(\.count).max()!
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest * longest)
+        defer {
+            for buffer in [x, queryKeyValue, context, intermediate, scores] { buffer.deallocate() }
+        }
+
+        EmbeddingProfile.measure(profile, .embeddingLookup) {
+            embed(sequences, starts: starts, into: x)
+        }
+        for layer in weights.layers {
+            run(layer, x: x, tokens: tokens, starts: starts, queryKeyValue: queryKeyValue, context: context,
+                intermediate: intermediate, scores: scores, profile: profile)
+        }
+        profile?.addOperations(sequences.reduce(0) { $0 + operations(forLength: $1.count) })
+
+        return EmbeddingProfile.measure(profile, .pooling) {
+            var pooled = [Float](repeating: 0, count: sequences.count * hidden)
+            for (index, sequence) in sequences.enumerated() where !sequence.isEmpty {
+                for row in starts[index]..<starts[index + 1] {
+                    for column in 0..<hidden { pooled[index * hidden + column] += x[row * hidden + column] }
+                }
+                let inverse = 1 / Float(sequence.count)
+                for column in 0..<hidden { pooled[index * hidden + column] *= inverse }
+            }
+            return pooled
+        }
+    }
+
+    /// Word embedding + position embedding (token type 0 folded in), then layer norm.
+    private func embed(_ sequences: [[Int32]], starts: [Int], into x: UnsafeMutablePointer<Float>) {
+        let hidden = configuration.hiddenSize
+        weights.wordEmbeddings.withUnsafeBufferPointer { words in
+            weights.positionEmbeddings.withUnsafeBufferPointer { positions in
+                for (index, sequence) in sequences.enumerated() {
+                    for (position, id) in sequence.enumerated() {
+                        let row = x + (starts[index] + position) * hidden
+                        let word = words.baseAddress! + Int(id) * hidden
+                        let place = positions.baseAddress! + position * hidden
+                        for column in 0..<hidden { row[column] = word[column] + place[column] }
+                    }
+                }
+            }
+        }
+        let norm = weights.embeddingNorm
+        norm.scale.withUnsafeBufferPointer { scale in
+            norm.shift.withUnsafeBufferPointer { shift in
+                VectorMath.addAndNormalize(x, update: nil, bias: nil, rows: 0..<starts.last!, columns: hidden,
+                                           scale: scale.baseAddress!, shift: shift.baseAddress!,
+                                           epsilon: configuration.layerNormEpsilon)
+            }
+        }
+    }
+
+    private func run(_ layer: BertWeights.Layer, x: UnsafeMutablePointer<Float>, tokens: Int, starts: [Int],
+                     queryKeyValue: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
+                     intermediate: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
+                     profile: EmbeddingProfile?) {
+        let c = configuration
+        let hidden = c.hiddenSize
+        let epsilon = c.layerNormEpsilon
+
+        EmbeddingProfile.measure(profile, .gemm) {
+            layer.queryKeyValueBias.withUnsafeBufferPointer { bias in
+                for row in 0..<tokens { (queryKeyValue + row * 3 * hidden).update(from: bias.baseAddress!, count: 3 * hidden) }
+            }
+            linear(x, rows: tokens, inputs: hidden, layer.queryKeyValue, outputs: 3 * hidden, into: queryKeyValue, accumulate: true)
+        }
+        EmbeddingProfile.measure(profile, .attention) {
+            attend(queryKeyValue, starts: starts, scores: scores, into: context)
+        }
+        EmbeddingProfile.measure(profile, .gemm) {
+            linear(context, rows: tokens, inputs: hidden, layer.attentionOutput, outputs: hidden, into: intermediate, accumulate: false)
+        }
+        EmbeddingProfile.measure(profile, .layerNorm) {
+            addAndNormalize(x, update: intermediate, bias: layer.attentionOutputBias, norm: layer.attentionNorm, rows: tokens, epsilon: epsilon)
+        }
+        EmbeddingProfile.measure(profile, .gemm) {
+            linear(x, rows: tokens, inputs: hidden, layer.intermediate, outputs: c.intermediateSize, into: intermediate, accumulate: false)
+        }
+        EmbeddingProfile.measure(profile, .gelu) {
+            layer.intermediateBias.withUnsafeBufferPointer { bias in
+                VectorMath.addBiasAndGELU(intermediate, rows: 0..<tokens, bias: bias.baseAddress!, columns: c.intermediateSize)
+            }
+        }
+        EmbeddingProfile.measure(profile, .gemm) {
+            linear(intermediate, rows: tokens, inputs: c.intermediateSize, layer.output, outputs: hidden, into: context, accumulate: false)
+        }
+        EmbeddingProfile.measure(profile, .layerNorm) {
+            addAndNormalize(x, update: context, bias: layer.outputBias, norm: layer.outputNorm, rows: tokens, epsilon: epsilon)
+        }
+    }
+
+    /// Scaled dot-product attention of every head of every sequence, writing each head's
+    /// output into its slice of the context rows.
+    private func attend(_ queryKeyValue: UnsafeMutablePointer<Float>, starts: [Int],
+                        scores: UnsafeMutablePointer<Float>, into context: UnsafeMutablePointer<Float>) {
+        let hidden = configuration.hiddenSize
+        let headSize = configuration.headSize
+        let stride = 3 * hidden
+        let scale = 1 / Float(headSize).squareRoot()
+        for index in 0..<(starts.count - 1) {
+            let first = starts[index]
+            let length = starts[index + 1] - first
+            guard length > 0 else { continue }
+            for head in 0..<configuration.headCount {
+                let query = queryKeyValue + first * stride + head * headSize
+                let key = query + hidden
+                let value = query + 2 * hidden
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(length), Int32(length), Int32(headSize),
+                            scale, query, Int32(stride), key, Int32(stride), 0, scores, Int32(length))
+                VectorMath.softmax(scores, rows: length, columns: length, stride: length)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(length), Int32(headSize), Int32(length),
+                            1, scores, Int32(length), value, Int32(stride), 0,
+                            context + first * hidden + head * headSize, Int32(hidden))
+            }
+        }
+    }
+
+    /// `output = input · weightᵀ` (+ `output` when accumulating), PyTorch's `[out, in]` layout.
+    private func linear(_ input: UnsafePointer<Float>, rows: Int, inputs: Int, _ weight: [Float], outputs: Int,
+                        into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        weight.withUnsafeBufferPointer { w in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
+                        1, input, Int32(inputs), w.baseAddress, Int32(inputs), accumulate ? 1 : 0, output, Int32(outputs))
+        }
+    }
+
+    private func addAndNormalize(_ x: UnsafeMutablePointer<Float>, update: UnsafePointer<Float>, bias: [Float],
+                                 norm: BertWeights.LayerNorm, rows: Int, epsilon: Float) {
+        bias.withUnsafeBufferPointer { b in
+            norm.scale.withUnsafeBufferPointer { scale in
+                norm.shift.withUnsafeBufferPointer { shift in
+                    VectorMath.addAndNormalize(x, update: update, bias: b.baseAddress, rows: 0..<rows,
+                                               columns: configuration.hiddenSize, scale: scale.baseAddress!,
+                                               shift: shift.baseAddress!, epsilon: epsilon)
+                }
+            }
+        }
+    }
+}
