@@ -30,6 +30,12 @@ public final class EmbeddedBroker: Sendable {
         }
     }
 
+    /// Settings for producers that talk to this broker. The mock writes its responses on sockets
+    /// with Nagle's algorithm on, so when a client pipelines requests, every response after the
+    /// first waits for the client's delayed acknowledgement (about 40 ms): one request in flight
+    /// per connection avoids that, making a transaction of a few hundred records ~30× faster.
+    public static let producerProperties: KafkaProperties = ["max.in.flight.requests.per.connection": "1"]
+
     public func createTopic(_ name: String, partitions: Int? = nil) throws {
         if let problem = KafkaTopicName.problem(with: name) {
             throw KafkaError(operation: .createTopic, code: .invalidArgument, message: problem)

@@ -61,6 +61,8 @@ public final class TestKafkaBroker: Sendable {
     }
 
     public func producerConfiguration(transactionalID: String? = nil) -> KafkaProducerConfiguration {
-        KafkaProducerConfiguration(bootstrapServers: bootstrapServers, transactionalID: transactionalID)
+        var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrapServers, transactionalID: transactionalID)
+        if embedded != nil { configuration.properties = EmbeddedBroker.producerProperties }
+        return configuration
     }
 }

@@ -36,15 +36,22 @@ enum BenchKafkaCommand: Command {
         let value = Data(repeating: 0x61, count: size)
         let keys = (0..<1_024).map { Data("key-\($0)".utf8) }
 
-        let plain = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers))
+        var plainConfiguration = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
+        plainConfiguration.properties = EmbeddedBroker.producerProperties
+        let plain = try KafkaProducer(configuration: plainConfiguration)
         let plainRate = try timed(count) {
             for index in 0..<count { try plain.send(topic: "bench.plain", key: keys[index % keys.count], value: value) }
             try plain.flush(timeout: .seconds(300)).requireDelivered()
         }
 
-        let transactional = try KafkaProducer(configuration: KafkaProducerConfiguration(
-            bootstrapServers: broker.bootstrapServers, transactionalID: "bench"))
+        var transactionalConfiguration = plainConfiguration
+        transactionalConfiguration.transactionalID = "bench"
+        let transactional = try KafkaProducer(configuration: transactionalConfiguration)
         try transactional.initTransactions(timeout: .seconds(30))
+        // One transaction before the clock starts: the first pays for topic metadata (about 1 s).
+        try transactional.beginTransaction()
+        try transactional.send(topic: "bench.transactional", value: value)
+        try transactional.commitTransaction(timeout: .seconds(60))
         let transactionalRate = try timed(count) {
             for start in stride(from: 0, to: count, by: batch) {
                 try transactional.beginTransaction()
