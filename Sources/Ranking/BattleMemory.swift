@@ -67,6 +67,25 @@ public struct BattleMemory: Sendable {
         return UInt16(models.count - 1)
     }
 
+    /// The same battles reordered so that battles between the same two models with the same
+    /// outcome are adjacent (stable within a group). Order carries no meaning for the router,
+    /// but in this order the ranker sums weights over long runs instead of battle by battle.
+    public func groupedByMatchup() -> BattleMemory {
+        let order = (0..<count).sorted { left, right in
+            (modelA[left], modelB[left], outcomes[left].rawValue, left) < (modelA[right], modelB[right], outcomes[right].rawValue, right)
+        }
+        var grouped = BattleMemory(dimension: dimension, expectedBattles: count)
+        grouped.models = models
+        grouped.modelIndex = modelIndex
+        for index in order {
+            grouped.embeddings += embeddings[(index * dimension)..<((index + 1) * dimension)]
+            grouped.modelA.append(modelA[index])
+            grouped.modelB.append(modelB[index])
+            grouped.outcomes.append(outcomes[index])
+        }
+        return grouped
+    }
+
     /// Bytes held, counting reserved capacity: the figure to hold against N × d × 4.
     public var allocatedBytes: Int {
         embeddings.capacity * MemoryLayout<Float>.stride

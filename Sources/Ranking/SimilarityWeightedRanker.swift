@@ -15,9 +15,11 @@ public struct SimilarityWeightedRanker: Sendable {
     public let tierOfModel: [Int]
     public let tierCount: Int
     public let sameTierRule: SameTierRule
-    /// Per battle, its histogram slot: (tier of a × tierCount + tier of b) × 3 + outcome kind,
-    /// or `discardSlot` for a same-tier battle the rule leaves out.
-    private let slotOfBattle: [UInt16]
+    /// Consecutive battles that share a histogram slot, in memory order. A slot is
+    /// (tier of a × tierCount + tier of b) × 3 + outcome kind, or `discardSlot` for a same-tier
+    /// battle the rule leaves out. A memory grouped by matchup (`BattleMemory.groupedByMatchup`)
+    /// has long runs, whose weights are summed as vectors before touching the histogram.
+    private let runs: [SlotRun]
 
     private var discardSlot: Int { tierCount * tierCount * 3 }
     private var slotCount: Int { discardSlot + 1 }
@@ -32,7 +34,7 @@ public struct SimilarityWeightedRanker: Sendable {
         self.tierCount = tierCount
         self.sameTierRule = sameTierRule
         let discard = tierCount * tierCount * 3
-        slotOfBattle = (0..<memory.count).map { index in
+        let slotOfBattle = (0..<memory.count).map { index in
             let tierA = tierOfModel[Int(memory.modelA[index])]
             let tierB = tierOfModel[Int(memory.modelB[index])]
             if tierA == tierB && sameTierRule == .exclude { return UInt16(discard) }
@@ -43,6 +45,15 @@ public struct SimilarityWeightedRanker: Sendable {
             }
             return UInt16((tierA * tierCount + tierB) * 3 + kind)
         }
+        var runs: [SlotRun] = []
+        for (index, slot) in slotOfBattle.enumerated() {
+            if let last = runs.last, last.slot == slot {
+                runs[runs.count - 1].end += 1
+            } else {
+                runs.append(SlotRun(start: Int32(index), end: Int32(index + 1), slot: slot))
+            }
+        }
+        self.runs = runs
     }
 
     /// Per-query tier ratings for a batch of query embeddings (rows of `queries`, any length
@@ -76,14 +87,14 @@ public struct SimilarityWeightedRanker: Sendable {
         let histograms = workspace.histograms(count: batch * slots)
         let sharedSimilarities = SendableBuffer(similarities)
         let sharedHistograms = SendableBuffer(histograms)
-        slotOfBattle.withUnsafeBufferPointer { battleSlots in
-            let sharedSlots = SendablePointer(battleSlots.baseAddress)
+        runs.withUnsafeBufferPointer { runBuffer in
+            let sharedRuns = SendableRuns(runs: runBuffer)
             forEachQuery(batch) { query in
                 let histogram = sharedHistograms.base.baseAddress! + query * slots
                 histogram.initialize(repeating: 0, count: slots)
-                guard battles > 0, let slotBase = sharedSlots.pointer else { return }
+                guard battles > 0 else { return }
                 accumulateWeights(similarities: UnsafePointer(sharedSimilarities.base.baseAddress! + query * battles),
-                                  slots: slotBase, count: battles, into: histogram)
+                                  runs: sharedRuns.runs, count: battles, into: histogram)
             }
         }
         profile?.add(.weighting, clock.now - started)
@@ -126,7 +137,7 @@ public struct SimilarityWeightedRanker: Sendable {
 /// Sums each battle's similarity weight into its slot. The hot loop of the router: one max pass
 /// and one weighting pass over the query's row of similarities, 16 lanes at a time.
 @inline(__always)
-private func accumulateWeights(similarities: UnsafePointer<Float>, slots: UnsafePointer<UInt16>,
+private func accumulateWeights(similarities: UnsafePointer<Float>, runs: UnsafeBufferPointer<SlotRun>,
                                count: Int, into histogram: UnsafeMutablePointer<Double>) {
     let raw = UnsafeRawPointer(similarities)
     let vectorEnd = count - count % 16
@@ -139,35 +150,78 @@ private func accumulateWeights(similarities: UnsafePointer<Float>, slots: Unsafe
     for index in vectorEnd..<count { maximum = max(maximum, similarities[index]) }
 
     guard maximum > 0, maximum.isFinite else {
-        for index in 0..<count { histogram[Int(slots[index])] += 1 }
+        for run in runs { histogram[Int(run.slot)] += Double(run.end - run.start) }
         return
     }
     guard maximum >= smallestVectorisedMaximum else {
-        for index in 0..<count {
-            histogram[Int(slots[index])] += Double(similarityWeight(similarities[index], maximum: maximum))
+        for run in runs {
+            for index in Int(run.start)..<Int(run.end) {
+                histogram[Int(run.slot)] += Double(similarityWeight(similarities[index], maximum: maximum))
+            }
         }
         return
     }
     let octavesPerUnit = Float(log2(10.0)) / maximum
-    // Weights are computed a chunk at a time into a small buffer that stays in L1, then summed
-    // into their slots by a plain scalar loop; extracting lanes of a vector one by one is slower.
+    // Weights are computed a chunk at a time into a buffer that stays in L1, then summed run by
+    // run into their slots.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: weightChunk) { weights in
         let weightsRaw = UnsafeMutableRawPointer(weights.baseAddress!)
-        for chunkStart in stride(from: 0, to: vectorEnd, by: weightChunk) {
-            let chunkEnd = min(chunkStart + weightChunk, vectorEnd)
-            for start in stride(from: chunkStart, to: chunkEnd, by: 16) {
+        var runIndex = 0
+        for chunkStart in stride(from: 0, to: count, by: weightChunk) {
+            let chunkEnd = min(chunkStart + weightChunk, count)
+            let chunkVectorEnd = max(chunkStart, min(chunkEnd, vectorEnd))
+            for start in stride(from: chunkStart, to: chunkVectorEnd, by: 16) {
                 let lanes = raw.loadUnaligned(fromByteOffset: start * 4, as: SIMD16<Float>.self)
                 weightsRaw.storeBytes(of: similarityWeights(lanes, octavesPerUnit: octavesPerUnit),
                                       toByteOffset: (start - chunkStart) * 4, as: SIMD16<Float>.self)
             }
-            for index in chunkStart..<chunkEnd {
-                histogram[Int(slots[index])] += Double(weights[index - chunkStart])
+            for index in chunkVectorEnd..<chunkEnd {
+                weights[index - chunkStart] = similarityWeight(similarities[index], maximum: maximum)
+            }
+            // Every run that overlaps this chunk, the last one possibly continuing in the next.
+            while runIndex < runs.count {
+                let run = runs[runIndex]
+                let from = max(Int(run.start), chunkStart) - chunkStart
+                let to = min(Int(run.end), chunkEnd) - chunkStart
+                histogram[Int(run.slot)] += sum(weights, from: from, to: to)
+                if Int(run.end) > chunkEnd { break }
+                runIndex += 1
             }
         }
     }
-    for index in vectorEnd..<count {
-        histogram[Int(slots[index])] += Double(similarityWeight(similarities[index], maximum: maximum))
+}
+
+/// Sum of `values[from..<to]`: eight float lanes (each summing few terms, so rounding stays near
+/// float precision) reduced in Double.
+@inline(__always)
+private func sum(_ values: UnsafeMutableBufferPointer<Float>, from: Int, to: Int) -> Double {
+    var total = 0.0
+    var index = from
+    if to - from >= 16 {
+        let raw = UnsafeRawPointer(values.baseAddress!)
+        var lanes = SIMD8<Float>()
+        while index + 8 <= to {
+            lanes += raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            index += 8
+        }
+        for lane in 0..<8 { total += Double(lanes[lane]) }
     }
+    while index < to {
+        total += Double(values[index])
+        index += 1
+    }
+    return total
+}
+
+/// Battles start..<end of the memory share one histogram slot.
+struct SlotRun {
+    let start: Int32
+    var end: Int32
+    let slot: UInt16
+}
+
+private struct SendableRuns: @unchecked Sendable {
+    let runs: UnsafeBufferPointer<SlotRun>
 }
 
 private let weightChunk = 512
@@ -189,10 +243,3 @@ private func forEachQuery(_ count: Int, _ body: @Sendable (Int) -> Void) {
     }
 }
 
-struct SendablePointer<Pointee>: @unchecked Sendable {
-    let pointer: UnsafePointer<Pointee>?
-
-    init(_ pointer: UnsafePointer<Pointee>?) {
-        self.pointer = pointer
-    }
-}

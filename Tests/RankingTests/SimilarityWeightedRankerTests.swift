@@ -100,3 +100,35 @@ import Testing
         }
     }
 }
+
+@Suite struct GroupedMemoryTests {
+    /// Grouping battles by matchup reorders rows but not the answer.
+    @Test func groupingByMatchupKeepsEveryRating() throws {
+        var generator = SeededGenerator(seed: 11)
+        var memory = BattleMemory(dimension: 16)
+        let models = ["a", "b", "c", "d", "e"]
+        for _ in 0..<3_001 {
+            let pair = models.shuffled(using: &generator).prefix(2)
+            try memory.append(modelA: pair.first!, modelB: pair.last!, outcome: BattleOutcome.allCases.randomElement(using: &generator)!,
+                              embedding: (0..<16).map { _ in Float.random(in: -1...1, using: &generator) })
+        }
+        let grouped = memory.groupedByMatchup()
+        #expect(grouped.count == memory.count && grouped.models == memory.models)
+        #expect(zip(grouped.modelA, grouped.modelB).map { [$0, $1] }.isSorted())
+        let tiers = [0, 1, 1, 2, 2]
+        let queries = FloatMatrix(rows: 7, columns: 16, values: (0..<112).map { _ in Float.random(in: -1...1, using: &generator) })
+        for rule in SameTierRule.allCases {
+            let plain = try SimilarityWeightedRanker(memory: memory, tierOfModel: tiers, sameTierRule: rule).rank(queries)
+            let fast = try SimilarityWeightedRanker(memory: grouped, tierOfModel: tiers, sameTierRule: rule).rank(queries)
+            for (a, b) in zip(plain, fast) {
+                for tier in 0..<3 { #expect(abs(a.ratings[tier] - b.ratings[tier]) < 1e-4) }
+            }
+        }
+    }
+}
+
+private extension Array where Element == [UInt16] {
+    func isSorted() -> Bool {
+        zip(self, dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) || $0 == $1 }
+    }
+}

@@ -11,6 +11,7 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
         case promptTooLarge = "prompt_too_large"
         case badEmbedding = "bad_embedding"
         case unknownModel = "unknown_model"
+        case embeddingFailed = "embedding_failed"
     }
 
     public let kind: Kind

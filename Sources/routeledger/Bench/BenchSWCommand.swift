@@ -152,7 +152,7 @@ struct SyntheticShape {
             try! memory.append(modelA: names[a], modelB: names[b], outcome: outcome, embedding: row)
         }
         let queryValues = (0..<(queries * dimension)).map { _ in Float.random(in: -1...1, using: &generator) }
-        return (memory, FloatMatrix(rows: queries, columns: dimension, values: queryValues))
+        return (memory.groupedByMatchup(), FloatMatrix(rows: queries, columns: dimension, values: queryValues))
     }
 }
 

@@ -1,0 +1,176 @@
+import Embeddings
+import Foundation
+import Ranking
+
+/// A record read from Kafka.
+public struct InputRecord: Sendable {
+    public let source: KafkaCoordinates
+    public let key: Data?
+    public let value: Data
+
+    public init(source: KafkaCoordinates, key: Data?, value: Data) {
+        self.source = source
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A record to produce.
+public struct OutputRecord: Sendable, Equatable {
+    public let topic: String
+    public let key: Data?
+    public let value: Data
+}
+
+/// What one batch turned into: the records to produce, in input order, and what was decided.
+public struct RouteBatchResult: Sendable {
+    public var records: [OutputRecord] = []
+    public var decisions: [RoutingDecision] = []
+    public var rejections: [EventRejection.Kind: Int] = [:]
+}
+
+/// The route stage's work on one micro-batch, apart from Kafka: parse and validate every event,
+/// embed the prompts that came without a vector in one call, rank the whole batch in one call,
+/// and decide. Every input yields either a decision (on the model's topic and the decisions
+/// topic) or a dead-letter record, so committing the batch's offsets loses nothing.
+public final class RouteBatchProcessor {
+    private let configuration: RouteLedgerConfiguration
+    private let embedder: any Embedder
+    private let limits: QueryEvent.Limits
+    private let knownModels: Set<String>
+    private let workspace = RankingWorkspace()
+    private let encoder = JSONEncoder()
+
+    public init(configuration: RouteLedgerConfiguration, embedder: any Embedder) {
+        self.configuration = configuration
+        self.embedder = embedder
+        limits = QueryEvent.Limits(maxPromptBytes: configuration.maxPromptBytes)
+        knownModels = Set(configuration.models.map(\.name))
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
+
+    public func process(_ batch: [InputRecord], with snapshot: RouterSnapshot, now: Date = Date()) -> RouteBatchResult {
+        var outcomes = [Result<QueryEvent, EventRejection>](repeating: .failure(EventRejection(.malformedJSON, "")), count: batch.count)
+        for (index, record) in batch.enumerated() {
+            do {
+                outcomes[index] = .success(try QueryEvent(bytes: record.value, limits: limits, knownModels: knownModels))
+            } catch {
+                outcomes[index] = .failure(error)
+            }
+        }
+        let vectors = embeddings(for: &outcomes, dimension: snapshot.ranker.memory.dimension)
+
+        let accepted = outcomes.indices.filter { vectors[$0] != nil }
+        let queries = FloatMatrix(rows: accepted.count, columns: snapshot.ranker.memory.dimension,
+                                  values: accepted.flatMap { vectors[$0]! })
+        let ratings: [TierRatings]
+        do {
+            ratings = try snapshot.ranker.rank(queries, workspace: workspace)
+        } catch {
+            // Vectors were checked above; a failure here is a defect in that check.
+            preconditionFailure("a checked embedding was refused by the ranker: \(error)")
+        }
+        var ratingsOf: [Int: TierRatings] = [:]
+        for (position, index) in accepted.enumerated() { ratingsOf[index] = ratings[position] }
+
+        var result = RouteBatchResult()
+        let decidedAt = formatTimestamp(now)
+        for (index, record) in batch.enumerated() {
+            switch outcomes[index] {
+            case .failure(let rejection):
+                result.rejections[rejection.kind, default: 0] += 1
+                let deadLetter = DeadLetterRecord(stage: "route", source: record.source, rejection: rejection, raw: record.value, at: now)
+                result.records.append(OutputRecord(topic: configuration.topics.deadLetter, key: record.key, value: encode(deadLetter)))
+            case .success(let event):
+                let decision = decide(event, ratings: ratingsOf[index]!, snapshot: snapshot, source: record.source, decidedAt: decidedAt)
+                let decisionJSON = encode(decision)
+                result.decisions.append(decision)
+                result.records.append(OutputRecord(topic: configuration.topics.route(for: decision.model), key: record.key,
+                                                   value: event.enriched(with: decisionJSON)))
+                result.records.append(OutputRecord(topic: configuration.topics.decisions, key: record.key, value: decisionJSON))
+            }
+        }
+        return result
+    }
+
+    /// One unit vector per accepted event: its own (checked), or the embedder's. An event whose
+    /// vector is unusable becomes a rejection.
+    private func embeddings(for outcomes: inout [Result<QueryEvent, EventRejection>], dimension: Int) -> [[Float]?] {
+        var vectors = [[Float]?](repeating: nil, count: outcomes.count)
+        var toEmbed: [Int] = []
+        for index in outcomes.indices {
+            guard case .success(let event) = outcomes[index] else { continue }
+            guard let given = event.embedding else {
+                toEmbed.append(index)
+                continue
+            }
+            do {
+                vectors[index] = try checkedGivenEmbedding(given, dimension: dimension)
+            } catch {
+                outcomes[index] = .failure(EventRejection(.badEmbedding, error.description))
+            }
+        }
+        guard !toEmbed.isEmpty else { return vectors }
+        guard embedder.dimension == dimension else {
+            for index in toEmbed {
+                outcomes[index] = .failure(EventRejection(.embeddingFailed,
+                    "the embedder gives \(embedder.dimension) dimensions, the battle memory has \(dimension)"))
+            }
+            return vectors
+        }
+        let texts = toEmbed.map { index -> String in
+            guard case .success(let event) = outcomes[index] else { return "" }
+            return event.routingText
+        }
+        if let matrix = try? embedder.embed(texts) {
+            for (position, index) in toEmbed.enumerated() { vectors[index] = Array(matrix.row(position)) }
+            return vectors
+        }
+        // The batch failed as a whole: embed one by one so only the offending events are lost.
+        for (position, index) in toEmbed.enumerated() {
+            do {
+                vectors[index] = Array(try embedder.embed([texts[position]]).row(0))
+            } catch {
+                outcomes[index] = .failure(EventRejection(.embeddingFailed, "\(error)"))
+            }
+        }
+        return vectors
+    }
+
+    private func decide(_ event: QueryEvent, ratings: TierRatings, snapshot: RouterSnapshot,
+                        source: KafkaCoordinates, decidedAt: String) -> RoutingDecision {
+        let (rule, names) = snapshot.rule(allowing: event.allowedModels)
+        let choice = rule.choose(ratings)
+        let model = names[choice.candidate]
+        let reference = snapshot.candidates[snapshot.candidates.count - 1]
+        let inputTokens = estimatedInputTokens(promptBytes: event.promptBytes)
+        let outputTokens = event.maxOutputTokens ?? configuration.routing.estimatedOutputTokens
+        let routing = configuration.routing
+        return RoutingDecision(
+            decisionID: RoutingDecision.id(tenant: event.tenant, queryID: event.id, routerVersion: routing.routerVersion),
+            queryID: event.id, tenant: event.tenant, model: model, referenceModel: reference,
+            candidates: zip(names, choice.referenceWinRates).map { RoutingDecision.Candidate(model: $0, referenceWinRate: $1) },
+            threshold: snapshot.threshold, routerKind: RouterSnapshot.routerKind, routerVersion: routing.routerVersion,
+            memoryBattles: snapshot.ranker.memory.count, ratingsVersion: snapshot.ratingsVersion,
+            embedder: event.embedding == nil ? embedder.identity.description : "given",
+            estimatedInputTokens: inputTokens, estimatedOutputTokens: outputTokens,
+            estimatedCostMicroUSD: snapshot.prices[model]!.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,
+            referenceCostMicroUSD: snapshot.prices[reference]!.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,
+            source: source, createdAt: formatTimestamp(event.createdAt), decidedAt: decidedAt)
+    }
+
+    private func encode(_ value: some Encodable) -> Data {
+        do {
+            return try encoder.encode(value)
+        } catch {
+            preconditionFailure("encoding a decision record cannot fail: \(error)")
+        }
+    }
+}
+
+/// Input tokens are estimated at four bytes of prompt text a token (the usual rule of thumb for
+/// English with GPT-style tokenizers); the ledger replaces estimates with the usage events'
+/// actual counts.
+func estimatedInputTokens(promptBytes: Int) -> Int64 {
+    Int64((promptBytes + 3) / 4)
+}

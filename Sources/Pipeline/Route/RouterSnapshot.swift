@@ -1,0 +1,103 @@
+import Embeddings
+import Foundation
+import Ledger
+import Ranking
+
+/// Everything a batch is routed with, fixed for the batch: the ranker over the battle memory,
+/// the tiers, the candidates and the threshold. The route stage swaps in a new snapshot
+/// between batches when the memory or the ratings change, so a batch never sees half an update.
+public struct RouterSnapshot: Sendable {
+    public static let routerKind = "sw-ranking"
+
+    public let ranker: SimilarityWeightedRanker
+    public let ratingsVersion: String
+    public let threshold: Double
+    /// Candidate model names, cheapest first; the last is the reference (strong) model.
+    public let candidates: [String]
+    let prices: [String: TokenPrice]
+    private let tierOfCandidate: [String: Int]
+
+    /// Fits global ratings and tiers over the memory's battles, then prepares the ranker.
+    /// Refuses a configuration whose models have no battles in the memory (they have no tier).
+    public init(memory: BattleMemory, configuration: RouteLedgerConfiguration, ratingsVersion: String) throws(RouterSetupError) {
+        let ratings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
+        let tiers = Tiers.assign(ratings: ratings, tierCount: configuration.routing.tiers)
+        try self.init(memory: memory, tierOfModel: tiers, configuration: configuration, ratingsVersion: ratingsVersion)
+    }
+
+    public init(memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
+                ratingsVersion: String) throws(RouterSetupError) {
+        let routing = configuration.routing
+        let missing = ([routing.strong] + routing.cheaper).filter { memory.index(ofModel: $0) == nil }
+        guard missing.isEmpty else { throw .modelsWithoutBattles(missing) }
+        let rule = SameTierRule(rawValue: routing.sameTierRule) ?? .exclude
+        ranker = SimilarityWeightedRanker(memory: memory.groupedByMatchup(), tierOfModel: tierOfModel, sameTierRule: rule)
+        self.ratingsVersion = ratingsVersion
+        let prices = Dictionary(configuration.models.map { ($0.name, $0.price) }, uniquingKeysWith: { first, _ in first })
+        self.prices = prices
+        let cheaper = routing.cheaper.sorted { Self.blendedPrice(prices[$0]) < Self.blendedPrice(prices[$1]) }
+        candidates = cheaper + [routing.strong]
+        let tierOfCandidate = Dictionary(uniqueKeysWithValues: candidates.map { ($0, tierOfModel[memory.index(ofModel: $0)!]) })
+        self.tierOfCandidate = tierOfCandidate
+        switch routing.threshold {
+        case .fixed(let value):
+            threshold = value
+        case .strongShare(let share):
+            threshold = try Self.calibrate(share: share, ranker: ranker, weak: tierOfCandidate[cheaper[0]]!,
+                                           strong: tierOfCandidate[routing.strong]!)
+        }
+    }
+
+    /// The routing rule for one query: all candidates, or those of them the query allows.
+    func rule(allowing allowed: [String]?) -> (rule: RoutingRule, candidates: [String]) {
+        var names = candidates
+        if let allowed {
+            let permitted = Set(allowed)
+            names = candidates.filter(permitted.contains)
+        }
+        return (RoutingRule(candidateTiers: names.map { tierOfCandidate[$0]! }, threshold: threshold), names)
+    }
+
+    private static func blendedPrice(_ price: TokenPrice?) -> Int64 {
+        guard let price else { return .max }
+        return price.inputPerMillion.microunits + price.outputPerMillion.microunits
+    }
+
+    /// Without a sample of live traffic, the memory's own prompts stand in for it: the threshold
+    /// sends the chosen share of up to 2,000 of them (an even spread) to the strong model.
+    private static func calibrate(share: Double, ranker: SimilarityWeightedRanker, weak: Int, strong: Int) throws(RouterSetupError) -> Double {
+        let memory = ranker.memory
+        guard memory.count > 0 else { throw .emptyMemory }
+        let sample = Array(stride(from: 0, to: memory.count, by: max(1, memory.count / 2_000)).prefix(2_000))
+        var values: [Float] = []
+        values.reserveCapacity(sample.count * memory.dimension)
+        for index in sample {
+            values += memory.embeddings[(index * memory.dimension)..<((index + 1) * memory.dimension)]
+        }
+        let queries = FloatMatrix(rows: sample.count, columns: memory.dimension, values: values)
+        let winRates: [Double]
+        do {
+            winRates = try ranker.rank(queries).map { $0.winRate(ofTier: strong, overTier: weak) }
+        } catch {
+            throw .calibrationFailed("\(error)")
+        }
+        return ThresholdCalibration.threshold(winRates: winRates, strongShare: share)
+    }
+}
+
+public enum RouterSetupError: Error, Equatable, CustomStringConvertible {
+    case modelsWithoutBattles([String])
+    case emptyMemory
+    case calibrationFailed(String)
+
+    public var description: String {
+        switch self {
+        case .modelsWithoutBattles(let models):
+            "the battle memory has no battles of \(models.map { "'\($0)'" }.joined(separator: ", ")), so they cannot be ranked; import battles of every configured model"
+        case .emptyMemory:
+            "the battle memory is empty: a strong share cannot be calibrated on it"
+        case .calibrationFailed(let reason):
+            "calibrating the threshold on the memory's prompts failed: \(reason)"
+        }
+    }
+}
