@@ -22,7 +22,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "Ledger"),
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
-        .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger"]),
+        .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger", "Kafka"]),
         .target(name: "BattleStore", dependencies: ["Ranking", "Embeddings"]),
 
         .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "CBLAS", "Kafka"]),

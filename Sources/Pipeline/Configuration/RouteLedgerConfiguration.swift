@@ -8,8 +8,14 @@ public struct RouteLedgerConfiguration: Sendable {
     public struct Kafka: Sendable {
         public var bootstrapServers = "localhost:9092"
         public var groupID = "routeledger-route"
-        /// Passed to librdkafka as they are (TLS, SASL, timeouts…).
+        /// The route stage's transactional id with `exactly_once`: stable per instance, so a
+        /// restarted instance fences its former self. Defaults to group id + host name.
+        public var transactionalID = "routeledger-route-" + (ProcessInfo.processInfo.hostName)
+        /// Passed to librdkafka as they are (TLS, SASL, timeouts…), for every client; the
+        /// consumer and producer maps add settings for one kind of client only.
         public var properties: [String: String] = [:]
+        public var consumerProperties: [String: String] = [:]
+        public var producerProperties: [String: String] = [:]
     }
 
     public struct Topics: Sendable {
@@ -171,7 +177,10 @@ public struct RouteLedgerConfiguration: Sendable {
         if let section = reader.object("kafka") {
             kafka.bootstrapServers = section.string("bootstrap_servers") ?? kafka.bootstrapServers
             kafka.groupID = section.string("group_id") ?? kafka.groupID
+            kafka.transactionalID = section.string("transactional_id") ?? "\(kafka.groupID)-\(ProcessInfo.processInfo.hostName)"
             kafka.properties = section.stringMap("properties") ?? [:]
+            kafka.consumerProperties = section.stringMap("consumer_properties") ?? [:]
+            kafka.producerProperties = section.stringMap("producer_properties") ?? [:]
             section.finish()
         }
         if let section = reader.object("topics") {
@@ -271,7 +280,9 @@ public struct RouteLedgerConfiguration: Sendable {
         if !["clean", "routellm"].contains(routing.sameTierRule) {
             problems.append("routing.same_tier_rule: expected clean or routellm, got '\(routing.sameTierRule)'")
         }
-        if !["minilm", "hashing"].contains(embedder) { problems.append("embedder.kind: expected minilm or hashing, got '\(embedder)'") }
+        if !["minilm", "hashing", "given"].contains(embedder) {
+            problems.append("embedder.kind: expected minilm, hashing or given, got '\(embedder)'")
+        }
         if memoryPath.isEmpty { problems.append("memory: give the battle memory directory (or ROUTELEDGER_MEMORY)") }
         for topic in [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes, topics.routePrefix] where topic.isEmpty {
             problems.append("topics: topic names must not be empty")

@@ -35,13 +35,14 @@ public struct RouteBatchResult: Sendable {
 /// topic) or a dead-letter record, so committing the batch's offsets loses nothing.
 public final class RouteBatchProcessor {
     private let configuration: RouteLedgerConfiguration
-    private let embedder: any Embedder
+    /// Nil when every event must bring its own embedding (`embedder.kind: given`).
+    private let embedder: (any Embedder)?
     private let limits: QueryEvent.Limits
     private let knownModels: Set<String>
     private let workspace = RankingWorkspace()
     private let encoder = JSONEncoder()
 
-    public init(configuration: RouteLedgerConfiguration, embedder: any Embedder) {
+    public init(configuration: RouteLedgerConfiguration, embedder: (any Embedder)?) {
         self.configuration = configuration
         self.embedder = embedder
         limits = QueryEvent.Limits(maxPromptBytes: configuration.maxPromptBytes)
@@ -111,6 +112,13 @@ public final class RouteBatchProcessor {
             }
         }
         guard !toEmbed.isEmpty else { return vectors }
+        guard let embedder else {
+            for index in toEmbed {
+                outcomes[index] = .failure(EventRejection(.embeddingFailed,
+                    "the event has no 'embedding' and this router embeds nothing itself (embedder.kind is given)"))
+            }
+            return vectors
+        }
         guard embedder.dimension == dimension else {
             for index in toEmbed {
                 outcomes[index] = .failure(EventRejection(.embeddingFailed,
@@ -152,7 +160,7 @@ public final class RouteBatchProcessor {
             candidates: zip(names, choice.referenceWinRates).map { RoutingDecision.Candidate(model: $0, referenceWinRate: $1) },
             threshold: snapshot.threshold, routerKind: RouterSnapshot.routerKind, routerVersion: routing.routerVersion,
             memoryBattles: snapshot.ranker.memory.count, ratingsVersion: snapshot.ratingsVersion,
-            embedder: event.embedding == nil ? embedder.identity.description : "given",
+            embedder: event.embedding == nil ? embedder?.identity.description ?? "given" : "given",
             estimatedInputTokens: inputTokens, estimatedOutputTokens: outputTokens,
             estimatedCostMicroUSD: snapshot.prices[model]!.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,
             referenceCostMicroUSD: snapshot.prices[reference]!.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,

@@ -1,0 +1,125 @@
+import Foundation
+import Ledger
+import Ranking
+import Testing
+@testable import Pipeline
+
+/// A memory where "strong" beat "weak" on prompts along e1 and lost on prompts along e2, so a
+/// query along e1 goes strong and one along e2 goes weak (see SimilarityWeightedRankerTests for
+/// the closed form: win rates 1/(1 + 10^-1) and 1/(1 + 10)).
+func twoTopicRouting(threshold: Double = 0.5) throws -> (RouteLedgerConfiguration, RouterSnapshot) {
+    var memory = BattleMemory(dimension: 4)
+    try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
+    try memory.append(modelA: "weak", modelB: "strong", outcome: .modelA, embedding: [0, 1, 0, 0])
+    var configuration = RouteLedgerConfiguration()
+    configuration.models = [
+        .init(name: "strong", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "10")!, outputPerMillion: MicroUSD(dollars: "30")!)),
+        .init(name: "weak", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "0.5")!, outputPerMillion: MicroUSD(dollars: "1.5")!)),
+    ]
+    configuration.routing.strong = "strong"
+    configuration.routing.cheaper = ["weak"]
+    configuration.routing.threshold = .fixed(threshold)
+    configuration.memoryPath = "unused"
+    let snapshot = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "test-1")
+    return (configuration, snapshot)
+}
+
+func queryEvent(id: String, prompt: String = "abcdefgh", embedding: [Float]?, extra: String = "") -> Data {
+    let vector = embedding.map { ",\"embedding\":[\($0.map { "\($0)" }.joined(separator: ","))]" } ?? ""
+    return Data(#"{"schema":"routeledger.query.v1","id":"\#(id)","tenant":"acme","created_at":"2026-11-24T10:00:00Z","prompt":"\#(prompt)"\#(vector)\#(extra)}"#.utf8)
+}
+
+@Suite struct RouteBatchProcessorTests {
+    private func input(_ offset: Int64, _ value: Data) -> InputRecord {
+        InputRecord(source: KafkaCoordinates(topic: "llm.queries", partition: 0, offset: offset), key: Data("k\(offset)".utf8), value: value)
+    }
+
+    @Test func routesEachQueryByTheBattlesLikeIt() throws {
+        let (configuration, snapshot) = try twoTopicRouting()
+        let processor = RouteBatchProcessor(configuration: configuration, embedder: nil)
+        let result = processor.process([
+            input(0, queryEvent(id: "a", embedding: [2, 0, 0, 0], extra: #","max_output_tokens":100"#)),
+            input(1, queryEvent(id: "b", embedding: [0, 1, 0, 0])),
+        ], with: snapshot, now: Date(timeIntervalSince1970: 0))
+        #expect(result.decisions.map(\.model) == ["strong", "weak"])
+        #expect(result.rejections.isEmpty)
+        let first = result.decisions[0]
+        #expect(abs(first.candidates[0].referenceWinRate - 1 / 1.1) < 1e-6)
+        #expect(first.referenceModel == "strong" && first.threshold == 0.5)
+        // 8 prompt bytes → 2 input tokens; 100 output tokens. Strong: 2×10 + 100×30 = 3,020 µ$.
+        #expect(first.estimatedInputTokens == 2 && first.estimatedOutputTokens == 100)
+        #expect(first.estimatedCostMicroUSD == 3_020 && first.referenceCostMicroUSD == 3_020)
+        // Weak with the default 256 output tokens: 2×0.5 + 256×1.5 = 385 µ$ against 7,700 µ$.
+        #expect(result.decisions[1].estimatedCostMicroUSD == 385 && result.decisions[1].referenceCostMicroUSD == 7_700)
+        #expect(first.decisionID == RoutingDecision.id(tenant: "acme", queryID: "a", routerVersion: "sw-v1"))
+        #expect(first.source == KafkaCoordinates(topic: "llm.queries", partition: 0, offset: 0))
+        #expect(first.ratingsVersion == "test-1" && first.memoryBattles == 2 && first.embedder == "given")
+    }
+
+    /// Two records per decision (the model's topic, then the decisions topic), one per reject,
+    /// in input order, each keyed like its input.
+    @Test func producesEveryOutputInInputOrder() throws {
+        let (configuration, snapshot) = try twoTopicRouting()
+        let processor = RouteBatchProcessor(configuration: configuration, embedder: nil)
+        let result = processor.process([
+            input(0, queryEvent(id: "a", embedding: [0, 1, 0, 0])),
+            input(1, Data("{oops".utf8)),
+            input(2, queryEvent(id: "c", embedding: [1, 0, 0, 0])),
+        ], with: snapshot)
+        #expect(result.records.map(\.topic) == ["llm.route.weak", "llm.decisions", "llm.deadletter", "llm.route.strong", "llm.decisions"])
+        #expect(result.records.map { String(decoding: $0.key ?? Data(), as: UTF8.self) } == ["k0", "k0", "k1", "k2", "k2"])
+        let enriched = try #require(try JSONSerialization.jsonObject(with: result.records[0].value) as? [String: Any])
+        #expect((enriched["routeledger"] as? [String: Any])?["model"] as? String == "weak")
+        let deadLetter = try #require(try JSONSerialization.jsonObject(with: result.records[2].value) as? [String: Any])
+        #expect(deadLetter["error_kind"] as? String == "malformed_json")
+        #expect(Data(base64Encoded: deadLetter["raw_base64"] as? String ?? "") == Data("{oops".utf8))
+    }
+
+    @Test func unusableEmbeddingsAreDeadLettered() throws {
+        let (configuration, snapshot) = try twoTopicRouting()
+        let processor = RouteBatchProcessor(configuration: configuration, embedder: nil)
+        let result = processor.process([
+            input(0, queryEvent(id: "short", embedding: [1, 0])),
+            input(1, queryEvent(id: "zero", embedding: [0, 0, 0, 0])),
+            input(2, queryEvent(id: "none", embedding: nil)),
+            input(3, queryEvent(id: "fine", embedding: [1, 1, 0, 0])),
+        ], with: snapshot)
+        #expect(result.rejections == [.badEmbedding: 2, .embeddingFailed: 1])
+        #expect(result.decisions.map(\.queryID) == ["fine"])
+    }
+
+    /// A query may narrow the candidates; with only the weak model allowed, it gets it.
+    @Test func aQueryMayRestrictTheCandidates() throws {
+        let (configuration, snapshot) = try twoTopicRouting()
+        let processor = RouteBatchProcessor(configuration: configuration, embedder: nil)
+        let result = processor.process([
+            input(0, queryEvent(id: "a", embedding: [1, 0, 0, 0], extra: #","models":["weak"]"#)),
+            input(1, queryEvent(id: "b", embedding: [1, 0, 0, 0], extra: #","models":["gpt-9"]"#)),
+        ], with: snapshot)
+        #expect(result.decisions.map(\.model) == ["weak"])
+        #expect(result.rejections == [.unknownModel: 1])
+    }
+
+    @Test func aConfiguredModelWithoutBattlesIsRefusedAtStart() throws {
+        var (configuration, _) = try twoTopicRouting()
+        configuration.routing.cheaper = ["weak", "tiny"]
+        configuration.models.append(.init(name: "tiny", price: TokenPrice(inputPerMillion: .zero, outputPerMillion: .zero)))
+        var memory = BattleMemory(dimension: 4)
+        try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
+        #expect(throws: RouterSetupError.modelsWithoutBattles(["tiny"])) {
+            try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "v")
+        }
+    }
+
+    /// Calibrating on the memory's own prompts: with a share of 0.5 over the two prompts, one
+    /// goes strong — the threshold lies between their win rates.
+    @Test func aStrongShareIsCalibratedOnTheMemorysPrompts() throws {
+        var (configuration, _) = try twoTopicRouting()
+        configuration.routing.threshold = .strongShare(0.5)
+        var memory = BattleMemory(dimension: 4)
+        try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
+        try memory.append(modelA: "weak", modelB: "strong", outcome: .modelA, embedding: [0, 1, 0, 0])
+        let snapshot = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "v")
+        #expect(snapshot.threshold > 1 / 11.0 && snapshot.threshold < 1 / 1.1)
+    }
+}
