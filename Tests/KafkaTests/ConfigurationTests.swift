@@ -53,5 +53,21 @@ import Testing
             #expect(description.contains("\(key)=[redacted]"))
         }
         #expect(description.contains("sasl.username=router"))
+
+        // However the configuration is printed: description, debug description, or a dump.
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        for shown in [String(describing: configuration), String(reflecting: configuration), dumped] {
+            for value in secrets.values { #expect(!shown.contains(value), "a secret shows in \(shown)") }
+        }
+    }
+
+    @Test func topicNamesFollowKafkasRule() {
+        #expect(KafkaTopicName.problem(with: "llm.route.gpt-4-1106-preview") == nil)
+        #expect(KafkaTopicName.problem(with: "a_b-c.D9") == nil)
+        for bad in ["", ".", "..", "llm/queries", "llm queries", "llm.été", String(repeating: "x", count: 250)] {
+            #expect(KafkaTopicName.problem(with: bad) != nil, "'\(bad)' accepted")
+        }
+        #expect(KafkaTopicName.problem(with: String(repeating: "x", count: 249)) == nil)
     }
 }

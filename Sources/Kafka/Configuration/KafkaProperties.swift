@@ -4,7 +4,8 @@
 /// Keys are checked against librdkafka when a client is created (or by `validate()` on a
 /// configuration), and an unknown key is refused by name. The description never shows the
 /// value of a secret.
-public struct KafkaProperties: Sendable, Equatable, CustomStringConvertible, ExpressibleByDictionaryLiteral {
+public struct KafkaProperties: Sendable, Equatable, ExpressibleByDictionaryLiteral,
+                               CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private var keys: [String] = []
     private var values: [String: String] = [:]
 
@@ -59,6 +60,13 @@ public struct KafkaProperties: Sendable, Equatable, CustomStringConvertible, Exp
 
     public var description: String {
         keys.map { "\($0)=\(displayValue(of: $0)!)" }.joined(separator: ", ")
+    }
+
+    public var debugDescription: String { "KafkaProperties(\(description))" }
+
+    /// What `dump` and debuggers show: the settings with secrets redacted, not the stored values.
+    public var customMirror: Mirror {
+        Mirror(self, unlabeledChildren: keys.map { "\($0)=\(displayValue(of: $0)!)" }, displayStyle: .collection)
     }
 
     public static func == (lhs: KafkaProperties, rhs: KafkaProperties) -> Bool {
