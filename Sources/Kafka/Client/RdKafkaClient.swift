@@ -69,7 +69,7 @@ final class RdKafkaClient: @unchecked Sendable {
     }
 
     static func timeoutMilliseconds(_ duration: Duration) -> Int32 {
-        Int32(clamping: max(0, milliseconds(duration)))
+        Int32(clamping: max(0, duration.wholeMilliseconds))
     }
 
     private static func deliveryReport(_ message: rd_kafka_message_t) -> KafkaDeliveryReport {

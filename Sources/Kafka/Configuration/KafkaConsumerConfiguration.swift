@@ -35,7 +35,7 @@ public struct KafkaConsumerConfiguration: Sendable {
 
     /// Everything as librdkafka settings: the one place where the typed fields become properties.
     public func librdkafkaProperties() throws -> KafkaProperties {
-        let session = milliseconds(sessionTimeout)
+        let session = sessionTimeout.wholeMilliseconds
         var base: KafkaProperties = [
             "bootstrap.servers": bootstrapServers,
             "group.id": groupID,
@@ -47,7 +47,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             "isolation.level": readCommitted ? "read_committed" : "read_uncommitted",
             "allow.auto.create.topics": "false",
         ]
-        try refuseManagedKeys(Self.managedKeys, in: properties, reason: "offsets are committed by the application")
+        try properties.refuse(Self.managedKeys, reason: "offsets are committed by the application")
         base = base.merging(properties)
         base["enable.auto.commit"] = "false"
         base["enable.auto.offset.store"] = "false"
@@ -57,17 +57,5 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// Checks every setting against librdkafka without connecting anywhere.
     public func validate() throws {
         try RdKafkaConfiguration.validate(try librdkafkaProperties())
-    }
-}
-
-func milliseconds(_ duration: Duration) -> Int {
-    let parts = duration.components
-    return Int(parts.seconds) * 1_000 + Int(parts.attoseconds / 1_000_000_000_000_000)
-}
-
-func refuseManagedKeys(_ keys: [String], in properties: KafkaProperties, reason: String) throws {
-    for key in keys where properties[key] != nil {
-        throw KafkaError(operation: .configure, code: .invalidArgument,
-                         message: "librdkafka property '\(key)' cannot be set: \(reason)")
     }
 }

@@ -40,12 +40,12 @@ public struct KafkaProducerConfiguration: Sendable {
         ]
         if let transactionalID {
             base["transactional.id"] = transactionalID
-            base["transaction.timeout.ms"] = "\(milliseconds(transactionTimeout))"
+            base["transaction.timeout.ms"] = "\(transactionTimeout.wholeMilliseconds)"
         }
         if let timeout = deliveryTimeout ?? (transactionalID == nil ? nil : transactionTimeout) {
-            base["message.timeout.ms"] = "\(milliseconds(timeout))"
+            base["message.timeout.ms"] = "\(timeout.wholeMilliseconds)"
         }
-        try refuseManagedKeys(["enable.idempotence"], in: properties, reason: "the producer is always idempotent")
+        try properties.refuse(["enable.idempotence"], reason: "the producer is always idempotent")
         base = base.merging(properties)
         base["enable.idempotence"] = "true"
         return base

@@ -45,6 +45,14 @@ public struct KafkaProperties: Sendable, Equatable, ExpressibleByDictionaryLiter
         return merged
     }
 
+    /// Throws if any of `keys` is set: settings the client relies on and does not let change.
+    func refuse(_ keys: [String], reason: String) throws {
+        for key in keys where self[key] != nil {
+            throw KafkaError(operation: .configure, code: .invalidArgument,
+                             message: "librdkafka property '\(key)' cannot be set: \(reason)")
+        }
+    }
+
     /// Whether a key holds a secret: passwords, private keys, OAuth client secrets and configs.
     public static func isSecret(_ key: String) -> Bool {
         let lowered = key.lowercased()
