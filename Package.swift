@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger", "Kafka"]),
         .target(name: "BattleStore", dependencies: ["Ranking", "Embeddings"]),
 
-        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "CBLAS", "Kafka"]),
+        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "CBLAS", "Kafka", "Pipeline", "Ledger"]),
 
         // What several test targets share: where the shared fixtures are.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

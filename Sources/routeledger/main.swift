@@ -10,6 +10,7 @@ let commands = CommandGroup(
         .group(CommandGroup(name: "bench", summary: "measure speed and exactness", children: [
             .command(BenchSWCommand.self),
             .command(BenchKafkaCommand.self),
+            .command(BenchPipelineCommand.self),
         ])),
     ])
 

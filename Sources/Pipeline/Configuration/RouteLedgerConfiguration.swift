@@ -33,6 +33,11 @@ public struct RouteLedgerConfiguration: Sendable {
     public struct Model: Sendable {
         public var name: String
         public var price: TokenPrice
+
+        public init(name: String, price: TokenPrice) {
+            self.name = name
+            self.price = price
+        }
     }
 
     public enum Threshold: Sendable, Equatable {

@@ -3,36 +3,35 @@ import Foundation
 /// A parsed JSON object with typed field accessors whose failures name the field, for events
 /// whose every defect must be reported precisely.
 struct JSONObject {
-    let fields: [String: Any]
+    let fields: [String: JSONValue]
 
     /// Parses UTF-8 bytes holding one JSON object.
     init(bytes: Data) throws(EventRejection) {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw EventRejection(.invalidUTF8, "the event is not valid UTF-8")
         }
-        let parsed: Any
+        let parsed: JSONValue
         do {
-            parsed = try JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])
+            parsed = try JSONValue.parse(bytes)
         } catch {
-            throw EventRejection(.malformedJSON, "the event is not valid JSON")
+            throw EventRejection(.malformedJSON, "the event is not valid JSON: \(error)")
         }
-        guard let object = parsed as? [String: Any] else {
+        guard case .object(let object) = parsed else {
             throw EventRejection(.malformedJSON, "the event is not a JSON object")
         }
         fields = object
     }
 
-    init(fields: [String: Any]) {
-        self.fields = fields
-    }
-
     func has(_ key: String) -> Bool {
-        fields[key] != nil && !(fields[key] is NSNull)
+        switch fields[key] {
+        case nil, .null?: false
+        default: true
+        }
     }
 
     func requiredString(_ key: String, maxLength: Int = 1_024) throws(EventRejection) -> String {
         guard has(key) else { throw EventRejection(.missingField, "'\(key)' is required") }
-        guard let value = fields[key] as? String else {
+        guard case .string(let value)? = fields[key] else {
             throw EventRejection(.invalidField, "'\(key)' must be a string")
         }
         guard !value.isEmpty else { throw EventRejection(.invalidField, "'\(key)' must not be empty") }
@@ -44,24 +43,22 @@ struct JSONObject {
 
     func optionalString(_ key: String) throws(EventRejection) -> String? {
         guard has(key) else { return nil }
-        guard let value = fields[key] as? String else {
+        guard case .string(let value)? = fields[key] else {
             throw EventRejection(.invalidField, "'\(key)' must be a string")
         }
         return value
     }
 
-    /// An integer field within bounds; JSON numbers with a fraction or out of range are refused.
+    /// An integer field within bounds; numbers with a fraction or out of range are refused.
     func optionalInteger(_ key: String, range: ClosedRange<Int64>) throws(EventRejection) -> Int64? {
         guard has(key) else { return nil }
-        guard let number = fields[key] as? NSNumber, !isBoolean(fields[key]),
-              number.doubleValue.rounded() == number.doubleValue else {
+        guard case .number(let value)? = fields[key], value.rounded() == value else {
             throw EventRejection(.invalidField, "'\(key)' must be an integer")
         }
-        let value = number.doubleValue
-        guard value.isFinite, value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
+        guard value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
             throw EventRejection(.invalidField, "'\(key)' must be between \(range.lowerBound) and \(range.upperBound)")
         }
-        return number.int64Value
+        return Int64(value)
     }
 
     func requiredInteger(_ key: String, range: ClosedRange<Int64>) throws(EventRejection) -> Int64 {
@@ -79,47 +76,52 @@ struct JSONObject {
         return date
     }
 
-    func optionalObject(_ key: String) throws(EventRejection) -> [String: Any]? {
+    func optionalObject(_ key: String) throws(EventRejection) -> [String: JSONValue]? {
         guard has(key) else { return nil }
-        guard let value = fields[key] as? [String: Any] else {
+        guard case .object(let value)? = fields[key] else {
             throw EventRejection(.invalidField, "'\(key)' must be an object")
         }
         return value
     }
 
-    func optionalStringArray(_ key: String) throws(EventRejection) -> [String]? {
+    func optionalArray(_ key: String) throws(EventRejection) -> [JSONValue]? {
         guard has(key) else { return nil }
-        guard let values = fields[key] as? [Any], let strings = values as? [String] else {
-            throw EventRejection(.invalidField, "'\(key)' must be an array of strings")
+        guard case .array(let value)? = fields[key] else {
+            throw EventRejection(.invalidField, "'\(key)' must be an array")
+        }
+        return value
+    }
+
+    func optionalStringArray(_ key: String) throws(EventRejection) -> [String]? {
+        guard let values = try optionalArray(key) else { return nil }
+        var strings: [String] = []
+        for value in values {
+            guard case .string(let text) = value else {
+                throw EventRejection(.invalidField, "'\(key)' must be an array of strings")
+            }
+            strings.append(text)
         }
         return strings
     }
 
-    /// A vector of finite numbers.
+    /// A vector of numbers that fit a Float.
     func optionalFloatArray(_ key: String) throws(EventRejection) -> [Float]? {
         guard has(key) else { return nil }
-        guard let values = fields[key] as? [Any] else {
+        guard case .array(let values)? = fields[key] else {
             throw EventRejection(.badEmbedding, "'\(key)' must be an array of numbers")
         }
         var vector = [Float]()
         vector.reserveCapacity(values.count)
         for value in values {
-            guard let number = value as? NSNumber, !isBoolean(value) else {
+            guard case .number(let number) = value else {
                 throw EventRejection(.badEmbedding, "'\(key)' must hold only numbers")
             }
-            let float = number.floatValue
+            let float = Float(number)
             guard float.isFinite else { throw EventRejection(.badEmbedding, "'\(key)' holds a value out of float range") }
             vector.append(float)
         }
         return vector
     }
-}
-
-/// JSON `true`/`false` must not pass as the numbers 1 and 0.
-/// (Foundation bridges numbers to Bool, so `is Bool` cannot tell; the boolean type code 'c' can.)
-private func isBoolean(_ value: Any?) -> Bool {
-    guard let number = value as? NSNumber else { return false }
-    return number.objCType.pointee == CChar(UInt8(ascii: "c"))
 }
 
 /// RFC 3339 timestamps, with or without fractional seconds.

@@ -50,7 +50,7 @@ public struct QueryEvent: Sendable {
         case (false, false):
             throw EventRejection(.missingField, "'prompt' or 'messages' is required")
         case (true, false):
-            guard let prompt = object.fields["prompt"] as? String else {
+            guard case .string(let prompt)? = object.fields["prompt"] else {
                 throw EventRejection(.invalidField, "'prompt' must be a string")
             }
             texts = [prompt]
@@ -94,14 +94,14 @@ public struct QueryEvent: Sendable {
         let content: String
     }
 
-    private static func messages(_ value: Any?) throws(EventRejection) -> [Message] {
-        guard let list = value as? [Any], !list.isEmpty else {
+    private static func messages(_ value: JSONValue?) throws(EventRejection) -> [Message] {
+        guard case .array(let list)? = value, !list.isEmpty else {
             throw EventRejection(.invalidField, "'messages' must be a non-empty array")
         }
         var messages: [Message] = []
         for (index, item) in list.enumerated() {
-            guard let message = item as? [String: Any], let role = message["role"] as? String,
-                  let content = message["content"] as? String else {
+            guard case .object(let message) = item, case .string(let role)? = message["role"],
+                  case .string(let content)? = message["content"] else {
                 throw EventRejection(.invalidField, "'messages[\(index)]' must be an object with string 'role' and 'content'")
             }
             messages.append(Message(role: role, content: content))
