@@ -1,4 +1,5 @@
 import CBLAS
+import Dispatch
 
 /// BERT's encoder over a batch of token sequences, ending in each sequence's mean-pooled token
 /// states: embeddings → layer norm → N × [self-attention → add & norm → GELU feed-forward →
@@ -36,10 +37,8 @@ struct BertEncoder: Sendable {
         let queryKeyValue = UnsafeMutablePointer<Float>.allocate(capacity: tokens * 3 * hidden)
         let context = UnsafeMutablePointer<Float>.allocate(capacity: tokens * hidden)
         let intermediate = UnsafeMutablePointer<Float>.allocate(capacity: tokens * max(c.intermediateSize, hidden))
-        let longest = sequences.map(\.count).max()!
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest * longest)
         defer {
-            for buffer in [x, queryKeyValue, context, intermediate, scores] { buffer.deallocate() }
+            for buffer in [x, queryKeyValue, context, intermediate] { buffer.deallocate() }
         }
 
         EmbeddingProfile.measure(profile, .embeddingLookup) {
@@ -47,7 +46,7 @@ struct BertEncoder: Sendable {
         }
         for layer in weights.layers {
             run(layer, x: x, tokens: tokens, starts: starts, queryKeyValue: queryKeyValue, context: context,
-                intermediate: intermediate, scores: scores, profile: profile)
+                intermediate: intermediate, profile: profile)
         }
         profile?.addOperations(sequences.reduce(0) { $0 + operations(forLength: $1.count) })
 
@@ -91,8 +90,7 @@ struct BertEncoder: Sendable {
 
     private func run(_ layer: BertWeights.Layer, x: UnsafeMutablePointer<Float>, tokens: Int, starts: [Int],
                      queryKeyValue: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
-                     intermediate: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
-                     profile: EmbeddingProfile?) {
+                     intermediate: UnsafeMutablePointer<Float>, profile: EmbeddingProfile?) {
         let c = configuration
         let hidden = c.hiddenSize
         let epsilon = c.layerNormEpsilon
@@ -104,7 +102,7 @@ struct BertEncoder: Sendable {
             linear(x, rows: tokens, inputs: hidden, layer.queryKeyValue, outputs: 3 * hidden, into: queryKeyValue, accumulate: true)
         }
         EmbeddingProfile.measure(profile, .attention) {
-            attend(queryKeyValue, starts: starts, scores: scores, into: context)
+            attend(queryKeyValue, starts: starts, into: context)
         }
         EmbeddingProfile.measure(profile, .gemm) {
             linear(context, rows: tokens, inputs: hidden, layer.attentionOutput, outputs: hidden, into: intermediate, accumulate: false)
@@ -116,8 +114,12 @@ struct BertEncoder: Sendable {
             linear(x, rows: tokens, inputs: hidden, layer.intermediate, outputs: c.intermediateSize, into: intermediate, accumulate: false)
         }
         EmbeddingProfile.measure(profile, .gelu) {
+            let shared = SharedPointer(base: intermediate)
             layer.intermediateBias.withUnsafeBufferPointer { bias in
-                VectorMath.addBiasAndGELU(intermediate, rows: 0..<tokens, bias: bias.baseAddress!, columns: c.intermediateSize)
+                let sharedBias = SharedPointer(base: UnsafeMutablePointer(mutating: bias.baseAddress!))
+                forEachPart(of: tokens, minimumPerPart: Self.minimumRowsPerPart) { rows in
+                    VectorMath.addBiasAndGELU(shared.base, rows: rows, bias: sharedBias.base, columns: c.intermediateSize)
+                }
             }
         }
         EmbeddingProfile.measure(profile, .gemm) {
@@ -128,28 +130,49 @@ struct BertEncoder: Sendable {
         }
     }
 
+    /// Rows of queries handled per product: OpenBLAS runs an SGEMM of M·N·K ≤ 262,144 on the
+    /// calling thread, and above that wakes its thread pool, which for these small products
+    /// costs far more than it gains (measured ten times slower at 128 tokens on a busy host).
+    /// Keeping each product under the threshold lets two sequences' heads run on the two cores
+    /// at once instead.
+    static let singleThreadedProductSize = 262_144
+    /// Element-wise steps are split over the cores only above this many token rows.
+    static let minimumRowsPerPart = 64
+
     /// Scaled dot-product attention of every head of every sequence, writing each head's
-    /// output into its slice of the context rows.
-    private func attend(_ queryKeyValue: UnsafeMutablePointer<Float>, starts: [Int],
-                        scores: UnsafeMutablePointer<Float>, into context: UnsafeMutablePointer<Float>) {
+    /// output into its slice of the context rows. (sequence, head) pairs are spread over the
+    /// cores; each pair works through its queries in blocks small enough for one thread.
+    private func attend(_ queryKeyValue: UnsafeMutablePointer<Float>, starts: [Int], into context: UnsafeMutablePointer<Float>) {
         let hidden = configuration.hiddenSize
         let headSize = configuration.headSize
+        let headCount = configuration.headCount
         let stride = 3 * hidden
         let scale = 1 / Float(headSize).squareRoot()
-        for index in 0..<(starts.count - 1) {
-            let first = starts[index]
-            let length = starts[index + 1] - first
-            guard length > 0 else { continue }
-            for head in 0..<configuration.headCount {
-                let query = queryKeyValue + first * stride + head * headSize
-                let key = query + hidden
-                let value = query + 2 * hidden
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(length), Int32(length), Int32(headSize),
-                            scale, query, Int32(stride), key, Int32(stride), 0, scores, Int32(length))
-                VectorMath.softmax(scores, rows: length, columns: length, stride: length)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(length), Int32(headSize), Int32(length),
+        let shared = (qkv: SharedPointer(base: queryKeyValue), context: SharedPointer(base: context))
+        // Longest sequences first, so the dynamic hand-out ends with small pieces on both cores.
+        let lengths: [Int] = (0..<(starts.count - 1)).map { starts[$0 + 1] - starts[$0] }
+        let order: [Int] = lengths.indices.sorted { lengths[$0] > lengths[$1] }
+        DispatchQueue.concurrentPerform(iterations: order.count * headCount) { item in
+            let sequence = order[item / headCount]
+            let head = item % headCount
+            let first = starts[sequence]
+            let length = lengths[sequence]
+            guard length > 0 else { return }
+            // Both products of a block are rows × length × headSize.
+            let blockRows: Int = max(1, min(length, Self.singleThreadedProductSize / (length * headSize)))
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * length)
+            defer { scores.deallocate() }
+            let query = shared.qkv.base + first * stride + head * headSize
+            let key = query + hidden
+            let value = query + 2 * hidden
+            for blockStart in Swift.stride(from: 0, to: length, by: blockRows) {
+                let rows = min(blockRows, length - blockStart)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(length), Int32(headSize),
+                            scale, query + blockStart * stride, Int32(stride), key, Int32(stride), 0, scores, Int32(length))
+                VectorMath.softmax(scores, rows: rows, columns: length, stride: length)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headSize), Int32(length),
                             1, scores, Int32(length), value, Int32(stride), 0,
-                            context + first * hidden + head * headSize, Int32(hidden))
+                            shared.context.base + (first + blockStart) * hidden + head * headSize, Int32(hidden))
             }
         }
     }
@@ -165,12 +188,19 @@ struct BertEncoder: Sendable {
 
     private func addAndNormalize(_ x: UnsafeMutablePointer<Float>, update: UnsafePointer<Float>, bias: [Float],
                                  norm: BertWeights.LayerNorm, rows: Int, epsilon: Float) {
+        let hidden = configuration.hiddenSize
+        let shared = (x: SharedPointer(base: x), update: SharedPointer(base: UnsafeMutablePointer(mutating: update)))
         bias.withUnsafeBufferPointer { b in
             norm.scale.withUnsafeBufferPointer { scale in
                 norm.shift.withUnsafeBufferPointer { shift in
-                    VectorMath.addAndNormalize(x, update: update, bias: b.baseAddress, rows: 0..<rows,
-                                               columns: configuration.hiddenSize, scale: scale.baseAddress!,
-                                               shift: shift.baseAddress!, epsilon: epsilon)
+                    let parameters = (bias: SharedPointer(base: UnsafeMutablePointer(mutating: b.baseAddress!)),
+                                      scale: SharedPointer(base: UnsafeMutablePointer(mutating: scale.baseAddress!)),
+                                      shift: SharedPointer(base: UnsafeMutablePointer(mutating: shift.baseAddress!)))
+                    forEachPart(of: rows, minimumPerPart: Self.minimumRowsPerPart) { part in
+                        VectorMath.addAndNormalize(shared.x.base, update: shared.update.base, bias: parameters.bias.base,
+                                                   rows: part, columns: hidden, scale: parameters.scale.base,
+                                                   shift: parameters.shift.base, epsilon: epsilon)
+                    }
                 }
             }
         }

@@ -14,7 +14,9 @@ public struct MiniLMEmbedder: Embedder {
     public let tokenizer: WordPieceTokenizer
     /// Texts per encoder pass: enough tokens for SGEMM to run near its peak, few enough to keep
     /// the intermediate activations (tokens × 1536 floats) small.
-    public let batchSize: Int
+    public var batchSize: Int {
+        didSet { precondition(batchSize > 0, "batch size must be positive") }
+    }
     let encoder: BertEncoder
 
     /// Loads the model from the folder `ModelLocation.locate(explicit:)` finds.

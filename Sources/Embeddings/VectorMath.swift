@@ -4,12 +4,34 @@
 enum VectorMath {
     typealias Lanes = SIMD8<Float>
 
+    // The standard library's `pointwiseMax`, `clamped` and `abs`-like helpers on SIMD floats
+    // compile to per-lane calls here; a compare-and-replace or a sign-bit mask stays in vector
+    // registers (measured several times faster).
+    @inline(__always)
+    static func maximum(_ a: Lanes, _ b: Lanes) -> Lanes {
+        var result = a
+        result.replace(with: b, where: a .< b)
+        return result
+    }
+
+    @inline(__always)
+    static func minimum(_ a: Lanes, _ b: Lanes) -> Lanes {
+        var result = a
+        result.replace(with: b, where: b .< a)
+        return result
+    }
+
+    @inline(__always)
+    static func magnitude(_ x: Lanes) -> Lanes {
+        unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: Lanes.self)
+    }
+
     /// eˣ: x = n·ln 2 + r with |r| ≤ ½ ln 2 (ln 2 split in two parts so r is exact), a
     /// degree-6 Taylor polynomial for eʳ (relative error < 2e-7), and 2ⁿ put straight into the
     /// exponent bits. Clamped to [−87, 88], where float32 neither overflows nor goes denormal.
     @inline(__always)
     static func exp(_ x: Lanes) -> Lanes {
-        let clamped = x.clamped(lowerBound: Lanes(repeating: -87), upperBound: Lanes(repeating: 88))
+        let clamped = minimum(maximum(x, Lanes(repeating: -87)), Lanes(repeating: 88))
         // Adding 1.5·2²³ rounds to the nearest integer and leaves it in the low mantissa bits.
         let magic = Lanes(repeating: 12_582_912)
         let shifted = clamped * 1.442_695_04 + magic
@@ -31,8 +53,7 @@ enum VectorMath {
     /// negative side uses ½x · erfc(|z|) directly, so there is no cancellation in 1 + erf.
     @inline(__always)
     static func gelu(_ x: Lanes) -> Lanes {
-        let z = x * 0.707_106_78
-        let a = pointwiseMax(z, -z)
+        let a = magnitude(x * 0.707_106_78)
         let t = 1 / (1 + 0.327_591_1 * a)
         var poly = Lanes(repeating: 1.061_405_429)
         poly = poly * t - 1.453_152_027
@@ -100,13 +121,13 @@ enum VectorMath {
             let raw = UnsafeMutableRawPointer(values)
             var lanesMaximum = Lanes(repeating: -.greatestFiniteMagnitude)
             for column in Swift.stride(from: 0, to: whole, by: 8) {
-                lanesMaximum = pointwiseMax(lanesMaximum, raw.loadUnaligned(fromByteOffset: column * 4, as: Lanes.self))
+                lanesMaximum = maximum(lanesMaximum, raw.loadUnaligned(fromByteOffset: column * 4, as: Lanes.self))
             }
-            var maximum = lanesMaximum.max()
-            for column in whole..<columns { maximum = Swift.max(maximum, values[column]) }
+            var largest = lanesMaximum.max()
+            for column in whole..<columns { largest = Swift.max(largest, values[column]) }
             var sums = Lanes()
             for column in Swift.stride(from: 0, to: whole, by: 8) {
-                let e = exp(raw.loadUnaligned(fromByteOffset: column * 4, as: Lanes.self) - maximum)
+                let e = exp(raw.loadUnaligned(fromByteOffset: column * 4, as: Lanes.self) - largest)
                 raw.storeBytes(of: e, toByteOffset: column * 4, as: Lanes.self)
                 sums += e
             }
@@ -114,7 +135,7 @@ enum VectorMath {
             if whole < columns {
                 var tail = Lanes(repeating: -.infinity)
                 for column in whole..<columns { tail[column - whole] = values[column] }
-                let e = exp(tail - maximum)
+                let e = exp(tail - largest)
                 for column in whole..<columns {
                     values[column] = e[column - whole]
                     total += e[column - whole]

@@ -11,6 +11,7 @@ let commands = CommandGroup(
             .command(BenchSWCommand.self),
             .command(BenchKafkaCommand.self),
             .command(BenchPipelineCommand.self),
+            .command(BenchEmbedCommand.self),
         ])),
     ])
 

@@ -1,0 +1,212 @@
+import CBLAS
+import Embeddings
+import Foundation
+import Ranking
+
+/// `routeledger bench embed`: prompts per second of an embedder on the reference fixture's
+/// Chatbot-Arena prompts, and for MiniLM the encoder's GFLOP/s beside what SGEMM alone reaches
+/// on the encoder's matrix shapes, with the share of time each phase takes.
+enum BenchEmbedCommand: Command {
+    static let name = "embed"
+    static let summary = "time an embedder on the reference arena prompts"
+    static let discussion = """
+        Embeds the Chatbot-Arena prompts of --reference DIR (shared/reference/minilm: the texts
+        whose id is below 200) in passes, for --seconds at each batch size, and prints texts per
+        second of the fastest pass per batch size (the pass least disturbed by other work on the
+        machine). For MiniLM it also prints the smallest cosine to the reference embeddings, the
+        encoder's GFLOP/s at batch 32 (matrix-product arithmetic over the whole embedding time),
+        the GFLOP/s of SGEMM alone on the encoder's dense shapes for the same batches, timed in
+        passes interleaved with the batch-32 passes (the bound on this machine), their ratio, and
+        the share of time in each phase (tokenizer, embedding lookup, gemm, attention, gelu,
+        layer norm, pooling). The hashing embedder runs on one thread.
+        """
+    static let options: [Option] = [
+        .value("reference", "DIR", "The MiniLM reference folder (texts.jsonl, embeddings.f32)."),
+        .value("batches", "LIST", "Batch sizes, comma-separated (default 1,32,128)."),
+        .value("seconds", "S", "Time per batch size (default 3)."),
+        .flag("json", "Print one JSON object instead of text."),
+    ] + EmbedderChoice.options
+
+    /// The batch whose GFLOP/s and phases are reported.
+    static let reportedBatch = 32
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        _ = try arguments.positionals(atMost: 0)
+        let choice = try EmbedderChoice.parse(arguments)
+        let directory = URL(fileURLWithPath: try arguments.requiredString("reference"))
+        let seconds = try arguments.double("seconds", range: 0...3_600) ?? 3
+        let batches = try batchSizes(arguments.string("batches") ?? "1,32,128")
+        let json = arguments.flag("json")
+        let reference = try ArenaReference(directory: directory)
+
+        var figures: [(String, Any)] = [("texts", reference.prompts.count)]
+        switch choice {
+        case .hashing:
+            let embedder = HashingEmbedder()
+            figures.append(("embedder", embedder.identity.description))
+            for batch in batches {
+                let pass = fastestPass(reference.prompts, batch: batch, seconds: seconds) { embedder.embed($0) }
+                figures.append(("texts_per_second_batch_\(batch)", Double(reference.prompts.count) / pass))
+            }
+        case .minilm:
+            printStandardError("\(BLASKernel.description)\n")
+            guard let loaded = try choice.load(arguments, batchSize: reportedBatch) as? MiniLMEmbedder else {
+                throw CommandFailure("the MiniLM embedder did not load")
+            }
+            figures += minilmFigures(loaded, reference: reference, batches: batches, seconds: seconds)
+        }
+        printFigures(figures, json: json)
+        return 0
+    }
+
+    private static func minilmFigures(_ loaded: MiniLMEmbedder, reference: ArenaReference, batches: [Int],
+                                      seconds: Double) -> [(String, Any)] {
+        let check = loaded.embed(reference.prompts)
+        let worstCosine = (0..<check.rows).map { row in
+            zip(check.row(row), reference.embeddings[row]).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        }.min() ?? .nan
+        let tokenCounts = reference.prompts.map { loaded.tokenizer.tokenize($0).count }
+        var figures: [(String, Any)] = [
+            ("embedder", loaded.identity.description),
+            ("tokens", tokenCounts.reduce(0, +)),
+            ("min_cosine_to_reference", worstCosine),
+        ]
+        let bound = SGEMMBound(batchTokens: chunks(tokenCounts, batch: reportedBatch).map { $0.reduce(0, +) },
+                               hidden: loaded.dimension)
+        var boundPass = Double.infinity
+        var reportedPass = Double.nan
+        for batch in Set(batches + [reportedBatch]).sorted() {
+            var embedder = loaded
+            embedder.batchSize = batch
+            let isReported = batch == reportedBatch
+            let pass = fastestPass(reference.prompts, batch: batch, seconds: seconds, embed: { embedder.embed($0) },
+                                   between: isReported ? { boundPass = min(boundPass, bound.timePass()) } : nil)
+            if isReported { reportedPass = pass }
+            if batches.contains(batch) {
+                figures.append(("texts_per_second_batch_\(batch)", Double(reference.prompts.count) / pass))
+            }
+        }
+
+        let profile = EmbeddingProfile()
+        var profiled = loaded
+        profiled.batchSize = reportedBatch
+        _ = profiled.embed(reference.prompts, profile: profile)
+        let gflops = profile.floatingPointOperations / reportedPass / 1e9
+        let sgemmGFLOPs = bound.operations / boundPass / 1e9
+        figures += [
+            ("gflops", gflops),
+            ("sgemm_gflops", sgemmGFLOPs),
+            ("gflops_ratio_to_sgemm", gflops / sgemmGFLOPs),
+        ]
+        let profiledTotal = profile.durations.values.reduce(Duration.zero, +).seconds
+        for phase in EmbeddingProfile.Phase.allCases where phase != .hashing {
+            figures.append(("\(phase.rawValue)_share", (profile.durations[phase] ?? .zero).seconds / profiledTotal))
+        }
+        return figures
+    }
+
+    private static func chunks<T>(_ items: [T], batch: Int) -> [[T]] {
+        stride(from: 0, to: items.count, by: batch).map { Array(items[$0..<min($0 + batch, items.count)]) }
+    }
+
+    /// Seconds of the fastest pass over `texts` in calls of `batch`, passes repeated (after one
+    /// warm-up) until `seconds` have gone by. `between` runs after each timed pass, untimed.
+    private static func fastestPass(_ texts: [String], batch: Int, seconds: Double,
+                                    embed: ([String]) -> EmbeddingMatrix, between: (() -> Void)? = nil) -> Double {
+        let calls = chunks(texts, batch: batch)
+        for call in calls { _ = embed(call) }
+        let clock = ContinuousClock()
+        let started = clock.now
+        var fastest = Double.infinity
+        repeat {
+            let passStarted = clock.now
+            for call in calls { _ = embed(call) }
+            fastest = min(fastest, (clock.now - passStarted).seconds)
+            between?()
+        } while (clock.now - started).seconds < seconds
+        return fastest
+    }
+
+    private static func batchSizes(_ text: String) throws -> [Int] {
+        let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 4_096 }) else {
+            throw UsageError("option '--batches' expects comma-separated sizes in 1...4096, got '\(text)'")
+        }
+        return sizes.map { $0! }
+    }
+}
+
+/// The encoder's dense products alone — tokens × hidden by the query/key/value, attention
+/// output and both feed-forward weights, for the token count of every batch — on random
+/// matrices: what the encoder would reach if nothing but SGEMM took time.
+struct SGEMMBound {
+    let batchTokens: [Int]
+    let shapes: [(outputs: Int, inputs: Int)]
+    private let input: [Float]
+    private let weights: [[Float]]
+
+    init(batchTokens: [Int], hidden: Int) {
+        self.batchTokens = batchTokens
+        let intermediate = 4 * hidden
+        shapes = [(3 * hidden, hidden), (hidden, hidden), (intermediate, hidden), (hidden, intermediate)]
+        var generator = SeededGenerator(seed: 1)
+        input = (0..<((batchTokens.max() ?? 0) * intermediate)).map { _ in Float.random(in: -1...1, using: &generator) }
+        weights = shapes.map { shape in (0..<(shape.outputs * shape.inputs)).map { _ in Float.random(in: -1...1, using: &generator) } }
+    }
+
+    var operations: Double {
+        Double(batchTokens.reduce(0, +)) * shapes.reduce(0.0) { $0 + 2 * Double($1.outputs) * Double($1.inputs) }
+    }
+
+    /// Seconds for one pass: each batch's four products (one layer's worth: the encoder runs the
+    /// same four per layer, so the rate is the same).
+    func timePass() -> Double {
+        var output = [Float](repeating: 0, count: input.count)
+        let clock = ContinuousClock()
+        let started = clock.now
+        for tokens in batchTokens {
+            for (shape, weight) in zip(shapes, weights) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(shape.outputs), Int32(shape.inputs),
+                            1, input, Int32(shape.inputs), weight, Int32(shape.inputs), 0, &output, Int32(shape.outputs))
+            }
+        }
+        return (clock.now - started).seconds
+    }
+}
+
+/// The arena prompts of the MiniLM reference folder and their reference embeddings.
+struct ArenaReference {
+    /// Ids below this are Chatbot-Arena prompts (the folder's README).
+    static let arenaIDs = 0..<200
+
+    let prompts: [String]
+    let embeddings: [[Float]]
+
+    init(directory: URL) throws {
+        let textsFile = directory.appendingPathComponent("texts.jsonl")
+        let embeddingsFile = directory.appendingPathComponent("embeddings.f32")
+        guard let lines = try? String(contentsOf: textsFile, encoding: .utf8), let vectors = try? Data(contentsOf: embeddingsFile) else {
+            throw CommandFailure("cannot read \(textsFile.path) and \(embeddingsFile.path); --reference names shared/reference/minilm")
+        }
+        let dimension = 384
+        var prompts: [String] = []
+        var embeddings: [[Float]] = []
+        for (row, line) in lines.split(separator: "\n").enumerated() {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let id = object["id"] as? Int, let text = object["text"] as? String else {
+                throw CommandFailure("\(textsFile.path) line \(row + 1): expected {\"id\": N, \"text\": \"…\"}")
+            }
+            guard Self.arenaIDs.contains(id) else { continue }
+            guard (row + 1) * dimension * 4 <= vectors.count else {
+                throw CommandFailure("\(embeddingsFile.path) has fewer rows than \(textsFile.path)")
+            }
+            prompts.append(text)
+            embeddings.append(vectors.withUnsafeBytes { raw in
+                (0..<dimension).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: (row * dimension + $0) * 4, as: UInt32.self))) }
+            })
+        }
+        guard !prompts.isEmpty else { throw CommandFailure("\(textsFile.path) holds no arena prompts (ids 0–199)") }
+        self.prompts = prompts
+        self.embeddings = embeddings
+    }
+}
