@@ -10,6 +10,7 @@ import Testing
         let broker: TestKafkaBroker
         var configuration: RouteLedgerConfiguration
         let snapshot: RouterSnapshot
+        let metrics = MetricsRegistry()
 
         init(exactlyOnce: Bool) throws {
             broker = try TestKafkaBroker(partitions: 3)
@@ -34,7 +35,7 @@ import Testing
         /// Runs the stage on its own thread until `body` returns, then stops it.
         func whileRunning(_ body: () throws -> Void) throws {
             let shutdown = ShutdownSignal(signals: [])
-            let stage = RouteStage(configuration: configuration, embedder: nil, snapshot: snapshot, shutdown: shutdown)
+            let stage = RouteStage(configuration: configuration, embedder: nil, snapshot: snapshot, shutdown: shutdown, metrics: metrics)
             let finished = DispatchSemaphore(value: 0)
             Thread.detachNewThread {
                 try? stage.run()
@@ -97,5 +98,8 @@ import Testing
         #expect(seenOrder == expectedOrder)
         #expect(deadLetters.count == 12)
         #expect(routedStrong.count == 96)
+        #expect(harness.metrics.value("routeledger_dead_letters_total", labels: ["stage": "route", "reason": "malformed_json"]) == 12)
+        #expect(harness.metrics.value("routeledger_decisions_total", labels: ["model": "strong"]) == 96)
+        #expect(harness.metrics.value("routeledger_decisions_total", labels: ["model": "weak"]) == 192)
     }
 }

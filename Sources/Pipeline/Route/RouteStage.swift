@@ -18,16 +18,23 @@ public final class RouteStage: Sendable {
     private let snapshot: Mutex<RouterSnapshot>
     private let shutdown: ShutdownSignal
     private let log: StageLog
-    public let counters = StageCounters()
+    public let counters: StageCounters
 
     public init(configuration: RouteLedgerConfiguration, embedder: (any Embedder)?, snapshot: RouterSnapshot,
-                shutdown: ShutdownSignal, log: StageLog = StageLog(component: "route")) {
+                shutdown: ShutdownSignal, metrics: MetricsRegistry = MetricsRegistry(),
+                log: StageLog = StageLog(component: "route")) {
         self.configuration = configuration
         self.embedder = embedder
         self.snapshot = Mutex(snapshot)
         self.shutdown = shutdown
         self.log = log
+        counters = StageCounters(metrics: metrics)
+        metrics.set("routeledger_router_info", help: "The router in use (labels); always 1.",
+                    labels: ["ratings_version": snapshot.ratingsVersion, "router_version": configuration.routing.routerVersion], to: 1)
     }
+
+    /// True once the stage has consumed its first batch or polled without error.
+    public var isConsuming: Bool { counters.isConsuming }
 
     /// Replaces the router for the batches that follow (new battles or ratings).
     public func swap(_ next: RouterSnapshot) {
@@ -60,10 +67,14 @@ public final class RouteStage: Sendable {
         log(.info, "consuming", ["topic": configuration.topics.queries, "group": configuration.kafka.groupID,
                                  "exactly_once": configuration.exactlyOnce])
         var closed = false
-        defer { if !closed { try? consumer.close() } }
+        defer {
+            counters.setConsuming(false)
+            if !closed { try? consumer.close() }
+        }
         while !shutdown.isRequested {
             let messages = try consumer.poll(maxMessages: configuration.batch.maxEvents,
                                              timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
+            counters.setConsuming(true)
             guard !messages.isEmpty else { continue }
             let started = ContinuousClock.now
             let inputs = messages.map { message in
@@ -119,7 +130,7 @@ public final class RouteStage: Sendable {
     }
 }
 
-/// What a stage has done so far, for logs, metrics and benchmarks.
+/// What a stage has done so far, for logs, benchmarks and the metrics endpoint.
 public final class StageCounters: Sendable {
     public struct Snapshot: Sendable {
         public var events = 0
@@ -132,17 +143,51 @@ public final class StageCounters: Sendable {
     }
 
     private let state = Mutex(Snapshot())
+    private let consuming = Atomic(false)
+    private let metrics: MetricsRegistry
+
+    init(metrics: MetricsRegistry) {
+        self.metrics = metrics
+    }
+
+    var isConsuming: Bool { consuming.load(ordering: .acquiring) }
+
+    func setConsuming(_ value: Bool) {
+        consuming.store(value, ordering: .releasing)
+    }
 
     func record(_ result: RouteBatchResult, events: Int, latency: Duration) {
-        state.withLock { state in
+        let components = latency.components
+        let seconds = Double(components.seconds) + Double(components.attoseconds) * 1e-18
+        let snapshot = state.withLock { state in
             state.events += events
             state.routed += result.decisions.count
             state.batches += 1
             state.strongDecisions += result.decisions.count { $0.model == $0.referenceModel }
             for (kind, count) in result.rejections { state.rejected[kind, default: 0] += count }
-            let components = latency.components
-            state.batchLatencies.append(Double(components.seconds) + Double(components.attoseconds) * 1e-18)
+            state.batchLatencies.append(seconds)
             if state.batchLatencies.count > 10_000 { state.batchLatencies.removeFirst(state.batchLatencies.count - 10_000) }
+            return state
+        }
+        metrics.increment("routeledger_events_total", help: "Query events read by the route stage.", labels: ["stage": "route"],
+                          by: Double(events))
+        for decision in result.decisions {
+            metrics.increment("routeledger_decisions_total", help: "Decisions produced, by chosen model.", labels: ["model": decision.model])
+            metrics.increment("routeledger_estimated_savings_micro_usd_total",
+                              help: "Estimated reference cost minus estimated cost of the decisions, micro-dollars.",
+                              by: Double(decision.referenceCostMicroUSD - decision.estimatedCostMicroUSD))
+        }
+        for (kind, count) in result.rejections {
+            metrics.increment("routeledger_dead_letters_total", help: "Events sent to the dead-letter topic, by reason.",
+                              labels: ["stage": "route", "reason": kind.rawValue], by: Double(count))
+        }
+        metrics.observe("routeledger_batch_size", help: "Events per micro-batch.", bounds: [1, 8, 32, 64, 128, 256, 512, 1024],
+                        Double(events))
+        metrics.observe("routeledger_batch_seconds", help: "Time from a batch's poll to its commit: the longest a decision waited in the stage.",
+                        bounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], seconds)
+        if snapshot.routed > 0 {
+            metrics.set("routeledger_strong_share", help: "Share of decisions that chose the reference model.",
+                        to: Double(snapshot.strongDecisions) / Double(snapshot.routed))
         }
     }
 
