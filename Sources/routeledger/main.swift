@@ -7,6 +7,7 @@ let commands = CommandGroup(
     summary: "route LLM requests to the cheapest model that will answer well, and account for it",
     children: [
         .command(BrokerCommand.self),
+        .command(EmbedCommand.self),
         .group(CommandGroup(name: "bench", summary: "measure speed and exactness", children: [
             .command(BenchSWCommand.self),
             .command(BenchKafkaCommand.self),
