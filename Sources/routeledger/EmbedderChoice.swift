@@ -19,12 +19,16 @@ enum EmbedderChoice: String, CaseIterable {
 
     /// Loads the chosen embedder; a missing or damaged model is a failure naming the fix.
     func load(_ arguments: ParsedArguments, batchSize: Int) throws -> any Embedder {
+        try load(modelDirectory: arguments.string("model-dir"), batchSize: batchSize)
+    }
+
+    func load(modelDirectory: String?, batchSize: Int) throws -> any Embedder {
         switch self {
         case .hashing:
             return HashingEmbedder()
         case .minilm:
             do {
-                return try MiniLMEmbedder(modelDirectory: arguments.string("model-dir"), batchSize: batchSize)
+                return try MiniLMEmbedder(modelDirectory: modelDirectory, batchSize: batchSize)
             } catch {
                 throw CommandFailure(error.description)
             }

@@ -1,0 +1,102 @@
+import BattleStore
+import Embeddings
+import Foundation
+import Kafka
+import Pipeline
+
+/// `routeledger run`: the long-running stages, configured by one JSON file and the environment.
+enum RunCommand: Command {
+    static let name = "run"
+    static let summary = "run the route stage: Kafka in, decisions out"
+    static let discussion = """
+        Reads the configuration (--config, then ROUTELEDGER_* / KAFKA_BOOTSTRAP_SERVERS overrides;
+        see docs/CONFIGURATION.md and ops/routeledger.example.json), loads the battle memory,
+        and routes query events until SIGINT or SIGTERM, when it finishes the batch in hand,
+        commits and exits 0. An invalid configuration is refused with every problem listed.
+        With --embedded-broker it first starts a Kafka-protocol broker in this process, with
+        every configured topic, and uses it (for trying RouteLedger out; see README).
+        Serves /metrics, /healthz and /readyz on --metrics-port.
+        """
+    static let options: [Option] = [
+        .value("config", "FILE", "Configuration file (JSON). Without it, settings come from the environment only."),
+        .value("metrics-port", "PORT", "Port of the metrics endpoint (default 9464; 0 turns it off)."),
+        .value("metrics-host", "ADDRESS", "Address the metrics endpoint listens on (default 0.0.0.0)."),
+        .flag("embedded-broker", "Start a Kafka-protocol broker in this process and use it."),
+        .value("partitions", "N", "Partitions of each topic on the embedded broker (default 3)."),
+    ]
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        _ = try arguments.positionals(atMost: 0)
+        let metricsPort = try arguments.int("metrics-port", range: 0...65_535) ?? 9_464
+        let partitions = try arguments.int("partitions", range: 1...1_000) ?? 3
+        if arguments.string("partitions") != nil && !arguments.flag("embedded-broker") {
+            throw UsageError("option '--partitions' applies to --embedded-broker only")
+        }
+        let log = StageLog(component: "run")
+        var configuration: RouteLedgerConfiguration
+        do {
+            configuration = try RouteLedgerConfiguration.load(file: arguments.string("config").map(URL.init(fileURLWithPath:)),
+                                                              environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        log(.info, BLASKernel.description)
+
+        var broker: EmbeddedBroker?
+        if arguments.flag("embedded-broker") {
+            let started = try EmbeddedBroker(partitions: partitions, topics: topics(of: configuration))
+            configuration.kafka.bootstrapServers = started.bootstrapServers
+            configuration.kafka.producerProperties.merge(EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) }) { current, _ in current }
+            log(.info, "embedded broker started", ["bootstrap": started.bootstrapServers, "partitions": partitions])
+            broker = started
+        }
+
+        let directory = try MemoryDirectory.open(URL(fileURLWithPath: configuration.memoryPath))
+        let routing = try directory.routingMemory(tierCount: configuration.routing.tiers)
+        let embedder = try loadEmbedder(configuration, memoryEmbedder: routing.embedder)
+        let ratingsVersion = "memory-\(directory.manifest.battleCount)-\(directory.manifest.updated)"
+        let snapshot: RouterSnapshot
+        do {
+            snapshot = try RouterSnapshot(memory: routing.memory, tierOfModel: routing.tierOfModel, configuration: configuration,
+                                          ratingsVersion: ratingsVersion)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        log(.info, "router ready", ["battles": routing.memory.count, "models": routing.memory.models.count,
+                                    "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
+                                    "embedder": embedder?.identity.description ?? "given"])
+
+        let shutdown = ShutdownSignal()
+        let metrics = MetricsRegistry()
+        let stage = RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown,
+                               metrics: metrics)
+        var server: MetricsServer?
+        if metricsPort != 0 {
+            server = try MetricsServer(host: arguments.string("metrics-host") ?? "0.0.0.0", port: metricsPort, registry: metrics,
+                                       isReady: { stage.isConsuming })
+            log(.info, "metrics endpoint listening", ["port": metricsPort])
+        }
+        defer { server?.stop() }
+        // The embedded broker lives as long as the stage runs.
+        try withExtendedLifetime(broker) { try stage.run() }
+        return 0
+    }
+
+    /// Every topic the configuration names, for the embedded broker to create.
+    static func topics(of configuration: RouteLedgerConfiguration) -> [String] {
+        let topics = configuration.topics
+        let models = [configuration.routing.strong] + configuration.routing.cheaper
+        return [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes] + models.map(topics.route(for:))
+    }
+
+    /// The configured embedder, which must be the one the memory's vectors came from.
+    private static func loadEmbedder(_ configuration: RouteLedgerConfiguration, memoryEmbedder: EmbedderIdentity) throws -> (any Embedder)? {
+        guard let choice = EmbedderChoice(rawValue: configuration.embedder) else { return nil }
+        let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: 32)
+        guard embedder.identity == memoryEmbedder else {
+            throw CommandFailure("the memory's embeddings come from \(memoryEmbedder), but the configured embedder is \(embedder.identity): "
+                                 + "queries and battles must be embedded alike (re-import the memory, or set embedder.kind)")
+        }
+        return embedder
+    }
+}
