@@ -26,6 +26,28 @@ import Testing
         }
     }
 
+    /// Dropping any required field of a usage report or a vote makes the parser refuse it.
+    @Test func everyRequiredUsageAndVoteFieldIsEnforced() throws {
+        let usage: [String: Any] = ["schema": "routeledger.usage.v1", "query_id": "q", "tenant": "t", "model": "m",
+                                    "input_tokens": 1, "output_tokens": 2, "completed_at": "2026-11-24T10:00:00Z"]
+        let vote: [String: Any] = ["schema": "routeledger.vote.v1", "vote_id": "v", "prompt": "p", "model_a": "a",
+                                   "model_b": "b", "winner": "tie", "voter": "u", "cast_at": "2026-11-24T10:00:00Z"]
+        _ = try UsageEvent(bytes: JSONSerialization.data(withJSONObject: usage))
+        _ = try VoteEvent(bytes: JSONSerialization.data(withJSONObject: vote))
+        for field in try #require(try schema("usage.v1.json")["required"] as? [String]) {
+            var event = usage
+            event[field] = nil
+            let bytes = try JSONSerialization.data(withJSONObject: event)
+            #expect(throws: EventRejection.self, "\(field)") { try UsageEvent(bytes: bytes) }
+        }
+        for field in try #require(try schema("vote.v1.json")["required"] as? [String]) {
+            var event = vote
+            event[field] = nil
+            let bytes = try JSONSerialization.data(withJSONObject: event)
+            #expect(throws: EventRejection.self, "\(field)") { try VoteEvent(bytes: bytes) }
+        }
+    }
+
     /// The decision schema lists exactly the fields a decision encodes.
     @Test func theDecisionSchemaListsEveryEncodedField() throws {
         let required = Set(try #require(try schema("decision.v1.json")["required"] as? [String]))

@@ -1,0 +1,33 @@
+import Foundation
+import Ledger
+
+/// What an LLM worker reports after answering a routed query: schema `routeledger.usage.v1`
+/// (schemas/usage.v1.json), on the usage topic (default llm.usage). The ledger prices the actual
+/// tokens and replaces the decision's estimate with them.
+public struct UsageEvent: Sendable, Equatable {
+    public static let schema = "routeledger.usage.v1"
+
+    public let queryID: String
+    public let tenant: String
+    public let model: String
+    public let inputTokens: Int64
+    public let outputTokens: Int64
+    public let completedAt: Date
+    /// The decision it answers, when the worker passes it on (the enriched query carries it).
+    public let decisionID: String?
+
+    public init(bytes: Data) throws(EventRejection) {
+        let object = try JSONObject(bytes: bytes)
+        let schema = try object.requiredString("schema", maxLength: 64)
+        guard schema == Self.schema else {
+            throw EventRejection(.wrongSchema, "schema '\(schema)' is not \(Self.schema)")
+        }
+        queryID = try object.requiredString("query_id", maxLength: 256)
+        tenant = try object.requiredString("tenant", maxLength: 256)
+        model = try object.requiredString("model", maxLength: 256)
+        inputTokens = try object.requiredInteger("input_tokens", range: 0...TokenPrice.maximumTokens)
+        outputTokens = try object.requiredInteger("output_tokens", range: 0...TokenPrice.maximumTokens)
+        completedAt = try object.requiredTimestamp("completed_at")
+        decisionID = try object.optionalString("decision_id")
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Ranking
+
+/// A user's preference between two answers: schema `routeledger.vote.v1` (schemas/vote.v1.json),
+/// on the votes topic (default llm.votes). The learn stage stores it as a battle.
+public struct VoteEvent: Sendable, Equatable {
+    public static let schema = "routeledger.vote.v1"
+
+    public let voteID: String
+    /// The routed query the vote is about; its prompt can be taken from there.
+    public let queryID: String?
+    public let prompt: String?
+    public let modelA: String
+    public let modelB: String
+    public let winner: BattleOutcome
+    public let voter: String
+    public let castAt: Date
+
+    public init(bytes: Data, maxPromptBytes: Int = 262_144) throws(EventRejection) {
+        let object = try JSONObject(bytes: bytes)
+        let schema = try object.requiredString("schema", maxLength: 64)
+        guard schema == Self.schema else {
+            throw EventRejection(.wrongSchema, "schema '\(schema)' is not \(Self.schema)")
+        }
+        voteID = try object.requiredString("vote_id", maxLength: 256)
+        queryID = try object.optionalString("query_id")
+        let prompt = try object.optionalString("prompt")
+        guard prompt != nil || queryID != nil else {
+            throw EventRejection(.missingField, "'prompt' or 'query_id' is required")
+        }
+        if let prompt {
+            guard prompt.utf8.count <= maxPromptBytes else {
+                throw EventRejection(.promptTooLarge, "the prompt is \(prompt.utf8.count) bytes, the limit is \(maxPromptBytes)")
+            }
+            guard prompt.contains(where: { !$0.isWhitespace }) else { throw EventRejection(.emptyPrompt, "the prompt is empty") }
+        }
+        self.prompt = prompt
+        modelA = try object.requiredString("model_a", maxLength: 256)
+        modelB = try object.requiredString("model_b", maxLength: 256)
+        guard modelA != modelB else {
+            throw EventRejection(.invalidField, "'model_a' and 'model_b' must differ, both are '\(modelA)'")
+        }
+        let label = try object.requiredString("winner", maxLength: 32)
+        guard let outcome = BattleOutcome(label: label) else {
+            throw EventRejection(.invalidField, "'winner' must be model_a, model_b, tie or tie (bothbad), got '\(label)'")
+        }
+        winner = outcome
+        voter = try object.requiredString("voter", maxLength: 256)
+        castAt = try object.requiredTimestamp("cast_at")
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import Pipeline
+
+@Suite struct UsageEventTests {
+    private let valid = #"{"schema":"routeledger.usage.v1","query_id":"q1","tenant":"acme","model":"weak","input_tokens":120,"output_tokens":300,"completed_at":"2026-11-24T10:00:05Z"}"#
+
+    @Test func readsAUsageReport() throws {
+        let usage = try UsageEvent(bytes: Data(valid.utf8))
+        #expect(usage.queryID == "q1" && usage.model == "weak" && usage.inputTokens == 120 && usage.outputTokens == 300)
+        #expect(usage.decisionID == nil)
+    }
+
+    @Test(arguments: [
+        (#"{"schema":"routeledger.usage.v1","query_id":"q1","tenant":"acme","model":"weak","input_tokens":-1,"output_tokens":3,"completed_at":"2026-11-24T10:00:05Z"}"#, EventRejection.Kind.invalidField),
+        (#"{"schema":"routeledger.usage.v1","query_id":"q1","tenant":"acme","model":"weak","input_tokens":1.5,"output_tokens":3,"completed_at":"2026-11-24T10:00:05Z"}"#, .invalidField),
+        (#"{"schema":"routeledger.usage.v1","query_id":"q1","tenant":"acme","model":"weak","input_tokens":1e13,"output_tokens":3,"completed_at":"2026-11-24T10:00:05Z"}"#, .invalidField),
+        (#"{"schema":"routeledger.usage.v1","query_id":"q1","tenant":"acme","input_tokens":1,"output_tokens":3,"completed_at":"2026-11-24T10:00:05Z"}"#, .missingField),
+        (#"{"schema":"routeledger.query.v1","query_id":"q1"}"#, .wrongSchema),
+    ])
+    func refusesBadReports(json: String, kind: EventRejection.Kind) {
+        do {
+            _ = try UsageEvent(bytes: Data(json.utf8))
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.kind == kind)
+        }
+    }
+}
+
+@Suite struct VoteEventTests {
+    @Test func readsAVoteWithAPromptOrAQueryID() throws {
+        let vote = try VoteEvent(bytes: Data(#"{"schema":"routeledger.vote.v1","vote_id":"v1","prompt":"hi","model_a":"a","model_b":"b","winner":"tie (bothbad)","voter":"u1","cast_at":"2026-11-24T10:00:05Z"}"#.utf8))
+        #expect(vote.winner == .tieBothBad && vote.prompt == "hi" && vote.queryID == nil)
+        let byQuery = try VoteEvent(bytes: Data(#"{"schema":"routeledger.vote.v1","vote_id":"v2","query_id":"q9","model_a":"a","model_b":"b","winner":"model_b","voter":"u1","cast_at":"2026-11-24T10:00:05Z"}"#.utf8))
+        #expect(byQuery.queryID == "q9" && byQuery.prompt == nil)
+    }
+
+    @Test(arguments: [
+        (#"{"schema":"routeledger.vote.v1","vote_id":"v","model_a":"a","model_b":"b","winner":"model_a","voter":"u","cast_at":"2026-11-24T10:00:05Z"}"#, EventRejection.Kind.missingField),
+        (#"{"schema":"routeledger.vote.v1","vote_id":"v","prompt":"p","model_a":"a","model_b":"a","winner":"model_a","voter":"u","cast_at":"2026-11-24T10:00:05Z"}"#, .invalidField),
+        (#"{"schema":"routeledger.vote.v1","vote_id":"v","prompt":"p","model_a":"a","model_b":"b","winner":"a","voter":"u","cast_at":"2026-11-24T10:00:05Z"}"#, .invalidField),
+        (#"{"schema":"routeledger.vote.v1","vote_id":"v","prompt":"  ","model_a":"a","model_b":"b","winner":"tie","voter":"u","cast_at":"2026-11-24T10:00:05Z"}"#, .emptyPrompt),
+        (#"{"schema":"routeledger.vote.v1","vote_id":"v","prompt":"p","model_a":"a","model_b":"b","winner":"tie","cast_at":"2026-11-24T10:00:05Z"}"#, .missingField),
+    ])
+    func refusesBadVotes(json: String, kind: EventRejection.Kind) {
+        do {
+            _ = try VoteEvent(bytes: Data(json.utf8))
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.kind == kind)
+        }
+    }
+}
