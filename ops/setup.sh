@@ -43,6 +43,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 "$here/ops/fetch-model.sh"
+"$here/ops/tansu.sh" install
 
 if [ "$build" -eq 1 ]; then
   echo "setup.sh: building (release)"

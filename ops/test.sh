@@ -5,3 +5,5 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 swift test "$@"
+# The whole suite (no arguments) also runs the Kafka-facing tests against Tansu.
+if [ $# -eq 0 ]; then ops/tansu.sh test; fi

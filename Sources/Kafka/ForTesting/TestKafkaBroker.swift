@@ -21,8 +21,15 @@ public final class TestKafkaBroker: Sendable {
         ProcessInfo.processInfo.environment[environmentVariable].map(\.isEmpty) ?? true
     }
 
+    /// Logged once per test process, so a run's output shows which broker and library it tested.
+    private static let announcement: Void = {
+        let broker = ProcessInfo.processInfo.environment[environmentVariable].flatMap { $0.isEmpty ? nil : "external broker \($0)" }
+        FileHandle.standardError.write(Data("TestKafkaBroker: \(broker ?? "embedded broker"), librdkafka \(KafkaLibrary.version)\n".utf8))
+    }()
+
     /// Connects to the external broker or starts an embedded one, and creates `topics`.
     public init(partitions: Int = 3, topics: [String] = []) throws {
+        Self.announcement
         self.partitions = partitions
         if let external = ProcessInfo.processInfo.environment[Self.environmentVariable], !external.isEmpty {
             bootstrapServers = external
