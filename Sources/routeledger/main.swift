@@ -6,6 +6,7 @@ let commands = CommandGroup(
     name: "routeledger",
     summary: "route LLM requests to the cheapest model that will answer well, and account for it",
     children: [
+        .command(DemoCommand.self),
         .command(RunCommand.self),
         .command(BrokerCommand.self),
         .command(EmbedCommand.self),
