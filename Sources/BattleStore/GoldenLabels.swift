@@ -8,9 +8,12 @@ public struct GoldenLabels: Sendable {
         /// Models in the order of the file's columns, with whether each answered correctly.
         public let correct: [(model: String, isCorrect: Bool)]
         public let source: String
+        /// Where the row is, for reports.
+        public let file: String
+        public let line: Int
 
         public static func == (lhs: Question, rhs: Question) -> Bool {
-            lhs.prompt == rhs.prompt && lhs.source == rhs.source
+            lhs.prompt == rhs.prompt && lhs.source == rhs.source && lhs.file == rhs.file && lhs.line == rhs.line
                 && lhs.correct.elementsEqual(rhs.correct) { $0.model == $1.model && $0.isCorrect == $1.isCorrect }
         }
     }
@@ -52,7 +55,7 @@ public struct GoldenLabels: Sendable {
                                                        detail: "column '\(table.columns[column])' holds '\(row.fields[column])', not True or False"))
                         continue
                     }
-                    result.questions.append(Question(prompt: prompt, correct: correct, source: source))
+                    result.questions.append(Question(prompt: prompt, correct: correct, source: source, file: file, line: row.line))
                     result.summary.kept += 1
                 }
             }

@@ -9,6 +9,9 @@ public struct JudgeScores: Sendable {
     public struct Question: Sendable, Equatable {
         public let id: String
         public let prompt: String
+        /// Where the question is, for reports.
+        public let file: String
+        public let line: Int
         /// Model → score.
         public var scores: [String: Double]
     }
@@ -37,7 +40,7 @@ public struct JudgeScores: Sendable {
                     throw FieldProblem(reason: .duplicate, detail: "question '\(id)' appears twice")
                 }
                 position[id] = result.questions.count
-                result.questions.append(Question(id: id, prompt: prompt, scores: [:]))
+                result.questions.append(Question(id: id, prompt: prompt, file: questionFile, line: line, scores: [:]))
             } catch {
                 result.summary.skip(RowProblem(file: questionFile, line: line, reason: error.reason, detail: error.detail))
             }

@@ -1,0 +1,78 @@
+import Ranking
+
+/// The SW router's score of a query for a strong/weak pair: the strong model's win rate over the
+/// weak one from the query's tier ratings, P(strong tier beats weak tier).
+public enum SWScoring {
+    /// Queries are ranked this many at a time: the similarity block of a batch against 100,000
+    /// battles is then 100 MB.
+    public static let batchSize = 256
+
+    public struct Result: Sendable {
+        /// One per query, in order.
+        public let scores: [Double]
+        /// Per fold (one entry without cross-validation): battles the router learnt from and the
+        /// tiers of the two models in it.
+        public let folds: [FoldRouter]
+    }
+
+    public struct FoldRouter: Sendable, Equatable {
+        public let queries: Int
+        public let battles: Int
+        public let strongTier: Int
+        public let weakTier: Int
+    }
+
+    /// Scores every query; with `validation`, each query by a router built only from the battles
+    /// its fold may learn from (global ratings and tiers refit on them too).
+    public static func score(prompts: [String], embeddings: FloatMatrix, battles: LoadedBattles, strong: String, weak: String,
+                             tierCount: Int, sameTierRule: SameTierRule = .exclude,
+                             validation: CrossValidation?) throws -> Result {
+        precondition(embeddings.rows == prompts.count, "one embedding per prompt")
+        guard let validation else {
+            let routing = try battles.routingMemory(tierCount: tierCount)
+            let (scores, router) = try scoreRows(Array(prompts.indices), embeddings: embeddings, routing: routing,
+                                                 strong: strong, weak: weak, sameTierRule: sameTierRule)
+            return Result(scores: scores, folds: [router])
+        }
+        var scores = [Double](repeating: .nan, count: prompts.count)
+        var routers: [FoldRouter] = []
+        for fold in 0..<validation.folds {
+            let rows = prompts.indices.filter { validation.fold(of: prompts[$0]) == fold }
+            let routing = try battles.routingMemory(tierCount: tierCount) {
+                validation.trains(fold, battlePrompt: battles.battles[$0].prompt)
+            }
+            let (foldScores, router) = try scoreRows(rows, embeddings: embeddings, routing: routing,
+                                                     strong: strong, weak: weak, sameTierRule: sameTierRule)
+            for (row, score) in zip(rows, foldScores) { scores[row] = score }
+            routers.append(router)
+        }
+        return Result(scores: scores, folds: routers)
+    }
+
+    private static func scoreRows(_ rows: [Int], embeddings: FloatMatrix, routing: RoutingMemory, strong: String, weak: String,
+                                  sameTierRule: SameTierRule) throws -> ([Double], FoldRouter) {
+        let strongTier = try routing.tier(of: strong)
+        let weakTier = try routing.tier(of: weak)
+        let ratings = try routing.tierRatings(rows: rows, of: embeddings, sameTierRule: sameTierRule)
+        let scores = ratings.map { $0.winRate(ofTier: strongTier, overTier: weakTier) }
+        return (scores, FoldRouter(queries: rows.count, battles: routing.memory.count, strongTier: strongTier, weakTier: weakTier))
+    }
+}
+
+extension RoutingMemory {
+    /// Tier ratings for the given rows of a matrix of query embeddings, ranked in batches.
+    public func tierRatings(rows: [Int], of queries: FloatMatrix, sameTierRule: SameTierRule = .exclude,
+                            workspace: RankingWorkspace = RankingWorkspace()) throws -> [TierRatings] {
+        let ranker = ranker(sameTierRule: sameTierRule)
+        var ratings: [TierRatings] = []
+        ratings.reserveCapacity(rows.count)
+        for start in stride(from: 0, to: rows.count, by: SWScoring.batchSize) {
+            let batchRows = rows[start..<min(start + SWScoring.batchSize, rows.count)]
+            var values: [Float] = []
+            values.reserveCapacity(batchRows.count * queries.columns)
+            for row in batchRows { values += queries.row(row) }
+            ratings += try ranker.rank(FloatMatrix(rows: batchRows.count, columns: queries.columns, values: values), workspace: workspace)
+        }
+        return ratings
+    }
+}
