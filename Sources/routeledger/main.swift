@@ -10,6 +10,10 @@ let commands = CommandGroup(
         .command(RunCommand.self),
         .command(BrokerCommand.self),
         .command(EmbedCommand.self),
+        .command(ImportCommand.self),
+        .command(RouteCommand.self),
+        .command(CalibrateCommand.self),
+        .command(EvalCommand.self),
         .group(CommandGroup(name: "bench", summary: "measure speed and exactness", children: [
             .command(BenchSWCommand.self),
             .command(BenchKafkaCommand.self),

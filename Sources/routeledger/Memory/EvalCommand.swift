@@ -1,0 +1,133 @@
+import BattleStore
+import Foundation
+import Ranking
+
+/// `routeledger eval`: routing quality of the SW router against the random baseline on an
+/// evaluation set, in the RouteLLM paper's terms.
+enum EvalCommand: Command {
+    static let name = "eval"
+    static let summary = "measure APGR, CPT and PGR of SW routing on an evaluation set, and plot the curve"
+    static let discussion = """
+        Evaluation sets (--eval-format, default from the name: .jsonl → jsonl, .csv or a directory →
+        golden):
+          jsonl         {"prompt": …, "quality": {"model": score or true/false, …}} per line
+          golden        RouteLLM's MMLU CSV layout: prompt, then True/False per model
+          judge-scores  judgment lines (question_id, model, score) with --questions FILE
+        Queries without a quality for both --strong and --weak are left out (and counted).
+        Prints, for the SW router and the random baseline, APGR (the paper's mean of PGR at
+        10 %, 20 %, …, 100 % strong calls, and RouteLLM's trapezoid over 0 %, …, 100 %), CPT(50 %)
+        and CPT(80 %) (strong-call shares in percent), PGR at 20/50/80 % strong calls, and the
+        strong-only and weak-only qualities. The random baseline is the exact expectation: PGR
+        equals the strong share. With --folds K the evaluation set is split by prompt into K folds
+        and each fold is routed by a router built (global ratings and tiers included) only from
+        battles whose prompt is not in that fold; without it the whole memory routes every query.
+        """
+    static let options: [Option] = [
+        .value("memory", "DIR", "Battle memory directory (see 'routeledger import')."),
+        .value("eval", "FILE|DIR", "Evaluation set; repeat for several files.", repeatable: true),
+        .value("eval-format", "F", "jsonl, golden or judge-scores (default: from the name)."),
+        .value("questions", "FILE", "Question file of a judge-scores evaluation set."),
+        .value("contamination", "FILE", "Prompts to leave out (RouteLLM's contaminated_prompts.jsonl)."),
+        .value("strong", "MODEL", "Strong model."),
+        .value("weak", "MODEL", "Weak model."),
+        .value("folds", "K", "K-fold cross-validation with the evaluation set as battle source."),
+        .value("seed", "N", "Seed of the fold assignment (default 1)."),
+        .value("tiers", "N", "Number of tiers (default: the memory's)."),
+        .value("plot", "FILE", "Write the quality-versus-strong-share figure as SVG."),
+        .value("title", "TEXT", "Title of the figure (default: the two models)."),
+        .flag("json", "Print one JSON object with the figures and curves."),
+    ] + EmbedderChoice.options
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        _ = try arguments.positionals(atMost: 0)
+        let strong = try arguments.requiredString("strong")
+        let weak = try arguments.requiredString("weak")
+        guard strong != weak else { throw UsageError("--strong and --weak name the same model '\(strong)'") }
+        let folds = try arguments.int("folds", range: 2...1_000_000)
+        let seed = UInt64(try arguments.int("seed", range: 0...Int.max) ?? 1)
+        let json = arguments.flag("json")
+        let evalSet = try readEvalSet(arguments)
+        let pair = evalSet.set.pair(strong: strong, weak: weak)
+        guard !pair.prompts.isEmpty else {
+            throw CommandFailure("no query of the evaluation set has a quality for both \(strong) and \(weak)")
+        }
+        printStandardError("evaluation set: \(evalSet.set.summary.rowsRead) rows, \(evalSet.set.queries.count) queries kept, "
+                           + "\(pair.prompts.count) with both models (\(pair.leftOut) without)\n")
+        ImportCommand.reportProblems(evalSet.set.summary, shown: 3)
+
+        let directory = try MemoryDirectory.open(URL(fileURLWithPath: try arguments.requiredString("memory")))
+        let tierCount = try arguments.int("tiers", range: 1...100) ?? directory.manifest.tierCount
+        let embedder = try EmbedderChoice.make(arguments, memory: directory.manifest)
+        let battles = try directory.load()
+        var embeddings = try PromptEmbeddings(directory: directory, embedder: embedder, battles: battles)
+        let progress = ProgressBar(label: "embedding", unit: "prompts")
+        let matrix = try embeddings.embeddings(for: pair.prompts, cacheNew: true, progress: progress.update)
+        let validation = folds.map { CrossValidation(prompts: pair.prompts, folds: $0, seed: seed) }
+        if validation == nil {
+            let battlePrompts = Set(battles.battles.map(\.prompt))
+            let overlap = pair.prompts.count { battlePrompts.contains($0) }
+            if overlap > 0 {
+                printStandardError("warning: \(overlap) evaluation prompts have battles in the memory and are routed with them; use --folds K\n")
+            }
+        }
+        let result: SWScoring.Result
+        do {
+            result = try SWScoring.score(prompts: pair.prompts, embeddings: matrix, battles: battles, strong: strong, weak: weak,
+                                         tierCount: tierCount, validation: validation)
+        } catch let unknown as UnknownModel {
+            throw UsageError(unknown.description)
+        }
+        for (index, fold) in result.folds.enumerated() where fold.strongTier == fold.weakTier {
+            printStandardError("warning: fold \(index + 1): \(strong) and \(weak) share tier \(fold.strongTier), so all its queries score 0.5\n")
+        }
+
+        let evaluation = RoutingEvaluation(scores: result.scores, strongQuality: pair.strongQuality, weakQuality: pair.weakQuality)
+        let report = EvalReport(pair: pair, embedder: embedder.identity.description, folds: folds, seed: seed, routers: result.folds,
+                                sw: RouterFigures(evaluation),
+                                random: .randomExpectation(strongOnly: evaluation.strongOnlyQuality, weakOnly: evaluation.weakOnlyQuality),
+                                strongOnly: evaluation.strongOnlyQuality, weakOnly: evaluation.weakOnlyQuality)
+        if json {
+            printJSONLine(report.jsonObject)
+        } else {
+            print(report.table, terminator: "")
+        }
+        if let plotPath = arguments.string("plot") {
+            let plot = report.plot(title: arguments.string("title") ?? "\(strong) vs \(weak)", qualityLabel: evalSet.qualityLabel)
+            do {
+                try Data(plot.svg.utf8).write(to: URL(fileURLWithPath: plotPath))
+            } catch {
+                throw CommandFailure("cannot write \(plotPath): \(error.localizedDescription)")
+            }
+            printStandardError("figure written to \(plotPath)\n")
+        }
+        return 0
+    }
+
+    private static func readEvalSet(_ arguments: ParsedArguments) throws -> (set: EvalSet, qualityLabel: String) {
+        let inputs = arguments.strings("eval")
+        guard let first = inputs.first else { throw UsageError("option '--eval' is required") }
+        let formats = ["jsonl", "golden", "judge-scores"]
+        let format = try arguments.choice("eval-format", from: formats) ?? (first.hasSuffix(".jsonl") ? "jsonl" : "golden")
+        let questions = arguments.string("questions")
+        guard (format == "judge-scores") == (questions != nil) else {
+            throw UsageError(questions == nil ? "judge-scores needs --questions FILE" : "option '--questions' belongs to --eval-format judge-scores")
+        }
+        var set: EvalSet
+        let label: String
+        switch format {
+        case "jsonl":
+            set = try EvalSet.readJSONLines(files: InputFiles.expand(inputs, extensions: ["jsonl"]))
+            label = "Mean quality"
+        case "golden":
+            set = EvalSet(golden: try GoldenLabels.read(files: InputFiles.expand(inputs, extensions: ["csv"])))
+            label = "Accuracy"
+        default:
+            set = EvalSet(judgeScores: try JudgeScores.read(questions: questions!, judgments: InputFiles.expand(inputs, extensions: ["jsonl"])))
+            label = "Mean judge score (1–10)"
+        }
+        if let contamination = arguments.string("contamination") {
+            set.remove(contaminated: try ContaminationList.read(contamination))
+        }
+        return (set, label)
+    }
+}

@@ -1,0 +1,116 @@
+import BattleStore
+import Foundation
+
+/// `routeledger import`: reads battles in a published format, embeds their prompts and appends
+/// them to a memory directory.
+enum ImportCommand: Command {
+    static let name = "import"
+    static let summary = "add battles from Arena, judge-score or golden-label files to a battle memory"
+    static let positionalUsage = "FILE|DIR..."
+    static let discussion = """
+        Formats:
+          lmsys-arena    Chatbot Arena preference CSV (or .jsonl): model_a, model_b, winner_model_a,
+                         winner_model_b, winner_tie, prompt (a JSON list of turns; the first is kept,
+                         prompts under 16 characters are dropped)
+          battles-jsonl  one battle per line: prompt, model_a, model_b, winner [, source, time]
+          judge-scores   judgment lines (question_id, model, score) plus --questions FILE; every pair
+                         of models scored on a question is a battle, scores below 1 are dropped
+          golden         CSV with a prompt column and one True/False column per model; correct beats
+                         incorrect, equal answers tie
+        A directory stands for its .csv / .jsonl files. Each distinct prompt is embedded once (and
+        kept in the memory's prompt cache, so a re-run after an interruption embeds nothing twice);
+        all battles are then appended in one commit. Bad rows are reported as file:line and skipped.
+        Exits 1 when no battle at all could be imported.
+        """
+    static let options: [Option] = [
+        .value("format", "F", "lmsys-arena, battles-jsonl, judge-scores or golden."),
+        .value("memory", "DIR", "Memory directory (created if absent)."),
+        .value("questions", "FILE", "Question file of judge-scores (question_id, turns)."),
+        .value("tiers", "N", "Number of tiers (default 10 for a new memory)."),
+        .value("batch", "N", "Prompts per embedding call (default 64)."),
+        .value("show", "N", "Bad rows listed per reason (default 10; all are counted)."),
+        .flag("json", "Print the summary as one JSON object."),
+    ] + EmbedderChoice.options
+
+    static let formats = [ArenaPreferenceFormat.name, BattleLinesFormat.name, JudgeScoresFormat.name, GoldenLabelsFormat.name]
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        guard let format = try arguments.choice("format", from: formats) else {
+            throw UsageError("option '--format' is required (one of \(formats.joined(separator: ", ")))")
+        }
+        let memoryURL = URL(fileURLWithPath: try arguments.requiredString("memory"))
+        let inputs = arguments.positionals
+        guard !inputs.isEmpty else { throw UsageError("name at least one input FILE or DIR") }
+        let questions = arguments.string("questions")
+        if format == JudgeScoresFormat.name, questions == nil {
+            throw UsageError("judge-scores needs --questions FILE")
+        }
+        if format != JudgeScoresFormat.name, questions != nil {
+            throw UsageError("option '--questions' belongs to --format judge-scores")
+        }
+        let tiers = try arguments.int("tiers", range: 1...100)
+        let batch = try arguments.int("batch", range: 1...4096) ?? 64
+        let shown = try arguments.int("show", range: 0...Int.max) ?? 10
+        let json = arguments.flag("json")
+        let existing = try? MemoryDirectory.open(memoryURL)
+        let embedder = try EmbedderChoice.make(arguments, memory: existing?.manifest)
+        if let existing { try existing.checkEmbedder(embedder.identity, dimension: embedder.dimension) }
+
+        let now = BattleTime.string(Date())
+        let imported: ImportedBattles
+        switch format {
+        case ArenaPreferenceFormat.name:
+            imported = try ArenaPreferenceFormat.read(files: InputFiles.expand(inputs, extensions: ["csv", "jsonl"]), importTime: now)
+        case BattleLinesFormat.name:
+            imported = try BattleLinesFormat.read(files: InputFiles.expand(inputs, extensions: ["jsonl"]), importTime: now)
+        case JudgeScoresFormat.name:
+            imported = try JudgeScoresFormat.read(questions: questions!, judgments: InputFiles.expand(inputs, extensions: ["jsonl"]),
+                                                  importTime: now)
+        default:
+            imported = try GoldenLabelsFormat.read(files: InputFiles.expand(inputs, extensions: ["csv"]), importTime: now)
+        }
+        reportProblems(imported.summary, shown: shown)
+        guard !imported.battles.isEmpty else {
+            printSummary(imported.summary, memory: existing?.manifest, json: json)
+            throw CommandFailure("no battle could be imported from \(inputs.joined(separator: ", "))")
+        }
+
+        printStandardError("embedding with \(embedder.identity)\n")
+        let progress = ProgressBar(label: "embedding", unit: "prompts")
+        let directory = try BattleImport.append(imported, to: memoryURL, embedder: embedder, tierCount: tiers,
+                                                batchSize: batch, progress: progress.update)
+        printSummary(imported.summary, memory: directory.manifest, json: json)
+        return 0
+    }
+
+    /// Every bad row up to `shown` per reason, as file:line: detail; the rest are counted.
+    static func reportProblems(_ summary: ReadSummary, shown: Int) {
+        var listed: [SkipReason: Int] = [:]
+        for problem in summary.problems {
+            listed[problem.reason, default: 0] += 1
+            if listed[problem.reason]! <= shown { printStandardError("\(problem)\n") }
+        }
+        for (reason, count) in summary.skippedByReason.sorted(by: { $0.key < $1.key }) where count > shown {
+            printStandardError("… and \(count - shown) more rows skipped for: \(reason)\n")
+        }
+    }
+
+    private static func printSummary(_ summary: ReadSummary, memory: MemoryManifest?, json: Bool) {
+        var figures: [(String, Any)] = [
+            ("rows_read", summary.rowsRead),
+            ("battles_kept", summary.kept),
+            ("rows_skipped", summary.skipped),
+        ]
+        let reasons = summary.skippedByReason.sorted { $0.key < $1.key }
+        if json {
+            figures.append(("skipped_by_reason", Dictionary(uniqueKeysWithValues: reasons.map { ($0.key.phrase, $0.value) })))
+        } else {
+            figures += reasons.map { ("  \($0.key)", $0.value) as (String, Any) }
+        }
+        if let memory {
+            figures += [("memory_battles", memory.battleCount), ("memory_models", memory.models.count),
+                        ("memory_tiers", memory.tierCount)]
+        }
+        printFigures(figures, json: json)
+    }
+}

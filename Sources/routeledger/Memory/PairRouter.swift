@@ -1,0 +1,65 @@
+import BattleStore
+import Embeddings
+import Foundation
+import Ranking
+
+/// A memory directory loaded for routing between one strong and one weak model: what `route`
+/// and `calibrate` share. Prompts already in the memory (its battles or its prompt cache) are
+/// not embedded again; nothing is written to the memory.
+struct PairRouter {
+    static let options: [Option] = [
+        .value("memory", "DIR", "Battle memory directory (see 'routeledger import')."),
+        .value("strong", "MODEL", "Strong model (default: the memory's highest-rated model)."),
+        .value("weak", "MODEL", "Weak model (default: the memory's lowest-rated model)."),
+        .value("tiers", "N", "Number of tiers (default: the memory's)."),
+    ] + EmbedderChoice.options
+
+    let routing: RoutingMemory
+    let strong: String
+    let weak: String
+    let rule: (strongTier: Int, weakTier: Int)
+    private var embeddings: PromptEmbeddings
+
+    init(_ arguments: ParsedArguments) throws {
+        let directory = try MemoryDirectory.open(URL(fileURLWithPath: try arguments.requiredString("memory")))
+        let tiers = try arguments.int("tiers", range: 1...100)
+        let embedder = try EmbedderChoice.make(arguments, memory: directory.manifest)
+        let battles = try directory.load()
+        let routing = try battles.routingMemory(tierCount: tiers ?? directory.manifest.tierCount)
+        self.routing = routing
+        embeddings = try PromptEmbeddings(directory: directory, embedder: embedder, battles: battles)
+        let byRating = routing.memory.models.indices.sorted { routing.globalRatings[$0] > routing.globalRatings[$1] }
+        guard let best = byRating.first, let worst = byRating.last, best != worst else {
+            throw CommandFailure("the memory needs battles between at least two models")
+        }
+        strong = arguments.string("strong") ?? routing.memory.models[best]
+        weak = arguments.string("weak") ?? routing.memory.models[worst]
+        guard strong != weak else { throw UsageError("--strong and --weak name the same model '\(strong)'") }
+        do {
+            rule = (try routing.tier(of: strong), try routing.tier(of: weak))
+        } catch {
+            throw UsageError(error.description)
+        }
+        printStandardError("routing \(strong) (tier \(rule.strongTier)) against \(weak) (tier \(rule.weakTier)), "
+                           + "\(routing.memory.count) battles, embedder \(embedder.identity)\n")
+        if rule.strongTier == rule.weakTier {
+            printStandardError("warning: both models are in tier \(rule.strongTier): every query gets win rate 0.5; use more --tiers\n")
+        }
+    }
+
+    /// Each prompt's tier ratings.
+    mutating func tierRatings(_ prompts: [String]) throws -> [TierRatings] {
+        let matrix = try embeddings.embeddings(for: prompts, cacheNew: false)
+        return try routing.tierRatings(rows: Array(prompts.indices), of: matrix)
+    }
+
+    /// P(strong beats weak): the score the threshold is compared with.
+    func strongWinRate(_ ratings: TierRatings) -> Double {
+        ratings.winRate(ofTier: rule.strongTier, overTier: rule.weakTier)
+    }
+
+    /// RouteLLM's rule: strong iff the strong model's win rate reaches the threshold.
+    func routesStrong(_ ratings: TierRatings, threshold: Double) -> Bool {
+        RoutingRule(candidateTiers: [rule.weakTier, rule.strongTier], threshold: threshold).choose(ratings).candidate == 1
+    }
+}

@@ -1,0 +1,111 @@
+import BattleStore
+import Foundation
+
+/// The figure of the RouteLLM paper: quality against the share of calls to the strong model,
+/// one curve per router, with the strong-only and weak-only qualities as horizontal lines.
+struct QualityCurvePlot {
+    struct Series {
+        let name: String
+        let points: [QualityPoint]
+        let color: String
+        let dash: String?
+    }
+
+    let title: String
+    let subtitle: String
+    let qualityLabel: String
+    let series: [Series]
+    let strongOnly: (label: String, quality: Double)
+    let weakOnly: (label: String, quality: Double)
+
+    /// A curve of more points than this is thinned for drawing (every k-th point and the last):
+    /// at this density the line looks the same and the file stays small.
+    static let drawnPointsPerCurve = 1_000
+
+    private let width = 760.0
+    private let height = 520.0
+    private let left = 78.0
+    private let right = 24.0
+    private let top = 70.0
+    private let bottom = 62.0
+
+    var svg: String {
+        var document = SVGDocument(width: width, height: height)
+        document.rectangle(x: 0, y: 0, width: width, height: height, fill: "#ffffff")
+        let (low, high, step) = qualityAxis()
+        let plotWidth = width - left - right
+        let plotHeight = height - top - bottom
+        func x(_ share: Double) -> Double { left + share * plotWidth }
+        func y(_ quality: Double) -> Double { top + (high - quality) / (high - low) * plotHeight }
+
+        document.text(title, x: width / 2, y: 28, size: 17, anchor: .middle, weight: "bold")
+        document.text(subtitle, x: width / 2, y: 50, size: 12, anchor: .middle)
+        let grid = SVGDocument.Stroke(color: "#e3e3e3", width: 1)
+        for percent in stride(from: 0, through: 100, by: 10) {
+            let share = Double(percent) / 100
+            document.line(x(share), top, x(share), top + plotHeight, grid)
+            document.text("\(percent)", x: x(share), y: top + plotHeight + 18, size: 12, anchor: .middle)
+        }
+        for tick in stride(from: low, through: high + step / 2, by: step) {
+            document.line(left, y(tick), left + plotWidth, y(tick), grid)
+            document.text(formatTick(tick, step: step), x: left - 8, y: y(tick) + 4, size: 12, anchor: .end)
+        }
+        document.rectangle(x: left, y: top, width: plotWidth, height: plotHeight, fill: "none",
+                           stroke: SVGDocument.Stroke(color: "#444444", width: 1))
+        document.text("Calls to the strong model (%)", x: left + plotWidth / 2, y: height - 18, size: 13, anchor: .middle)
+        document.text(qualityLabel, x: 22, y: top + plotHeight / 2, size: 13, anchor: .middle, rotation: -90)
+
+        let reference = SVGDocument.Stroke(color: "#777777", width: 1.2, dash: "2 3")
+        for (label, quality) in [strongOnly, weakOnly] {
+            document.line(left, y(quality), left + plotWidth, y(quality), reference)
+            document.text(label, x: left + plotWidth - 6, y: y(quality) - 5, size: 11, anchor: .end)
+        }
+        for curve in series {
+            let points = Self.thinned(curve.points).map { (x: x($0.strongShare), y: y($0.quality)) }
+            document.polyline(points, SVGDocument.Stroke(color: curve.color, width: 2, dash: curve.dash))
+        }
+
+        let legendX = left + 14
+        var legendY = top + 18
+        let legendWidth = (series.map { Double($0.name.count) }.max() ?? 10) * 6.6 + 48
+        document.rectangle(x: legendX - 8, y: legendY - 14, width: legendWidth, height: Double(series.count) * 20 + 8,
+                           fill: "#ffffff", stroke: SVGDocument.Stroke(color: "#bbbbbb", width: 1))
+        for curve in series {
+            document.line(legendX, legendY - 4, legendX + 28, legendY - 4, SVGDocument.Stroke(color: curve.color, width: 2, dash: curve.dash))
+            document.text(curve.name, x: legendX + 36, y: legendY, size: 12)
+            legendY += 20
+        }
+        return document.rendered
+    }
+
+    /// A quality range that holds every curve and both reference lines, with round ticks.
+    func qualityAxis() -> (low: Double, high: Double, step: Double) {
+        let values = series.flatMap { $0.points.map(\.quality) } + [strongOnly.quality, weakOnly.quality]
+        var low = values.min() ?? 0
+        var high = values.max() ?? 1
+        if high - low < 1e-9 {
+            low -= 0.5
+            high += 0.5
+        }
+        let rawStep = (high - low) / 6
+        let magnitude = pow(10, (log10(rawStep)).rounded(.down))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rawStep } ?? 10 * magnitude
+        low = (low / step).rounded(.down) * step
+        high = (high / step).rounded(.up) * step
+        return (low, high, step)
+    }
+
+    static func thinned(_ points: [QualityPoint]) -> [QualityPoint] {
+        guard points.count > drawnPointsPerCurve else { return points }
+        let stride = (points.count + drawnPointsPerCurve - 1) / drawnPointsPerCurve
+        var kept = Swift.stride(from: 0, to: points.count, by: stride).map { points[$0] }
+        if kept.last != points.last { kept.append(points.last!) }
+        return kept
+    }
+
+    /// As many decimals as the step needs (0.025 → 3), so ticks read as round numbers.
+    private func formatTick(_ value: Double, step: Double) -> String {
+        let decimals = (0...6).first { abs((step * pow(10, Double($0))).rounded() - step * pow(10, Double($0))) < 1e-9 } ?? 6
+        return String(format: "%.\(decimals)f", value)
+    }
+}
