@@ -12,8 +12,10 @@ public struct RoutingMemory: Sendable {
     public let tierOfModel: [Int]
     public let embedder: EmbedderIdentity
 
+    /// The battles are kept grouped by matchup: order means nothing to the router, and grouped
+    /// battles are weighed faster.
     public init(memory: BattleMemory, tierCount: Int, embedder: EmbedderIdentity) {
-        self.memory = memory
+        self.memory = memory.groupedByMatchup()
         globalRatings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
         tierOfModel = Tiers.assign(ratings: globalRatings, tierCount: tierCount)
         self.embedder = embedder

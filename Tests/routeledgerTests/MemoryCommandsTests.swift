@@ -1,6 +1,7 @@
 import BattleStore
 import Foundation
 import Testing
+@testable import routeledger
 
 /// `import`, `route`, `calibrate` and `eval` run as a user runs them: the built tool in its own
 /// process, on small hand-made files.
@@ -141,6 +142,41 @@ import Testing
         #expect(svg.hasPrefix("<?xml") && svg.contains("<polyline"))
     }
 
+    /// An import killed with SIGKILL at moments spread over its run (most of them late, while it
+    /// appends) leaves a memory that opens and holds either none or all of its battles.
+    @Test func aKilledImportLeavesTheMemoryAsBeforeOrAfter() throws {
+        let memory = try makeMemory()
+        let url = URL(fileURLWithPath: memory)
+        let prompts = try MemoryDirectory.open(url).load().battles.map(\.prompt)
+        // Prompts already embedded: the run is reading, counting and appending 5,000 battles.
+        let lines = (0..<5_000).map { index in
+            json(["prompt": prompts[index % prompts.count], "model_a": "big", "model_b": "small",
+                  "winner": index.isMultiple(of: 3) ? "tie" : "model_a"])
+        }
+        let file = try write("many.jsonl", lines)
+        let arguments = ["import", "--format", "battles-jsonl", "--memory", memory, "--embedder", "minilm", file]
+        let clock = ContinuousClock()
+        let started = clock.now
+        #expect(try RouteLedgerTool.run(arguments).status == 0)
+        let fullRun = (clock.now - started).seconds
+        var expected = 6 + 5_000
+        for fraction in [0.5, 0.8, 0.9, 0.95, 1.0] {
+            let process = try RouteLedgerTool.start(arguments)
+            Thread.sleep(forTimeInterval: fullRun * fraction)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let directory = try MemoryDirectory.open(url)
+            #expect(try directory.load().battles.count == directory.manifest.battleCount)
+            #expect([expected, expected + 5_000].contains(directory.manifest.battleCount))
+            expected = directory.manifest.battleCount
+        }
+        #expect(try RouteLedgerTool.run(arguments).status == 0)
+        let final = try MemoryDirectory.open(url)
+        #expect(final.manifest.battleCount == expected + 5_000)
+        let size = try FileManager.default.attributesOfItem(atPath: memory + "/battles.jsonl")[.size] as? Int
+        #expect(size == final.manifest.battles.textBytes)
+    }
+
     @Test func misusesAreUsageErrors() throws {
         let memory = try makeMemory()
         #expect(try RouteLedgerTool.run(["route", "--memory", memory, "--threshold", "0.5", "--strong-share", "0.5"]).status == 2)
@@ -161,11 +197,27 @@ enum RouteLedgerTool {
         let error: String
     }
 
-    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    /// Starts the tool with its output discarded.
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    private static func executable() throws -> URL {
         let executable = try #require(Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("routeledger"))
         try #require(FileManager.default.isExecutableFile(atPath: executable.path), "build the routeledger tool first")
+        return executable
+    }
+
+    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = try executable()
         process.arguments = arguments
         let stdin = Pipe()
         let stdout = Pipe()

@@ -38,7 +38,9 @@ struct QualityCurvePlot {
         func x(_ share: Double) -> Double { left + share * plotWidth }
         func y(_ quality: Double) -> Double { top + (high - quality) / (high - low) * plotHeight }
 
-        document.text(title, x: width / 2, y: 28, size: 17, anchor: .middle, weight: "bold")
+        // Bold sans-serif runs about 0.62 em per character: a long title is set smaller to fit.
+        let titleSize = min(17, (width - 30) / (Double(title.count) * 0.62))
+        document.text(title, x: width / 2, y: 28, size: titleSize, anchor: .middle, weight: "bold")
         document.text(subtitle, x: width / 2, y: 50, size: 12, anchor: .middle)
         let grid = SVGDocument.Stroke(color: "#e3e3e3", width: 1)
         for percent in stride(from: 0, through: 100, by: 10) {
