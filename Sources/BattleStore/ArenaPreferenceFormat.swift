@@ -22,7 +22,7 @@ public enum ArenaPreferenceFormat {
                 for (line, parsed) in JSONLines(bytes: try InputFiles.read(file)) {
                     result.summary.rowsRead += 1
                     do throws(FieldProblem) {
-                        let fields = JSONFields(try parsed.mapError { FieldProblem(reason: .unreadableRow, detail: $0.description) }.get())
+                        let fields = try JSONFields(line: parsed)
                         let row = try ArenaRow(modelA: fields.string("model_a"), modelB: fields.string("model_b"),
                                                flags: requiredColumns[2...4].map { key throws(FieldProblem) in try fields.optionalNumber(key) ?? 0 },
                                                turns: fields.object["prompt"], tstamp: fields.optionalNumber("tstamp"))

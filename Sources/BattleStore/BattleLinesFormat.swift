@@ -13,7 +13,7 @@ public enum BattleLinesFormat {
             for (line, parsed) in JSONLines(bytes: try InputFiles.read(file)) {
                 result.summary.rowsRead += 1
                 do throws(FieldProblem) {
-                    let fields = JSONFields(try parsed.mapError { FieldProblem(reason: .unreadableRow, detail: $0.description) }.get())
+                    let fields = try JSONFields(line: parsed)
                     let prompt = try fields.string("prompt")
                     let modelA = try fields.string("model_a")
                     let modelB = try fields.string("model_b")

@@ -23,7 +23,7 @@ public struct EvalSet: Sendable {
             for (line, parsed) in JSONLines(bytes: try InputFiles.read(file)) {
                 set.summary.rowsRead += 1
                 do throws(FieldProblem) {
-                    let fields = JSONFields(try parsed.mapError { FieldProblem(reason: .unreadableRow, detail: $0.description) }.get())
+                    let fields = try JSONFields(line: parsed)
                     let prompt = try fields.string("prompt")
                     guard !prompt.isEmpty else { throw FieldProblem(reason: .emptyPrompt, detail: "prompt is empty") }
                     guard let qualities = fields.object["quality"] as? [String: Any], !qualities.isEmpty else {

@@ -8,6 +8,14 @@ struct JSONFields {
         self.object = object
     }
 
+    /// The fields of a line of JSON Lines; a line that is not an object is an unreadable row.
+    init(line parsed: Result<[String: Any], JSONLineError>) throws(FieldProblem) {
+        switch parsed {
+        case .success(let object): self.object = object
+        case .failure(let error): throw FieldProblem(reason: .unreadableRow, detail: error.description)
+        }
+    }
+
     func isPresent(_ key: String) -> Bool {
         guard let value = object[key] else { return false }
         return !(value is NSNull)

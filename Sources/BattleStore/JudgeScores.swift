@@ -28,7 +28,7 @@ public struct JudgeScores: Sendable {
         var position: [String: Int] = [:]
         for (line, parsed) in JSONLines(bytes: try InputFiles.read(questionFile)) {
             do throws(FieldProblem) {
-                let fields = JSONFields(try parsed.mapError { FieldProblem(reason: .unreadableRow, detail: $0.description) }.get())
+                let fields = try JSONFields(line: parsed)
                 let id = try fields.string("question_id")
                 guard let turns = fields.object["turns"] as? [Any] else {
                     throw FieldProblem(reason: .malformedField, detail: "field 'turns' is not a list")
@@ -49,7 +49,7 @@ public struct JudgeScores: Sendable {
             for (line, parsed) in JSONLines(bytes: try InputFiles.read(file)) {
                 result.summary.rowsRead += 1
                 do throws(FieldProblem) {
-                    let fields = JSONFields(try parsed.mapError { FieldProblem(reason: .unreadableRow, detail: $0.description) }.get())
+                    let fields = try JSONFields(line: parsed)
                     let id = try fields.string("question_id")
                     let model = try fields.string("model")
                     guard let index = position[id] else {

@@ -36,7 +36,7 @@ enum EvalCommand: Command {
         .value("plot", "FILE", "Write the quality-versus-strong-share figure as SVG."),
         .value("title", "TEXT", "Title of the figure (default: the two models)."),
         .flag("json", "Print one JSON object with the figures and curves."),
-    ] + EmbedderChoice.options
+    ] + EmbedderChoice.memoryOptions
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
@@ -57,7 +57,7 @@ enum EvalCommand: Command {
 
         let directory = try MemoryDirectory.open(URL(fileURLWithPath: try arguments.requiredString("memory")))
         let tierCount = try arguments.int("tiers", range: 1...100) ?? directory.manifest.tierCount
-        let embedder = try EmbedderChoice.make(arguments, memory: directory.manifest)
+        let embedder = try EmbedderChoice.load(arguments, forMemory: directory.manifest)
         let battles = try directory.load()
         var embeddings = try PromptEmbeddings(directory: directory, embedder: embedder, battles: battles)
         let progress = ProgressBar(label: "embedding", unit: "prompts")

@@ -68,12 +68,18 @@ struct EvalReport {
             subtitle: "\(pair.prompts.count) queries, \(setting), \(embedder)",
             qualityLabel: qualityLabel,
             series: [
-                .init(name: "SW ranking (APGR \(format(sw.apgr)), CPT(50%) \(percent(sw.cpt50)))", points: sw.curve, color: "#1f5fbf", dash: nil),
-                .init(name: "Random (APGR \(format(random.apgr)), CPT(50%) \(percent(random.cpt50)))", points: random.curve, color: "#888888", dash: "7 5"),
+                .init(name: "SW ranking: \(legendFigures(sw))", points: sw.curve, color: "#1f5fbf", dash: nil),
+                .init(name: "Random: \(legendFigures(random))", points: random.curve, color: "#888888", dash: "7 5"),
             ],
             strongOnly: ("strong only: \(pair.strong) \(format(strongOnly))", strongOnly),
             weakOnly: ("weak only: \(pair.weak) \(format(weakOnly))", weakOnly))
     }
+}
+
+/// APGR in both forms and CPT(50 %), short enough for a legend line.
+private func legendFigures(_ router: RouterFigures) -> String {
+    "APGR \(String(format: "%.3f", router.apgr)) (mean) / \(String(format: "%.3f", router.apgrTrapezoid)) (trapezoid), "
+        + "CPT(50%) \(router.cpt50.map { String(format: "%.1f %%", $0 * 100) } ?? "not reached")"
 }
 
 private func format(_ value: Double) -> String {

@@ -30,7 +30,7 @@ enum ImportCommand: Command {
         .value("batch", "N", "Prompts per embedding call (default 64)."),
         .value("show", "N", "Bad rows listed per reason (default 10; all are counted)."),
         .flag("json", "Print the summary as one JSON object."),
-    ] + EmbedderChoice.options
+    ] + EmbedderChoice.memoryOptions
 
     static let formats = [ArenaPreferenceFormat.name, BattleLinesFormat.name, JudgeScoresFormat.name, GoldenLabelsFormat.name]
 
@@ -53,7 +53,7 @@ enum ImportCommand: Command {
         let shown = try arguments.int("show", range: 0...Int.max) ?? 10
         let json = arguments.flag("json")
         let existing = try? MemoryDirectory.open(memoryURL)
-        let embedder = try EmbedderChoice.make(arguments, memory: existing?.manifest)
+        let embedder = try EmbedderChoice.load(arguments, forMemory: existing?.manifest)
         if let existing { try existing.checkEmbedder(embedder.identity, dimension: embedder.dimension) }
 
         let now = BattleTime.string(Date())

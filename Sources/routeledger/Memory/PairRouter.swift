@@ -12,7 +12,7 @@ struct PairRouter {
         .value("strong", "MODEL", "Strong model (default: the memory's highest-rated model)."),
         .value("weak", "MODEL", "Weak model (default: the memory's lowest-rated model)."),
         .value("tiers", "N", "Number of tiers (default: the memory's)."),
-    ] + EmbedderChoice.options
+    ] + EmbedderChoice.memoryOptions
 
     let routing: RoutingMemory
     let strong: String
@@ -23,7 +23,7 @@ struct PairRouter {
     init(_ arguments: ParsedArguments) throws {
         let directory = try MemoryDirectory.open(URL(fileURLWithPath: try arguments.requiredString("memory")))
         let tiers = try arguments.int("tiers", range: 1...100)
-        let embedder = try EmbedderChoice.make(arguments, memory: directory.manifest)
+        let embedder = try EmbedderChoice.load(arguments, forMemory: directory.manifest)
         let battles = try directory.load()
         let routing = try battles.routingMemory(tierCount: tiers ?? directory.manifest.tierCount)
         self.routing = routing

@@ -23,18 +23,20 @@ struct QualityCurvePlot {
     static let drawnPointsPerCurve = 1_000
 
     private let width = 760.0
-    private let height = 520.0
+    private let plotHeight = 388.0
     private let left = 78.0
     private let right = 24.0
     private let top = 70.0
-    private let bottom = 62.0
+    private let legendLineHeight = 20.0
+
+    /// Room under the plot for the tick labels, the axis title and one legend line per series.
+    private var height: Double { top + plotHeight + 50 + Double(series.count) * legendLineHeight + 10 }
 
     var svg: String {
         var document = SVGDocument(width: width, height: height)
         document.rectangle(x: 0, y: 0, width: width, height: height, fill: "#ffffff")
         let (low, high, step) = qualityAxis()
         let plotWidth = width - left - right
-        let plotHeight = height - top - bottom
         func x(_ share: Double) -> Double { left + share * plotWidth }
         func y(_ quality: Double) -> Double { top + (high - quality) / (high - low) * plotHeight }
 
@@ -54,7 +56,7 @@ struct QualityCurvePlot {
         }
         document.rectangle(x: left, y: top, width: plotWidth, height: plotHeight, fill: "none",
                            stroke: SVGDocument.Stroke(color: "#444444", width: 1))
-        document.text("Calls to the strong model (%)", x: left + plotWidth / 2, y: height - 18, size: 13, anchor: .middle)
+        document.text("Calls to the strong model (%)", x: left + plotWidth / 2, y: top + plotHeight + 38, size: 13, anchor: .middle)
         document.text(qualityLabel, x: 22, y: top + plotHeight / 2, size: 13, anchor: .middle, rotation: -90)
 
         let reference = SVGDocument.Stroke(color: "#777777", width: 1.2, dash: "2 3")
@@ -67,15 +69,12 @@ struct QualityCurvePlot {
             document.polyline(points, SVGDocument.Stroke(color: curve.color, width: 2, dash: curve.dash))
         }
 
-        let legendX = left + 14
-        var legendY = top + 18
-        let legendWidth = (series.map { Double($0.name.count) }.max() ?? 10) * 6.6 + 48
-        document.rectangle(x: legendX - 8, y: legendY - 14, width: legendWidth, height: Double(series.count) * 20 + 8,
-                           fill: "#ffffff", stroke: SVGDocument.Stroke(color: "#bbbbbb", width: 1))
+        // The legend goes under the axis title, outside the plot, so it never hides a curve.
+        var legendY = top + plotHeight + 62
         for curve in series {
-            document.line(legendX, legendY - 4, legendX + 28, legendY - 4, SVGDocument.Stroke(color: curve.color, width: 2, dash: curve.dash))
-            document.text(curve.name, x: legendX + 36, y: legendY, size: 12)
-            legendY += 20
+            document.line(left, legendY - 4, left + 28, legendY - 4, SVGDocument.Stroke(color: curve.color, width: 2, dash: curve.dash))
+            document.text(curve.name, x: left + 36, y: legendY, size: 12)
+            legendY += legendLineHeight
         }
         return document.rendered
     }

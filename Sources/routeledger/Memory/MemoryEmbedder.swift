@@ -1,0 +1,36 @@
+import BattleStore
+import Embeddings
+
+extension EmbedderChoice {
+    /// `--embedder` and `--model-dir` for the commands that work on a memory, where the default
+    /// is the memory's own embedder.
+    static let memoryOptions: [Option] = [
+        .value("embedder", allCases.map(\.rawValue).joined(separator: "|"),
+               "Embedder for prompts (default: the one the memory was built with; minilm for a new memory)."),
+        .value("model-dir", "DIR", "MiniLM folder (default: $\(ModelLocation.environmentVariable), else models/ of this repository)."),
+    ]
+
+    /// The kind whose vectors carry this identity, if this tool can run it.
+    init?(identity: EmbedderIdentity) {
+        switch identity.name {
+        case MiniLMEmbedder.name: self = .minilm
+        case HashingEmbedder.name: self = .hashing
+        default: return nil
+        }
+    }
+
+    /// The embedder `--embedder` names; without it, the kind that built `memory` (MiniLM when
+    /// there is no memory yet).
+    static func load(_ arguments: ParsedArguments, forMemory memory: MemoryManifest?) throws -> any Embedder {
+        guard arguments.string("embedder") == nil, let memory else {
+            return try parse(arguments).load(arguments, batchSize: 32)
+        }
+        guard let stored = EmbedderChoice(identity: memory.embedder) else {
+            throw CommandFailure("the memory was built with \(memory.embedder), which this tool cannot run")
+        }
+        if stored == .hashing, arguments.string("model-dir") != nil {
+            throw UsageError("option '--model-dir' applies to --embedder minilm only")
+        }
+        return try stored.load(arguments, batchSize: 32)
+    }
+}
