@@ -37,7 +37,8 @@ public struct LoadedBattles: Sendable {
         var memory = BattleMemory(dimension: dimension, expectedBattles: chosen.count)
         for index in chosen {
             let battle = battles[index]
-            try memory.append(modelA: battle.modelA, modelB: battle.modelB, outcome: battle.winner, embedding: embedding(index))
+            try memory.append(modelA: battle.modelA, modelB: battle.modelB, outcome: battle.winner, embedding: embedding(index),
+                              time: BattleTime.seconds(battle.time))
         }
         return RoutingMemory(memory: memory, tierCount: tierCount, embedder: embedder)
     }

@@ -60,4 +60,12 @@ public enum BattleTime {
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
     }
+
+    /// Seconds since 1970 of a battle's time, NaN when it does not parse (time decay then
+    /// leaves the battle at full weight).
+    public static func seconds(_ text: String) -> Double {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)?.timeIntervalSince1970 ?? .nan
+    }
 }

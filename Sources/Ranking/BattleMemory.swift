@@ -12,6 +12,8 @@ public struct BattleMemory: Sendable {
     public private(set) var modelA: [UInt16] = []
     public private(set) var modelB: [UInt16] = []
     public private(set) var outcomes: [BattleOutcome] = []
+    /// When each battle was fought, seconds since 1970 (NaN when unknown): for time decay.
+    public private(set) var times: [Double] = []
 
     public init(dimension: Int, expectedBattles: Int = 0) {
         precondition(dimension > 0, "dimension must be positive")
@@ -27,6 +29,7 @@ public struct BattleMemory: Sendable {
         modelA.reserveCapacity(battles)
         modelB.reserveCapacity(battles)
         outcomes.reserveCapacity(battles)
+        times.reserveCapacity(battles)
     }
 
     public func index(ofModel name: String) -> Int? {
@@ -40,7 +43,7 @@ public struct BattleMemory: Sendable {
     /// Adds a battle; the embedding is normalised to unit length. A model seen for the first
     /// time is added to `models`.
     public mutating func append(modelA a: String, modelB b: String, outcome: BattleOutcome,
-                                embedding: some Collection<Float>) throws(BattleMemoryError) {
+                                embedding: some Collection<Float>, time: Double = .nan) throws(BattleMemoryError) {
         guard embedding.count == dimension else {
             throw .badEmbedding(.dimensionMismatch(expected: dimension, actual: embedding.count))
         }
@@ -57,6 +60,7 @@ public struct BattleMemory: Sendable {
         modelA.append(indexA)
         modelB.append(indexB)
         outcomes.append(outcome)
+        times.append(time)
     }
 
     private mutating func register(_ model: String) throws(BattleMemoryError) -> UInt16 {
@@ -82,6 +86,7 @@ public struct BattleMemory: Sendable {
             grouped.modelA.append(modelA[index])
             grouped.modelB.append(modelB[index])
             grouped.outcomes.append(outcomes[index])
+            grouped.times.append(times[index])
         }
         return grouped
     }
@@ -91,6 +96,7 @@ public struct BattleMemory: Sendable {
         embeddings.capacity * MemoryLayout<Float>.stride
             + (modelA.capacity + modelB.capacity) * MemoryLayout<UInt16>.stride
             + outcomes.capacity * MemoryLayout<BattleOutcome>.stride
+            + times.capacity * MemoryLayout<Double>.stride
     }
 }
 

@@ -20,11 +20,13 @@ public struct SimilarityWeightedRanker: Sendable {
     /// battle the rule leaves out. A memory grouped by matchup (`BattleMemory.groupedByMatchup`)
     /// has long runs, whose weights are summed as vectors before touching the histogram.
     private let runs: [SlotRun]
+    /// Per battle, the time-decay factor of its weight; nil without decay.
+    private let decayFactors: [Float]?
 
     private var discardSlot: Int { tierCount * tierCount * 3 }
     private var slotCount: Int { discardSlot + 1 }
 
-    public init(memory: BattleMemory, tierOfModel: [Int], sameTierRule: SameTierRule = .exclude) {
+    public init(memory: BattleMemory, tierOfModel: [Int], sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil) {
         precondition(tierOfModel.count >= memory.models.count, "every model of the memory needs a tier")
         precondition(tierOfModel.allSatisfy { $0 >= 0 }, "tiers are numbered from 0")
         let tierCount = (tierOfModel.max() ?? 0) + 1
@@ -54,6 +56,7 @@ public struct SimilarityWeightedRanker: Sendable {
             }
         }
         self.runs = runs
+        decayFactors = decay.map { decay in memory.times.map(decay.factor(battleTime:)) }
     }
 
     /// Per-query tier ratings for a batch of query embeddings (rows of `queries`, any length
@@ -88,13 +91,15 @@ public struct SimilarityWeightedRanker: Sendable {
         let sharedSimilarities = SendableBuffer(similarities)
         let sharedHistograms = SendableBuffer(histograms)
         runs.withUnsafeBufferPointer { runBuffer in
-            let sharedRuns = SendableRuns(runs: runBuffer)
-            forEachQuery(batch) { query in
-                let histogram = sharedHistograms.base.baseAddress! + query * slots
-                histogram.initialize(repeating: 0, count: slots)
-                guard battles > 0 else { return }
-                accumulateWeights(similarities: UnsafePointer(sharedSimilarities.base.baseAddress! + query * battles),
-                                  runs: sharedRuns.runs, count: battles, into: histogram)
+            (decayFactors ?? []).withUnsafeBufferPointer { factorBuffer in
+                let shared = SendableRankingInputs(runs: runBuffer, factors: decayFactors == nil ? nil : factorBuffer.baseAddress)
+                forEachQuery(batch) { query in
+                    let histogram = sharedHistograms.base.baseAddress! + query * slots
+                    histogram.initialize(repeating: 0, count: slots)
+                    guard battles > 0 else { return }
+                    accumulateWeights(similarities: UnsafePointer(sharedSimilarities.base.baseAddress! + query * battles),
+                                      runs: shared.runs, factors: shared.factors, count: battles, into: histogram)
+                }
             }
         }
         profile?.add(.weighting, clock.now - started)
@@ -134,11 +139,13 @@ public struct SimilarityWeightedRanker: Sendable {
     }
 }
 
-/// Sums each battle's similarity weight into its slot. The hot loop of the router: one max pass
-/// and one weighting pass over the query's row of similarities, 16 lanes at a time.
+/// Sums each battle's similarity weight (times its decay factor, if any) into its slot. The hot
+/// loop of the router: one max pass and one weighting pass over the query's row of
+/// similarities, 16 lanes at a time. Weights are computed a chunk at a time into a buffer that
+/// stays in L1, then summed run by run into their slots.
 @inline(__always)
 private func accumulateWeights(similarities: UnsafePointer<Float>, runs: UnsafeBufferPointer<SlotRun>,
-                               count: Int, into histogram: UnsafeMutablePointer<Double>) {
+                               factors: UnsafePointer<Float>?, count: Int, into histogram: UnsafeMutablePointer<Double>) {
     let raw = UnsafeRawPointer(similarities)
     let vectorEnd = count - count % 16
     var lanesMaximum = SIMD16<Float>(repeating: -.infinity)
@@ -149,34 +156,27 @@ private func accumulateWeights(similarities: UnsafePointer<Float>, runs: UnsafeB
     var maximum = lanesMaximum.max()
     for index in vectorEnd..<count { maximum = max(maximum, similarities[index]) }
 
-    guard maximum > 0, maximum.isFinite else {
-        for run in runs { histogram[Int(run.slot)] += Double(run.end - run.start) }
-        return
-    }
-    guard maximum >= smallestVectorisedMaximum else {
-        for run in runs {
-            for index in Int(run.start)..<Int(run.end) {
-                histogram[Int(run.slot)] += Double(similarityWeight(similarities[index], maximum: maximum))
-            }
-        }
-        return
-    }
+    // No positive similarity: every battle weighs the same (the unweighted fit). A small largest
+    // similarity: the exact scalar formula, since the vector one needs 10^(s/max) in float range.
+    let uniform = !(maximum > 0 && maximum.isFinite)
+    let vectorised = !uniform && maximum >= smallestVectorisedMaximum
     let octavesPerUnit = Float(log2(10.0)) / maximum
-    // Weights are computed a chunk at a time into a buffer that stays in L1, then summed run by
-    // run into their slots.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: weightChunk) { weights in
         let weightsRaw = UnsafeMutableRawPointer(weights.baseAddress!)
         var runIndex = 0
         for chunkStart in stride(from: 0, to: count, by: weightChunk) {
             let chunkEnd = min(chunkStart + weightChunk, count)
-            let chunkVectorEnd = max(chunkStart, min(chunkEnd, vectorEnd))
+            let chunkVectorEnd = vectorised ? max(chunkStart, min(chunkEnd, vectorEnd)) : chunkStart
             for start in stride(from: chunkStart, to: chunkVectorEnd, by: 16) {
                 let lanes = raw.loadUnaligned(fromByteOffset: start * 4, as: SIMD16<Float>.self)
                 weightsRaw.storeBytes(of: similarityWeights(lanes, octavesPerUnit: octavesPerUnit),
                                       toByteOffset: (start - chunkStart) * 4, as: SIMD16<Float>.self)
             }
             for index in chunkVectorEnd..<chunkEnd {
-                weights[index - chunkStart] = similarityWeight(similarities[index], maximum: maximum)
+                weights[index - chunkStart] = uniform ? 1 : similarityWeight(similarities[index], maximum: maximum)
+            }
+            if let factors {
+                for index in chunkStart..<chunkEnd { weights[index - chunkStart] *= factors[index] }
             }
             // Every run that overlaps this chunk, the last one possibly continuing in the next.
             while runIndex < runs.count {
@@ -220,8 +220,10 @@ struct SlotRun {
     let slot: UInt16
 }
 
-private struct SendableRuns: @unchecked Sendable {
+/// The read-only inputs the weighting workers share.
+private struct SendableRankingInputs: @unchecked Sendable {
     let runs: UnsafeBufferPointer<SlotRun>
+    let factors: UnsafePointer<Float>?
 }
 
 private let weightChunk = 512

@@ -52,7 +52,10 @@ enum RunCommand: Command {
         }
 
         let directory = try MemoryDirectory.open(URL(fileURLWithPath: configuration.memoryPath))
-        let routing = try directory.routingMemory(tierCount: configuration.routing.tiers)
+        let loaded = try directory.load()
+        let kept = Set(configuration.memoryLimits.keptBattles(times: loaded.battles.map { BattleTime.seconds($0.time) },
+                                                              sources: loaded.battles.map(\.source)))
+        let routing = try loaded.routingMemory(tierCount: configuration.routing.tiers, including: kept.contains)
         let embedder = try loadEmbedder(configuration, memoryEmbedder: routing.embedder)
         let ratingsVersion = "memory-\(directory.manifest.battleCount)-\(directory.manifest.updated)"
         let snapshot: RouterSnapshot

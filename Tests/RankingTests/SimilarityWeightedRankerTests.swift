@@ -132,3 +132,34 @@ private extension Array where Element == [UInt16] {
         zip(self, dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) || $0 == $1 }
     }
 }
+
+@Suite struct TimeDecayTests {
+    private let day = 86_400.0
+
+    @Test func halvesPerHalfLifeAndSparesUnknownTimes() {
+        let decay = TimeDecay(halfLifeSeconds: day, now: 10 * day)
+        #expect(decay.factor(battleTime: 9 * day) == 0.5)
+        #expect(decay.factor(battleTime: 8 * day) == 0.25)
+        #expect(decay.factor(battleTime: .nan) == 1)
+        #expect(decay.factor(battleTime: 11 * day) == 1)
+    }
+
+    /// Two battles on the same prompt, strong winning ten days ago and weak winning now: without
+    /// decay they cancel (0.5); with a one-day half-life the old one weighs 2^-10, so
+    /// P(strong) = 2^-10 / (1 + 2^-10) — whatever order grouping puts the battles in.
+    @Test func oldBattlesFadeFromTheFit() throws {
+        var memory = BattleMemory(dimension: 2)
+        try memory.append(modelA: "weak", modelB: "strong", outcome: .modelA, embedding: [1, 0], time: 10 * day)
+        try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0], time: 0)
+        let query = FloatMatrix(rows: [[1, 0]], columns: 2)
+        let plain = try SimilarityWeightedRanker(memory: memory, tierOfModel: [1, 0]).rank(query)[0]
+        #expect(abs(plain.winRate(ofTier: 0, overTier: 1) - 0.5) < 1e-9)
+        let decay = TimeDecay(halfLifeSeconds: day, now: 10 * day)
+        let old = 1.0 / 1_024
+        let expected = old / (1 + old)
+        for candidate in [memory, memory.groupedByMatchup()] {
+            let decayed = try SimilarityWeightedRanker(memory: candidate, tierOfModel: [1, 0], decay: decay).rank(query)[0]
+            #expect(abs(decayed.winRate(ofTier: 0, overTier: 1) - expected) < 1e-7)
+        }
+    }
+}

@@ -74,6 +74,7 @@ public struct RouteLedgerConfiguration: Sendable {
     public var embedder = "minilm"
     public var modelDirectory: String?
     public var memoryPath = ""
+    public var memoryLimits = MemoryLimits()
     public var exactlyOnce = false
     public var maxPromptBytes = 262_144
     public var databaseURL: String?
@@ -248,6 +249,17 @@ public struct RouteLedgerConfiguration: Sendable {
             section.finish()
         }
         memoryPath = reader.string("memory") ?? ""
+        if let section = reader.object("memory_limits") {
+            memoryLimits.maxBattles = section.integer("max_battles", in: 1...100_000_000)
+            if let quotas = section.object("max_battles_per_source") {
+                for source in quotas.keys {
+                    if let cap = quotas.integer(source, in: 0...100_000_000) { memoryLimits.maxBattlesPerSource[source] = cap }
+                }
+                quotas.finish()
+            }
+            memoryLimits.halfLifeHours = section.number("half_life_hours", in: 0.001...1_000_000)
+            section.finish()
+        }
         exactlyOnce = reader.bool("exactly_once") ?? false
         if let section = reader.object("limits") {
             maxPromptBytes = section.integer("max_prompt_bytes", in: 1...16_777_216) ?? maxPromptBytes

@@ -114,6 +114,9 @@ final class SettingsReader {
         return map
     }
 
+    /// The keys present, for objects whose keys are data (e.g. per-source caps).
+    var keys: [String] { fields.keys.sorted().filter { !$0.hasPrefix("#") } }
+
     /// Call after reading: every key that was never consulted is reported as unknown. Keys
     /// starting with `#` are comments (JSON has none of its own).
     func finish() {
