@@ -7,7 +7,7 @@ import Pipeline
 /// `routeledger run`: the long-running stages, configured by one JSON file and the environment.
 enum RunCommand: Command {
     static let name = "run"
-    static let summary = "run the route stage: Kafka in, decisions out"
+    static let summary = "run the pipeline stages: Kafka in, decisions out"
     static let discussion = """
         Reads the configuration (--config, then ROUTELEDGER_* / KAFKA_BOOTSTRAP_SERVERS overrides;
         see docs/CONFIGURATION.md and ops/routeledger.example.json), loads the battle memory,
@@ -21,12 +21,22 @@ enum RunCommand: Command {
         .value("config", "FILE", "Configuration file (JSON). Without it, settings come from the environment only."),
         .value("metrics-port", "PORT", "Port of the metrics endpoint (default 9464; 0 turns it off)."),
         .value("metrics-host", "ADDRESS", "Address the metrics endpoint listens on (default 0.0.0.0)."),
+        .value("stages", "LIST", "Comma-separated stages to run, from: \(availableStages.joined(separator: ", ")) (default: all)."),
         .flag("embedded-broker", "Start a Kafka-protocol broker in this process and use it."),
         .value("partitions", "N", "Partitions of each topic on the embedded broker (default 3)."),
     ]
 
+    static let availableStages = ["route"]
+
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
+        let stageNames = try arguments.string("stages").map { list in
+            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if let unknown = names.first(where: { !availableStages.contains($0) }) {
+                throw UsageError("unknown stage '\(unknown)' in --stages (stages: \(availableStages.joined(separator: ", ")))")
+            }
+            return names
+        } ?? availableStages
         let metricsPort = try arguments.int("metrics-port", range: 0...65_535) ?? 9_464
         let partitions = try arguments.int("partitions", range: 1...1_000) ?? 3
         if arguments.string("partitions") != nil && !arguments.flag("embedded-broker") {
@@ -51,6 +61,28 @@ enum RunCommand: Command {
             broker = started
         }
 
+        let shutdown = ShutdownSignal()
+        let metrics = MetricsRegistry()
+        var stages: [any PipelineStage] = []
+        if stageNames.contains("route") {
+            stages.append(try routeStage(configuration, shutdown: shutdown, metrics: metrics, log: log))
+        }
+        var server: MetricsServer?
+        if metricsPort != 0 {
+            let running = stages
+            server = try MetricsServer(host: arguments.string("metrics-host") ?? "0.0.0.0", port: metricsPort, registry: metrics,
+                                       isReady: { running.allSatisfy(\.isConsuming) })
+            log(.info, "metrics endpoint listening", ["port": metricsPort])
+        }
+        defer { server?.stop() }
+        // The embedded broker lives as long as the stages run.
+        try withExtendedLifetime(broker) { try runStages(stages, shutdown: shutdown) }
+        return 0
+    }
+
+    /// The route stage over the configured battle memory.
+    private static func routeStage(_ configuration: RouteLedgerConfiguration, shutdown: ShutdownSignal, metrics: MetricsRegistry,
+                                   log: StageLog) throws -> RouteStage {
         let directory = try MemoryDirectory.open(URL(fileURLWithPath: configuration.memoryPath))
         let loaded = try directory.load()
         let kept = Set(configuration.memoryLimits.keptBattles(times: loaded.battles.map { BattleTime.seconds($0.time) },
@@ -68,21 +100,7 @@ enum RunCommand: Command {
         log(.info, "router ready", ["battles": routing.memory.count, "models": routing.memory.models.count,
                                     "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
                                     "embedder": embedder?.identity.description ?? "given"])
-
-        let shutdown = ShutdownSignal()
-        let metrics = MetricsRegistry()
-        let stage = RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown,
-                               metrics: metrics)
-        var server: MetricsServer?
-        if metricsPort != 0 {
-            server = try MetricsServer(host: arguments.string("metrics-host") ?? "0.0.0.0", port: metricsPort, registry: metrics,
-                                       isReady: { stage.isConsuming })
-            log(.info, "metrics endpoint listening", ["port": metricsPort])
-        }
-        defer { server?.stop() }
-        // The embedded broker lives as long as the stage runs.
-        try withExtendedLifetime(broker) { try stage.run() }
-        return 0
+        return RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown, metrics: metrics)
     }
 
     /// Every topic the configuration names, for the embedded broker to create.

@@ -99,5 +99,6 @@ import Testing
         #expect(runner.run(["run", "--config", file.path, "--metrics-port", "0"]) == 1)
         #expect(runner.run(["run", "--partitions", "2"]) == 2)
         #expect(runner.run(["run", "--metrics-port", "70000"]) == 2)
+        #expect(runner.run(["run", "--stages", "route,bogus"]) == 2)
     }
 }
