@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up RouteLedger on a Debian bookworm machine: system packages, the MiniLM model, a release build.
-# Idempotent: run it again at any time. Needs root for apt-get (skipped when everything is present).
+# Idempotent: run it again at any time. Installing packages needs root: run it as root, or as a user
+# with sudo (it asks sudo for apt-get only); nothing is installed when everything is present.
 #
 #   ops/setup.sh            packages + model + release build
 #   ops/setup.sh --no-build packages + model only
@@ -32,14 +33,17 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
+  as_root=()
   if [ "$(id -u)" -ne 0 ]; then
-    echo "setup.sh: missing Debian packages (${missing[*]}); run as root to install them" >&2
-    exit 1
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup.sh: missing Debian packages (${missing[*]}); run this script as root to install them" >&2
+      exit 1
+    fi
+    as_root=(sudo)
   fi
   echo "setup.sh: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 "$here/ops/fetch-model.sh"
