@@ -45,13 +45,12 @@ enum DemoCommand: Command {
         let choice = try EmbedderChoice.parse(arguments)
         let workdir = arguments.string("workdir").map(URL.init(fileURLWithPath:))
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-demo-\(UUID().uuidString.prefix(8))")
-        let progress = DemoProgress()
-        progress.note("OpenBLAS: \(BLASKernel.description)")
+        printStandardError("\(BLASKernel.description)\n")
 
         let embedder = try choice.load(arguments, batchSize: 32)
         var workload = SyntheticWorkload(seed: seed)
         let memoryURL = workdir.appendingPathComponent("memory")
-        try buildMemory(at: memoryURL, battles: battles, embedder: embedder, workload: &workload, progress: progress)
+        try buildMemory(at: memoryURL, battles: battles, embedder: embedder, workload: &workload)
 
         var configuration = RouteLedgerConfiguration()
         configuration.models = [
@@ -70,20 +69,20 @@ enum DemoCommand: Command {
         configuration.kafka.groupID = "demo-route"
         configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
         configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
-        progress.note("embedded broker at \(broker.bootstrapServers)")
+        printStandardError("embedded broker at \(broker.bootstrapServers)\n")
 
         let routing = try MemoryDirectory.open(memoryURL).routingMemory(tierCount: 2)
         let snapshot = try RouterSnapshot(memory: routing.memory, tierOfModel: routing.tierOfModel, configuration: configuration,
                                           ratingsVersion: "demo-1")
-        progress.note(String(format: "router ready: %d battles, threshold %.4f calibrated for a %.0f %% strong share",
-                             routing.memory.count, snapshot.threshold, share * 100))
+        printStandardError(String(format: "router ready: %d battles, threshold %.4f calibrated for a %.0f %% strong share\n",
+                                  routing.memory.count, snapshot.threshold, share * 100))
 
         let shutdown = ShutdownSignal(signals: [])
         let stage = RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown,
                                log: StageLog(component: "route", minimumLevel: .warning))
         let stageDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            do { try stage.run() } catch { progress.note("route stage failed: \(error)") }
+            do { try stage.run() } catch { printStandardError("route stage failed: \(error)\n") }
             stageDone.signal()
         }
         defer {
@@ -92,9 +91,7 @@ enum DemoCommand: Command {
         }
 
         let topicOfQuery = try replayQueries(queries, configuration: configuration, workload: &workload)
-        let outcome = try answerAndVote(expecting: topicOfQuery, configuration: configuration, workload: &workload,
-                                        stage: stage, progress: progress)
-        progress.finish()
+        let outcome = try answerAndVote(expecting: topicOfQuery, configuration: configuration, workload: &workload)
         let summary = DemoSummary(decisions: outcome.decisions, topicOfQuery: topicOfQuery,
                                   deadLetters: stage.counters.snapshot().rejected.values.reduce(0, +),
                                   usageReports: outcome.usageReports, votes: outcome.votes)
@@ -104,7 +101,8 @@ enum DemoCommand: Command {
 
     /// Battles of strong against weak on synthetic prompts, outcomes drawn from each topic's truth.
     private static func buildMemory(at url: URL, battles count: Int, embedder: any Embedder,
-                                    workload: inout SyntheticWorkload, progress: DemoProgress) throws {
+                                    workload: inout SyntheticWorkload) throws {
+        let progress = ProgressBar(label: "embedding the synthetic battles", unit: "battles")
         try? FileManager.default.removeItem(at: url)
         var directory = try MemoryDirectory.openOrCreate(url, embedder: embedder.identity, dimension: embedder.dimension, tierCount: 2)
         let now = ISO8601DateFormatter().string(from: Date())
@@ -117,9 +115,9 @@ enum DemoCommand: Command {
             }
             let vectors = try embedder.embed(battles.map(\.prompt))
             try directory.append(battles, embeddings: vectors.values)
-            progress.update("embedding the synthetic battle memory: \(min(start + 256, count))/\(count)")
+            progress.update(done: min(start + 256, count), total: count)
         }
-        progress.note("battle memory: \(count) synthetic battles in \(url.path)")
+        printStandardError("battle memory: \(count) synthetic battles in \(url.path)\n")
     }
 
     /// Produces the query events (every 50th malformed); returns each good query's topic.
@@ -159,7 +157,8 @@ enum DemoCommand: Command {
     /// Simulated LLM workers read each model's topic and report usage; one answer in ten gets a
     /// user's vote, drawn from the topic's ground truth.
     private static func answerAndVote(expecting topicOfQuery: [String: String], configuration: RouteLedgerConfiguration,
-                                      workload: inout SyntheticWorkload, stage: RouteStage, progress: DemoProgress) throws -> WorkerOutcome {
+                                      workload: inout SyntheticWorkload) throws -> WorkerOutcome {
+        let progress = ProgressBar(label: "routing and answering", unit: "queries")
         var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers, groupID: "demo-workers")
         consumerConfiguration.sessionTimeout = .seconds(4)
         let workers = try KafkaConsumer(configuration: consumerConfiguration)
@@ -196,51 +195,12 @@ enum DemoCommand: Command {
                     outcome.votes += 1
                 }
             }
-            let counters = stage.counters.snapshot()
-            progress.update("routed \(counters.routed)/\(topicOfQuery.count), dead-lettered \(counters.rejected.values.reduce(0, +)), "
-                            + "answered \(outcome.decisions.count), votes \(outcome.votes)")
+            progress.update(done: outcome.decisions.count, total: topicOfQuery.count)
         }
         try reporter.flush(timeout: .seconds(60)).requireDelivered()
         guard outcome.decisions.count == topicOfQuery.count else {
             throw CommandFailure("only \(outcome.decisions.count) of \(topicOfQuery.count) queries were routed in time")
         }
         return outcome
-    }
-}
-
-/// Progress on standard error: on a terminal one line rewritten in place (at most five times a
-/// second); in a log, a line every five seconds. Notes always get lines of their own.
-final class DemoProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private let isTerminal = isatty(STDERR_FILENO) == 1
-    private var lineShown = false
-    private var lastUpdate = ContinuousClock.now - .seconds(60)
-
-    func update(_ text: String) {
-        lock.withLock {
-            let now = ContinuousClock.now
-            guard now - lastUpdate >= (isTerminal ? .milliseconds(200) : .seconds(5)) else { return }
-            lastUpdate = now
-            if isTerminal {
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
-                lineShown = true
-            } else {
-                FileHandle.standardError.write(Data("\(text)\n".utf8))
-            }
-        }
-    }
-
-    func note(_ text: String) {
-        lock.withLock {
-            FileHandle.standardError.write(Data(((lineShown ? "\r\u{1B}[K" : "") + text + "\n").utf8))
-            lineShown = false
-        }
-    }
-
-    func finish() {
-        lock.withLock {
-            if lineShown { FileHandle.standardError.write(Data("\n".utf8)) }
-            lineShown = false
-        }
     }
 }
