@@ -25,7 +25,12 @@ let package = Package(
         .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger", "Kafka"]),
         .target(name: "BattleStore", dependencies: ["Ranking", "Embeddings"]),
 
-        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "CBLAS", "Kafka", "Pipeline", "Ledger"]),
+        // The SQL migrations in schemas/sql, compiled into the Postgres module by a build plugin.
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ"], plugins: ["EmbedMigrations"]),
+
+        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "CBLAS", "Kafka", "Pipeline", "Ledger", "Postgres"]),
 
         // What several test targets share: where the shared fixtures are.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -35,6 +40,7 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "BattleStoreTests", dependencies: ["BattleStore", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "Kafka", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -19,7 +19,9 @@ let commands = CommandGroup(
             .command(BenchKafkaCommand.self),
             .command(BenchPipelineCommand.self),
             .command(BenchEmbedCommand.self),
+            .command(BenchPostgresCommand.self),
         ])),
+        .command(MigrateCommand.self),
     ])
 
 exit(CommandRunner(root: commands, version: "0.1.0").run(Array(CommandLine.arguments.dropFirst())))

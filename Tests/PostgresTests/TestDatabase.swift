@@ -1,0 +1,31 @@
+import Foundation
+import Postgres
+import TestSupport
+
+/// A database of its own for one test, on the test server, dropped when the test ends; so
+/// tests run in parallel without seeing each other's rows.
+struct TestDatabase {
+    /// Superuser settings for the fresh database.
+    let settings: PostgresSettings
+    let roles: SchemaRoles
+
+    /// Runs `body` with a new empty database, migrated to RouteLedger's schema if asked.
+    static func withFresh<T>(migrated: Bool = false, _ body: (TestDatabase) throws -> T) throws -> T {
+        let server = try PostgresSettings(try PostgresTestServer.url())
+        let admin = try PostgresConnection(server)
+        let name = "routeledger_test_" + UUID().uuidString.prefix(12).lowercased()
+        try admin.executeScript("CREATE DATABASE \(try PostgresConnection.quoteIdentifier(name))")
+        defer {
+            try? admin.executeScript("DROP DATABASE \(try PostgresConnection.quoteIdentifier(name)) WITH (FORCE)")
+        }
+        let database = TestDatabase(settings: server.setting("dbname", to: name), roles: try SchemaRoles())
+        if migrated {
+            try Migrator(roles: database.roles).migrate(try database.connect())
+        }
+        return try body(database)
+    }
+
+    func connect(reconnect: ReconnectPolicy = .standard) throws -> PostgresConnection {
+        try PostgresConnection(settings, reconnect: reconnect)
+    }
+}
