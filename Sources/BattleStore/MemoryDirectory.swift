@@ -45,8 +45,9 @@ public struct MemoryDirectory: Sendable {
         return MemoryDirectory(url: url, manifest: manifest)
     }
 
-    /// Opens the memory at `url`, or creates an empty one there (and the directory) if it has
-    /// no manifest yet. An existing memory must have been built by the same embedder.
+    /// Opens the memory at `url`, or creates an empty one there (and the directory) if the
+    /// directory is new or empty. An existing memory must have been built by the same embedder;
+    /// a directory holding other files is refused rather than mixed into.
     public static func openOrCreate(_ url: URL, embedder: EmbedderIdentity, dimension: Int,
                                     tierCount: Int = defaultTierCount) throws -> MemoryDirectory {
         precondition(dimension > 0 && tierCount > 0)
@@ -60,6 +61,10 @@ public struct MemoryDirectory: Sendable {
                 let existing = try open(url)
                 try existing.checkEmbedder(embedder, dimension: dimension)
                 return existing
+            }
+            let others = ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).filter { $0 != ".lock" }
+            guard others.isEmpty else {
+                throw StoreError.occupied(directory: url.path, example: others.sorted()[0])
             }
             let created = MemoryDirectory(url: url, manifest: MemoryManifest(embedder: embedder, dimension: dimension, tierCount: tierCount))
             try DurableFiles.replace(created.manifestURL, with: created.manifest.encoded())

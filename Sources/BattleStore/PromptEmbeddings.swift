@@ -3,8 +3,8 @@ import Ranking
 
 /// Finds the embedding of a prompt without embedding it twice: from the memory's battles, then
 /// from its prompt cache, and only then from the embedder. What the embedder computes can be
-/// added to the cache a batch at a time, so an interrupted run loses at most one batch and a
-/// second run (another fold, another evaluation, a resumed import) embeds nothing again.
+/// added to the cache as it goes, so an interrupted run loses at most a few seconds of work and
+/// a second run (another fold, another evaluation, a resumed import) embeds nothing again.
 public struct PromptEmbeddings {
     public let embedder: any Embedder
     public private(set) var directory: MemoryDirectory
@@ -31,12 +31,19 @@ public struct PromptEmbeddings {
         return prompts.filter { known[$0] == nil && seen.insert($0).inserted }
     }
 
+    /// New embeddings reach the prompt cache at least this often (and at the end): a crash
+    /// loses at most this much embedding work, and a fast embedder does not pay a flush to disk
+    /// per batch.
+    public static let cacheInterval: Duration = .seconds(5)
+
     /// One row per prompt, in order. Prompts without a stored embedding are embedded
     /// `batchSize` at a time; `progress` hears (embedded so far, to embed in all) after each batch.
     public mutating func embeddings(for prompts: [String], cacheNew: Bool, batchSize: Int = 64,
                                     progress: (Int, Int) -> Void = { _, _ in }) throws -> FloatMatrix {
         let toEmbed = missing(prompts)
-        var done = 0
+        let clock = ContinuousClock()
+        var lastCached = clock.now
+        var pending: (prompts: [String], values: [Float]) = ([], [])
         progress(0, toEmbed.count)
         for start in stride(from: 0, to: toEmbed.count, by: batchSize) {
             let batch = Array(toEmbed[start..<min(start + batchSize, toEmbed.count)])
@@ -44,10 +51,18 @@ public struct PromptEmbeddings {
             guard matrix.rows == batch.count, matrix.dimension == dimension else {
                 throw EmbedderContractError(embedder: embedder.identity, texts: batch.count, rows: matrix.rows, dimension: matrix.dimension)
             }
-            if cacheNew { try directory.addToPromptCache(batch, embeddings: matrix.values) }
             for (index, prompt) in batch.enumerated() { known[prompt] = matrix.row(index) }
-            done += batch.count
-            progress(done, toEmbed.count)
+            if cacheNew {
+                pending.prompts += batch
+                pending.values += matrix.values
+                let last = start + batchSize >= toEmbed.count
+                if last || clock.now - lastCached >= Self.cacheInterval {
+                    try directory.addToPromptCache(pending.prompts, embeddings: pending.values)
+                    pending = ([], [])
+                    lastCached = clock.now
+                }
+            }
+            progress(min(start + batchSize, toEmbed.count), toEmbed.count)
         }
         var values: [Float] = []
         values.reserveCapacity(prompts.count * dimension)

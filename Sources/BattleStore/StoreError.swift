@@ -4,6 +4,7 @@ import Foundation
 /// directory or file concerned.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAMemory(String)
+    case occupied(directory: String, example: String)
     case damaged(String)
     case embedderMismatch(directory: String, stored: String, given: String)
     case dimensionMismatch(directory: String, stored: Int, given: Int)
@@ -14,6 +15,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .notAMemory(let path):
             "\(path) is not a battle memory (no manifest.json); import battles into it first"
+        case .occupied(let directory, let example):
+            "\(directory) is not a battle memory but holds other files (such as \(example)); use a new or empty directory"
         case .damaged(let reason):
             "battle memory damaged: \(reason)"
         case .embedderMismatch(let directory, let stored, let given):

@@ -131,6 +131,15 @@ import Testing
         #expect(throws: StoreError.notAMemory(folder.path("absent").path)) { try MemoryDirectory.open(folder.path("absent")) }
     }
 
+    @Test func aDirectoryWithOtherFilesIsNotTurnedIntoAMemory() throws {
+        let folder = try TemporaryDirectory()
+        _ = try folder.file("notes.txt", "mine")
+        #expect(throws: StoreError.occupied(directory: folder.url.path, example: "notes.txt")) {
+            try MemoryDirectory.openOrCreate(folder.url, embedder: identity, dimension: 2)
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.path("manifest.json").path))
+    }
+
     @Test func thePromptCacheKeepsEmbeddingsAcrossOpenings() throws {
         let folder = try TemporaryDirectory()
         var directory = try MemoryDirectory.openOrCreate(folder.url, embedder: identity, dimension: 2)

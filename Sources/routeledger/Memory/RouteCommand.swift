@@ -54,6 +54,8 @@ enum RouteCommand: Command {
                 let prompts = input.next(batch)
                 if prompts.isEmpty { break }
                 write(prompts, try router.tierRatings(prompts.map(\.text)), threshold: threshold)
+                // A reader downstream sees each batch's decisions as soon as they are made.
+                fflush(nil)
             }
         } else if let share {
             let prompts = input.next(Int.max)
