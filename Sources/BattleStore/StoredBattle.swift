@@ -56,9 +56,7 @@ public struct StoredBattle: Sendable, Equatable, Codable {
 /// Times as battle records write them: ISO 8601 in UTC, to the second.
 public enum BattleTime {
     public static func string(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        date.formatted(.iso8601)
     }
 
     /// Seconds since 1970 of a battle's time, NaN when it does not parse (time decay then
