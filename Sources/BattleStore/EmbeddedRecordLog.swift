@@ -24,13 +24,7 @@ struct EmbeddedRecordLog {
         guard committed.floatBytes == committed.entries * dimension * 4 else {
             throw .damaged("the manifest gives \(textURL.lastPathComponent) \(committed.entries) entries but \(committed.floatBytes) bytes of rows")
         }
-        let raw = try DurableFiles.readPrefix(floatURL, count: committed.floatBytes)
-        let rows = raw.withUnsafeBytes { bytes in
-            (0..<(raw.count / 4)).map {
-                Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
-            }
-        }
-        return (Array(lines), rows)
+        return (Array(lines), try DurableFiles.readFloats(floatURL, count: committed.floatBytes / 4))
     }
 
     /// Appends after the committed extent and returns the new extent, to be committed by the

@@ -134,16 +134,18 @@ public struct MemoryDirectory: Sendable {
         return LoadedBattles(battles: battles, embeddings: rows, dimension: manifest.dimension, embedder: manifest.embedder)
     }
 
-    /// The prompts embedded earlier for routing or evaluation, with their embeddings.
-    public func loadPromptCache() throws -> [String: [Float]] {
+    /// The prompts embedded earlier for routing or evaluation, with their embeddings (views of
+    /// one array).
+    public func loadPromptCache() throws -> [String: ArraySlice<Float>] {
         let (lines, rows) = try cacheLog.read(manifest.promptCache)
         let dimension = manifest.dimension
-        var cache: [String: [Float]] = [:]
+        var cache: [String: ArraySlice<Float>] = [:]
+        cache.reserveCapacity(lines.count)
         for (index, line) in lines.enumerated() {
             guard let prompt = try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) as? String else {
                 throw StoreError.damaged("\(cacheLog.textURL.path):\(index + 1): not a JSON string")
             }
-            cache[prompt] = Array(rows[(index * dimension)..<((index + 1) * dimension)])
+            cache[prompt] = rows[(index * dimension)..<((index + 1) * dimension)]
         }
         return cache
     }

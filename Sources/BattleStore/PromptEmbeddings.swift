@@ -18,7 +18,7 @@ public struct PromptEmbeddings {
         self.embedder = embedder
         var known = battles?.embeddingsByPrompt() ?? [:]
         for (prompt, row) in try directory.loadPromptCache() where known[prompt] == nil {
-            known[prompt] = row[...]
+            known[prompt] = row
         }
         self.known = known
     }

@@ -62,8 +62,6 @@ public enum BattleTime {
     /// Seconds since 1970 of a battle's time, NaN when it does not parse (time decay then
     /// leaves the battle at full weight).
     public static func seconds(_ text: String) -> Double {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)?.timeIntervalSince1970 ?? .nan
+        (try? Date(text, strategy: .iso8601))?.timeIntervalSince1970 ?? .nan
     }
 }

@@ -131,6 +131,13 @@ import Testing
         #expect(throws: StoreError.notAMemory(folder.path("absent").path)) { try MemoryDirectory.open(folder.path("absent")) }
     }
 
+    /// 1,700,000,000 seconds after 1970 is 2023-11-14 22:13:20 UTC.
+    @Test func battleTimesRoundTripThroughISO8601() {
+        #expect(BattleTime.string(Date(timeIntervalSince1970: 1_700_000_000)) == "2023-11-14T22:13:20Z")
+        #expect(BattleTime.seconds("2023-11-14T22:13:20Z") == 1_700_000_000)
+        #expect(BattleTime.seconds("yesterday").isNaN)
+    }
+
     @Test func aDirectoryWithOtherFilesIsNotTurnedIntoAMemory() throws {
         let folder = try TemporaryDirectory()
         _ = try folder.file("notes.txt", "mine")
