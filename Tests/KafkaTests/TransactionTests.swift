@@ -4,7 +4,8 @@ import Testing
 
 /// The embedded broker does not isolate transactions (records of aborted ones stay visible and
 /// offsets sent in a transaction are not stored), so these tests check what it does implement:
-/// the transactional protocol runs to completion and committed records arrive.
+/// the transactional protocol runs to completion and committed records arrive. Against an
+/// external broker they also check that the offsets are committed with the transaction.
 @Suite struct TransactionTests {
     @Test func consumeTransformProduceCommitsWithTheConsumerOffsetsInTheTransaction() throws {
         let input = TestKafkaBroker.uniqueName("txn-in")
@@ -27,12 +28,16 @@ import Testing
         for message in batch {
             try producer.send(topic: output, key: message.key, value: Data("doubled \(Int(String(decoding: message.value, as: UTF8.self))! * 2)".utf8))
         }
-        try producer.sendOffsetsToTransaction(KafkaTopicPartitionOffset.committing(batch),
-                                              groupMetadata: try consumer.groupMetadata(), timeout: .seconds(30))
+        let offsets = KafkaTopicPartitionOffset.committing(batch)
+        try producer.sendOffsetsToTransaction(offsets, groupMetadata: try consumer.groupMetadata(), timeout: .seconds(30))
         try producer.commitTransaction(timeout: .seconds(30))
         let reports = try producer.flush(timeout: .seconds(5))
         #expect(reports.count == 20)
         try reports.requireDelivered()
+        if broker.embedded == nil {
+            // A real broker commits the offsets for the group with the transaction.
+            #expect(Set(try consumer.committed(offsets.map(\.topicPartition), timeout: .seconds(10))) == Set(offsets))
+        }
         try consumer.close()
 
         let reader = try KafkaConsumer(configuration: broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
