@@ -49,11 +49,6 @@ public final class PostgresConnection: CustomStringConvertible {
         return "\(field(PQuser(handle)))@\(field(PQhost(handle))):\(field(PQport(handle)))/\(field(PQdb(handle)))"
     }
 
-    /// The server's version as a number, e.g. 150018 for 15.18.
-    public var serverVersion: Int {
-        handle.map { Int(PQserverVersion($0)) } ?? 0
-    }
-
     /// The live libpq connection for an operation, reconnecting first if the session broke.
     func liveHandle(for operation: String) throws -> OpaquePointer {
         if let handle, PQstatus(handle) == CONNECTION_OK { return handle }

@@ -7,12 +7,6 @@ public struct PostgresDate: Hashable, Comparable, Sendable, CustomStringConverti
         self.daysSince2000 = daysSince2000
     }
 
-    /// The UTC day a timestamp falls on.
-    public init(_ timestamp: PostgresTimestamp) {
-        let (day, _) = CivilCalendar.floorDivision(timestamp.microsecondsSince2000, 86_400_000_000)
-        daysSince2000 = Int32(clamping: day)
-    }
-
     public static func < (lhs: Self, rhs: Self) -> Bool {
         lhs.daysSince2000 < rhs.daysSince2000
     }

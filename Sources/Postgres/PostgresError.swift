@@ -51,11 +51,6 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let uniqueViolation = SQLState(rawValue: "23505")
     public static let insufficientPrivilege = SQLState(rawValue: "42501")
     public static let duplicateObject = SQLState(rawValue: "42710")
-    public static let undefinedTable = SQLState(rawValue: "42P01")
-    public static let adminShutdown = SQLState(rawValue: "57P01")
-
-    /// The two-character class, e.g. `23` (integrity constraint violation).
-    public var errorClass: Substring { rawValue.prefix(2) }
 
     public var description: String { rawValue }
 }

@@ -13,6 +13,9 @@ import Testing
             #expect(received?.channel == "ledger updates")
             #expect(received?.payload == "day 2024-03-01 ✓")
             #expect(try listener.nextNotification(timeout: .milliseconds(200)) == nil)
+            try listener.unlisten("ledger updates")
+            try sender.notify("ledger updates", payload: "after unlisten")
+            #expect(try listener.nextNotification(timeout: .milliseconds(500)) == nil)
         }
     }
 
