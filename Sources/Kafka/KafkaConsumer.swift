@@ -28,6 +28,22 @@ public final class KafkaConsumer: Sendable {
         try client.subscribe(topics)
     }
 
+    /// Where partitions newly assigned to this member start: a concrete offset, `.beginning` or
+    /// `.end` for each partition given (partitions left out start at the group's committed offset).
+    public typealias StartingOffsets = @Sendable ([KafkaTopicPartition]) throws -> [KafkaTopicPartitionOffset]
+
+    /// Joins the group for these topics, with the application deciding where each partition it
+    /// is given starts: for offsets kept outside Kafka, such as in the same database transaction
+    /// as the results of the records. `startingAt` is called inside `poll`, on the polling
+    /// thread, whenever the group assigns partitions to this member; Kafka's committed offsets
+    /// are not consulted for the partitions it answers for. If it throws, the partitions are not
+    /// taken and the next `poll` throws its error.
+    public func subscribe(topics: [String], startingAt startingOffsets: @escaping StartingOffsets) throws {
+        try checkOpen(.subscribe)
+        client.events.startingOffsets = startingOffsets
+        try client.subscribe(topics)
+    }
+
     /// Up to `maxMessages` records: waits up to `timeout` for the first, then takes only what is
     /// already fetched. Returns an empty batch when nothing came in time.
     ///

@@ -26,6 +26,8 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let timedOut = KafkaErrorCode(RD_KAFKA_RESP_ERR__TIMED_OUT)
     public static let invalidArgument = KafkaErrorCode(RD_KAFKA_RESP_ERR__INVALID_ARG)
     public static let fatal = KafkaErrorCode(RD_KAFKA_RESP_ERR__FATAL)
+    /// An error raised by the application's own code, such as a rebalance hook.
+    public static let application = KafkaErrorCode(RD_KAFKA_RESP_ERR__APPLICATION)
     public static let state = KafkaErrorCode(RD_KAFKA_RESP_ERR__STATE)
     public static let partitionEOF = KafkaErrorCode(RD_KAFKA_RESP_ERR__PARTITION_EOF)
     public static let unknownTopic = KafkaErrorCode(RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)

@@ -10,6 +10,7 @@ final class ClientEvents: Sendable {
         var lastMessageID: UInt = 0
         var revoked: Set<KafkaTopicPartition> = []
         var assignmentError: KafkaError?
+        var startingOffsets: KafkaConsumer.StartingOffsets?
     }
 
     /// Names the client in log lines.
@@ -52,6 +53,13 @@ final class ClientEvents: Sendable {
 
     func assignmentFailed(_ error: KafkaError) {
         state.withLock { $0.assignmentError = error }
+    }
+
+    /// Where newly assigned partitions start, when the application decides (see
+    /// `KafkaConsumer.subscribe(topics:startingAt:)`).
+    var startingOffsets: KafkaConsumer.StartingOffsets? {
+        get { state.withLock { $0.startingOffsets } }
+        set { state.withLock { $0.startingOffsets = newValue } }
     }
 
     func takeAssignmentError() -> KafkaError? {

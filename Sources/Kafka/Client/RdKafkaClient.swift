@@ -90,6 +90,9 @@ final class RdKafkaClient: @unchecked Sendable {
         do throws(KafkaError) {
             switch code {
             case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+                if let startingOffsets = events.startingOffsets, let partitions {
+                    try TopicPartitionList.setOffsets(of: partitions, from: startingOffsets)
+                }
                 if cooperative {
                     try KafkaError.check(rd_kafka_incremental_assign(handle, partitions), .assignment)
                 } else {

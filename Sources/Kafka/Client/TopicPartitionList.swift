@@ -30,4 +30,25 @@ enum TopicPartitionList {
     static func partitions(_ list: UnsafePointer<rd_kafka_topic_partition_list_t>?) -> [KafkaTopicPartition] {
         offsets(list).map(\.topicPartition)
     }
+
+    /// Sets the start of each partition in `list` to what `choose` says for it; partitions it
+    /// leaves out keep `.invalid` (the group's committed offset). A failure of `choose` becomes
+    /// an assignment error.
+    static func setOffsets(of list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>,
+                           from choose: KafkaConsumer.StartingOffsets) throws(KafkaError) {
+        let starts: [KafkaTopicPartitionOffset]
+        do {
+            starts = try choose(partitions(list))
+        } catch {
+            throw KafkaError(operation: .assignment, code: .application,
+                             message: "choosing where the assigned partitions start failed: \(error)")
+        }
+        let byPartition = Dictionary(starts.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { _, last in last })
+        guard let elements = list.pointee.elems else { return }
+        for index in 0..<Int(list.pointee.cnt) {
+            let key = KafkaTopicPartition(topic: String(cString: elements[index].topic),
+                                          partition: KafkaPartition(rawValue: elements[index].partition))
+            if let offset = byPartition[key] { elements[index].offset = offset.rawValue }
+        }
+    }
 }
