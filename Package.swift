@@ -20,9 +20,9 @@ let package = Package(
         // slower unoptimised, which would make the reference tests take minutes.
         .target(name: "Embeddings", dependencies: ["CBLAS"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-        .target(name: "Ledger"),
+        .target(name: "Ledger", dependencies: ["Postgres"]),
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
-        .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger", "Kafka"]),
+        .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger", "Kafka", "Postgres"]),
         .target(name: "BattleStore", dependencies: ["Ranking", "Embeddings"]),
 
         // The SQL migrations in schemas/sql, compiled into the Postgres module by a build plugin.
@@ -33,15 +33,15 @@ let package = Package(
         .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "CBLAS", "Kafka", "Pipeline", "Ledger", "Postgres"]),
 
         // What several test targets share: where the shared fixtures are.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
         .testTarget(name: "RankingTests", dependencies: ["Ranking", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Postgres", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Postgres", "TestSupport"]),
         .testTarget(name: "BattleStoreTests", dependencies: ["BattleStore", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "Kafka", "TestSupport"]),
+        .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "Kafka", "Ledger", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

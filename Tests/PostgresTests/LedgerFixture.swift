@@ -52,12 +52,3 @@ struct LedgerFixture {
         WHERE decision_id = $1 AND actual_cost IS NULL
         """
 }
-
-extension PostgresConnection {
-    /// Acts as `role` until `body` returns; the connection's own role after.
-    func asRole<T>(_ role: String, _ body: () throws -> T) throws -> T {
-        try executeScript("SET ROLE \(try Self.quoteIdentifier(role))")
-        defer { try? executeScript("RESET ROLE") }
-        return try body()
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite struct MigrationTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 /// What the schema's roles may and may not do, checked by acting as each of them.

@@ -1,16 +1,15 @@
 import Foundation
 import Postgres
-import TestSupport
 
 /// A database of its own for one test, on the test server, dropped when the test ends; so
 /// tests run in parallel without seeing each other's rows.
-struct TestDatabase {
+public struct TestDatabase: Sendable {
     /// Superuser settings for the fresh database.
-    let settings: PostgresSettings
-    let roles: SchemaRoles
+    public let settings: PostgresSettings
+    public let roles: SchemaRoles
 
     /// Runs `body` with a new empty database, migrated to RouteLedger's schema if asked.
-    static func withFresh<T>(migrated: Bool = false, _ body: (TestDatabase) throws -> T) throws -> T {
+    public static func withFresh<T>(migrated: Bool = false, _ body: (TestDatabase) throws -> T) throws -> T {
         let server = try PostgresSettings(try PostgresTestServer.url())
         let admin = try PostgresConnection(server)
         let name = "routeledger_test_" + UUID().uuidString.prefix(12).lowercased()
@@ -25,7 +24,7 @@ struct TestDatabase {
         return try body(database)
     }
 
-    func connect(reconnect: ReconnectPolicy = .standard) throws -> PostgresConnection {
+    public func connect(reconnect: ReconnectPolicy = .standard) throws -> PostgresConnection {
         try PostgresConnection(settings, reconnect: reconnect)
     }
 }

@@ -1,0 +1,131 @@
+import Postgres
+
+/// Totals of the ledger over a period, grouped by any of tenant, model, day, week and month,
+/// for one tenant or all. Runs with the privileges and row-level security of the connection's
+/// role: a tenant-scoped role sums its tenants' rows only.
+public struct AuditQuery: Sendable {
+    public enum Grouping: String, Sendable, CaseIterable {
+        case tenant, model, day, week, month
+    }
+
+    /// Decisions made at or after this time (UTC)…
+    public var from: PostgresTimestamp?
+    /// …and before this one.
+    public var to: PostgresTimestamp?
+    public var groupBy: [Grouping]
+    public var tenant: String?
+
+    public init(from: PostgresTimestamp? = nil, to: PostgresTimestamp? = nil, groupBy: [Grouping] = [], tenant: String? = nil) {
+        self.from = from
+        self.to = to
+        self.groupBy = groupBy
+        self.tenant = tenant
+    }
+
+    /// Whole UTC days can be summed from the daily rollups instead of every ledger row.
+    public var source: AuditReport.Source {
+        let wholeDays = [from, to].allSatisfy { bound in
+            bound.map { $0.microsecondsSince2000 % Self.microsecondsPerDay == 0 } ?? true
+        }
+        return wholeDays ? .rollups : .ledger
+    }
+
+    public func run(on connection: PostgresConnection) throws -> AuditReport {
+        let source = source
+        let keys = groupBy.map { source == .rollups ? $0.rollupExpression : $0.ledgerExpression }
+        let keyList = keys.enumerated().map { "\($1) AS key\($0)" }
+        let positions = keys.indices.map { String($0 + 1) }
+        var sql = "SELECT " + (keyList + [source == .rollups ? Self.rollupSums : Self.ledgerSums]).joined(separator: ", ")
+        var parameters: [PostgresValue]
+        switch source {
+        case .rollups:
+            sql += """
+
+                FROM ledger_daily
+                WHERE ($1::date IS NULL OR day >= $1) AND ($2::date IS NULL OR day < $2) AND ($3::text IS NULL OR tenant = $3)
+                """
+            // Whole days here, so the division is exact.
+            func day(_ time: PostgresTimestamp) -> PostgresValue {
+                .date(PostgresDate(daysSince2000: Int32(clamping: time.microsecondsSince2000 / Self.microsecondsPerDay)))
+            }
+            parameters = [from.map(day) ?? .null, to.map(day) ?? .null]
+        case .ledger:
+            sql += """
+
+                FROM ledger
+                WHERE ($1::timestamptz IS NULL OR decided_at >= $1) AND ($2::timestamptz IS NULL OR decided_at < $2)
+                  AND ($3::text IS NULL OR tenant = $3)
+                """
+            parameters = [from.map { .timestamptz($0) } ?? .null, to.map { .timestamptz($0) } ?? .null]
+        }
+        parameters.append(tenant.map { .text($0) } ?? .null)
+        if !keys.isEmpty {
+            let list = positions.joined(separator: ", ")
+            sql += "\nGROUP BY \(list) ORDER BY \(list)"
+        }
+        let rows = try connection.query(sql, parameters).compactMap { row -> AuditReport.Row? in
+            let totals = try Self.totals(row, from: keys.count)
+            // With no grouping an empty ledger still answers one row, of nothing.
+            guard !keys.isEmpty || totals.requests > 0 else { return nil }
+            return AuditReport.Row(keys: try keys.indices.map { try row.decode(String.self, at: $0) }, totals: totals)
+        }
+        return AuditReport(groupBy: groupBy, rows: rows, source: source)
+    }
+
+    private static let microsecondsPerDay: Int64 = 86_400_000_000
+
+    private static let rollupSums = """
+        coalesce(sum(decisions), 0)::bigint, coalesce(sum(decisions_with_usage), 0)::bigint,
+        coalesce(sum(input_tokens), 0)::bigint, coalesce(sum(output_tokens), 0)::bigint,
+        coalesce(sum(cost), 0), coalesce(sum(reference_cost), 0), coalesce(sum(savings), 0)
+        """
+
+    private static let ledgerSums = """
+        count(*), count(actual_cost), coalesce(sum(coalesce(actual_input_tokens, estimated_input_tokens)), 0)::bigint,
+        coalesce(sum(coalesce(actual_output_tokens, estimated_output_tokens)), 0)::bigint,
+        coalesce(sum(coalesce(actual_cost, estimated_cost)), 0),
+        coalesce(sum(coalesce(actual_reference_cost, estimated_reference_cost)), 0), coalesce(sum(savings), 0)
+        """
+
+    private static func totals(_ row: PostgresRow, from first: Int) throws -> AuditTotals {
+        func money(_ index: Int) throws -> MicroUSD {
+            let value = try row.decode(PostgresNumeric.self, at: index)
+            guard let units = value.units(scale: 6) else {
+                throw LedgerError("a total of \(value) dollars does not fit RouteLedger's micro-dollar amounts")
+            }
+            return MicroUSD(microunits: units)
+        }
+        var totals = AuditTotals()
+        totals.requests = try row.decode(at: first)
+        totals.requestsWithUsage = try row.decode(at: first + 1)
+        totals.inputTokens = try row.decode(at: first + 2)
+        totals.outputTokens = try row.decode(at: first + 3)
+        totals.cost = try money(first + 4)
+        totals.referenceCost = try money(first + 5)
+        totals.savings = try money(first + 6)
+        return totals
+    }
+}
+
+extension AuditQuery.Grouping {
+    /// Group keys as text that does not depend on the session's `DateStyle`.
+    var rollupExpression: String {
+        switch self {
+        case .tenant: "tenant"
+        case .model: "model"
+        case .day: "to_char(day, 'YYYY-MM-DD')"
+        case .week: "to_char(day, 'IYYY-\"W\"IW')"
+        case .month: "to_char(day, 'YYYY-MM')"
+        }
+    }
+
+    var ledgerExpression: String {
+        switch self {
+        case .tenant: "tenant"
+        case .model: "chosen_model"
+        case .day: "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        case .week: "to_char(decided_at AT TIME ZONE 'UTC', 'IYYY-\"W\"IW')"
+        case .month: "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Postgres
+
+/// Checks that the ledger agrees with itself and with its sources, and says what differs:
+/// - the daily rollups equal the ledger rows summed;
+/// - every row's costs are its tokens at its price rows, by the rounding rule, and those rows
+///   are the ones in effect at its decision time;
+/// - every decision read from Kafka up to the stored offsets is in the ledger.
+public enum LedgerReconciliation {
+    /// One difference, in words.
+    public struct Difference: Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Days, tenants and models whose rollup differs from the sum of their ledger rows.
+    public static func rollupDifferences(on connection: PostgresConnection) throws -> [Difference] {
+        try connection.query("""
+            WITH summed AS (
+                SELECT (decided_at AT TIME ZONE 'UTC')::date AS day, tenant, chosen_model AS model,
+                       count(*) AS decisions, count(actual_cost) AS decisions_with_usage,
+                       sum(coalesce(actual_input_tokens, estimated_input_tokens)) AS input_tokens,
+                       sum(coalesce(actual_output_tokens, estimated_output_tokens)) AS output_tokens,
+                       sum(coalesce(actual_cost, estimated_cost)) AS cost,
+                       sum(coalesce(actual_reference_cost, estimated_reference_cost)) AS reference_cost,
+                       sum(savings) AS savings
+                FROM ledger GROUP BY 1, 2, 3
+            )
+            SELECT to_char(coalesce(s.day, d.day), 'YYYY-MM-DD'), coalesce(s.tenant, d.tenant), coalesce(s.model, d.model),
+                   CASE WHEN s.day IS NULL THEN 'nothing' ELSE ROW(s.decisions, s.decisions_with_usage, s.input_tokens,
+                       s.output_tokens, s.cost, s.reference_cost, s.savings)::text END,
+                   CASE WHEN d.day IS NULL THEN 'nothing' ELSE ROW(d.decisions, d.decisions_with_usage, d.input_tokens,
+                       d.output_tokens, d.cost, d.reference_cost, d.savings)::text END
+            FROM summed AS s
+            FULL JOIN ledger_daily AS d ON d.day = s.day AND d.tenant = s.tenant AND d.model = s.model
+            WHERE (s.decisions, s.decisions_with_usage, s.input_tokens, s.output_tokens, s.cost, s.reference_cost, s.savings)
+                  IS DISTINCT FROM
+                  (d.decisions, d.decisions_with_usage, d.input_tokens, d.output_tokens, d.cost, d.reference_cost, d.savings)
+            ORDER BY 1, 2, 3
+            """).map { row in
+            Difference(description: "\(try row.decode(String.self, at: 0)) tenant \(quoted(try row.decode(at: 1))) model "
+                       + "\(quoted(try row.decode(at: 2))): the ledger sums to \(try row.decode(String.self, at: 3)), "
+                       + "the rollup holds \(try row.decode(String.self, at: 4)) "
+                       + "(decisions, with usage, input tokens, output tokens, cost, reference cost, savings)")
+        }
+    }
+
+    /// Rows whose costs are not their tokens at their price rows, or whose price rows are not
+    /// the ones in effect at their decision time; read in pages of `pageSize` rows.
+    public static func costDifferences(on connection: PostgresConnection, pageSize: Int = 10_000) throws -> [Difference] {
+        let prices = try PriceBook.load(from: connection)
+        var differences: [Difference] = []
+        var lastID: Int64 = 0
+        while true {
+            let page = try connection.query("""
+                SELECT id, decision_id, decided_at, chosen_model, reference_model, price_id, reference_price_id,
+                       estimated_input_tokens, estimated_output_tokens, estimated_cost, estimated_reference_cost,
+                       actual_input_tokens, actual_output_tokens, actual_cost, actual_reference_cost
+                FROM ledger WHERE id > $1 ORDER BY id LIMIT $2
+                """, [.bigint(lastID), .bigint(Int64(pageSize))])
+            for row in page {
+                differences += try costDifferences(of: row, prices: prices)
+            }
+            guard let last = page.last else { return differences }
+            lastID = try last.decode(Int64.self, at: 0)
+        }
+    }
+
+    private static func costDifferences(of row: PostgresRow, prices: PriceBook) throws -> [Difference] {
+        let decisionID: String = try row.decode(at: 1)
+        let decidedAt: PostgresTimestamp = try row.decode(at: 2)
+        var found: [Difference] = []
+        func note(_ text: String) { found.append(Difference(description: "decision \(decisionID): \(text)")) }
+        func micros(_ index: Int) throws -> Int64? {
+            try row.decode(PostgresNumeric?.self, at: index).flatMap { $0.units(scale: 6) }
+        }
+        for (model, priceColumn) in [(try row.decode(String.self, at: 3), 5), (try row.decode(String.self, at: 4), 6)] {
+            let charged: Int64 = try row.decode(at: priceColumn)
+            if let inEffect = prices.price(of: model, at: decidedAt), inEffect.id != charged {
+                note("charged price row \(charged) of \(quoted(model)), but row \(inEffect.id) is in effect at its decision time (added later?)")
+            }
+        }
+        guard let price = prices.price(id: try row.decode(at: 5)), let reference = prices.price(id: try row.decode(at: 6)) else {
+            note("names a price row that is not in the prices table")
+            return found
+        }
+        let pairs: [(String, Int, Int, Int, Int)] = [("estimated", 7, 8, 9, 10), ("actual", 11, 12, 13, 14)]
+        for (kind, inputColumn, outputColumn, costColumn, referenceColumn) in pairs {
+            guard let input = try row.decode(Int64?.self, at: inputColumn), let output = try row.decode(Int64?.self, at: outputColumn)
+            else { continue }
+            let expected = (price.tokenPrice.cost(inputTokens: input, outputTokens: output).microunits,
+                            reference.tokenPrice.cost(inputTokens: input, outputTokens: output).microunits)
+            let stored = (try micros(costColumn), try micros(referenceColumn))
+            if stored.0 != expected.0 || stored.1 != expected.1 {
+                note("\(kind) costs are \(amount(stored.0)) and \(amount(stored.1)) (reference), but \(input) input and "
+                     + "\(output) output tokens at its prices make \(amount(expected.0)) and \(amount(expected.1))")
+            }
+        }
+        return found
+    }
+
+    /// The decisions read from Kafka that are not in the ledger, in the order given.
+    public static func missingDecisions(_ decisions: [(decisionID: String, position: RecordPosition)],
+                                        on connection: PostgresConnection) throws -> [(decisionID: String, position: RecordPosition)] {
+        guard !decisions.isEmpty else { return [] }
+        return try connection.transaction {
+            try connection.executeScript("""
+                CREATE TEMPORARY TABLE reconciled_decisions (n integer, decision_id text) ON COMMIT DROP
+                """)
+            try connection.copy(into: "reconciled_decisions", columns: ["n", "decision_id"],
+                                rows: decisions.enumerated().map { [.integer(Int32($0)), .text($1.decisionID)] })
+            return try connection.query("""
+                SELECT r.n FROM reconciled_decisions AS r
+                WHERE NOT EXISTS (SELECT FROM ledger AS l WHERE l.decision_id = r.decision_id)
+                ORDER BY r.n
+                """).map { decisions[Int(try $0.decode(Int32.self, at: 0))] }
+        }
+    }
+
+    private static func quoted(_ text: String) -> String {
+        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+    }
+
+    private static func amount(_ micros: Int64?) -> String {
+        micros.map { MicroUSD(microunits: $0).description } ?? "none"
+    }
+}

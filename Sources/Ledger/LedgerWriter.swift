@@ -1,0 +1,352 @@
+import Postgres
+
+/// Writes batches of decisions and usage reports into the ledger: each batch, with the consumer
+/// offsets that follow it, in one PostgreSQL transaction.
+///
+/// Exactly once: the rows of a batch and the offsets after it commit together or not at all,
+/// and a batch's records at offsets already stored are skipped (another writer recorded them),
+/// under a lock every writer takes. Decisions are priced at the prices in effect at their
+/// decision time; a usage report is priced at its decision's price rows. Usage that arrives
+/// before its decision waits in `usage_awaiting_decision` and is recorded in the transaction
+/// that records the decision. Rows go in through temporary tables filled with COPY, since
+/// row-level security rules out COPY into the ledger itself.
+public final class LedgerWriter {
+    public let consumerGroup: String
+    private let connection: PostgresConnection
+    private var prices: PriceBook
+
+    public init(connection: PostgresConnection, consumerGroup: String) throws {
+        self.connection = connection
+        self.consumerGroup = consumerGroup
+        prices = try PriceBook.load(from: connection)
+    }
+
+    /// Writes `batch` and its offsets in one transaction. `beforeCommit` receives the records
+    /// refused while writing (to send them to the dead-letter topic); if it throws, nothing is
+    /// committed.
+    @discardableResult
+    public func write(_ batch: LedgerBatch, beforeCommit: ([LedgerRejection]) throws -> Void = { _ in }) throws -> LedgerWriteSummary {
+        try connection.transaction {
+            try LedgerLock.acquire(on: connection)
+            try connection.executeScript(Self.stagingTables)
+            try prices.refresh(from: connection)
+            var summary = LedgerWriteSummary()
+            let stored = try Self.storedOffsets(group: consumerGroup, on: connection)
+            let nextOffset = Dictionary(stored.map { (PartitionKey($0), $0.offset) }, uniquingKeysWith: max)
+            func isNew(_ position: RecordPosition) -> Bool { position.offset >= nextOffset[PartitionKey(position)] ?? 0 }
+            let decisions = batch.decisions.filter { isNew($0.position) }
+            let usage = batch.usage.filter { isNew($0.position) }
+            summary.alreadyRecorded = batch.decisions.count - decisions.count + batch.usage.count - usage.count
+
+            let staged = try recordDecisions(decisions, into: &summary)
+            try recordUsage(usage, decisionsStaged: staged, into: &summary)
+            try storeOffsets(batch.nextOffsets)
+            try beforeCommit(summary.rejections)
+            return summary
+        }
+    }
+
+    /// The stored positions of `group`: per partition, the next offset to read.
+    public static func storedOffsets(group: String, on connection: PostgresConnection) throws -> [RecordPosition] {
+        try connection.query("SELECT topic, kafka_partition, next_offset FROM consumer_offsets WHERE consumer_group = $1",
+                             [.text(group)]).map {
+            RecordPosition(topic: try $0.decode(String.self, at: 0), partition: try $0.decode(Int32.self, at: 1),
+                           offset: try $0.decode(Int64.self, at: 2))
+        }
+    }
+
+    // MARK: - Decisions
+
+    /// Prices the decisions, appends the new ones to the ledger and returns how many were staged.
+    private func recordDecisions(_ decisions: [LedgerDecision], into summary: inout LedgerWriteSummary) throws -> Int {
+        var seen = Set<String>()
+        var rows: [[PostgresValue]] = []
+        rows.reserveCapacity(decisions.count)
+        for decision in decisions where seen.insert(decision.decisionID).inserted {
+            guard let price = prices.price(of: decision.chosenModel, at: decision.decidedAt),
+                  let reference = prices.price(of: decision.referenceModel, at: decision.decidedAt)
+            else {
+                let model = prices.price(of: decision.chosenModel, at: decision.decidedAt) == nil
+                    ? decision.chosenModel : decision.referenceModel
+                summary.rejections.append(LedgerRejection(
+                    position: decision.position, reason: .unpricedModel,
+                    message: "no price of '\(model)' was in effect at \(decision.decidedAt); add one (the run configuration's models, or the prices table)"))
+                continue
+            }
+            let (input, output) = (decision.estimatedInputTokens, decision.estimatedOutputTokens)
+            rows.append([
+                .text(decision.decisionID), .text(decision.queryID), .text(decision.tenant), .timestamptz(decision.decidedAt),
+                .text(decision.chosenModel), .text(decision.referenceModel), .text(decision.routerVersion),
+                .double(decision.threshold), .double(decision.strongWinRate), .bigint(price.id), .bigint(reference.id),
+                .integer(Int32(input)), .integer(Int32(output)),
+                Self.money(price.tokenPrice.cost(inputTokens: input, outputTokens: output)),
+                Self.money(reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
+                .text(decision.position.topic), .integer(decision.position.partition), .bigint(decision.position.offset),
+            ])
+        }
+        guard !rows.isEmpty else { return 0 }
+        try connection.copy(into: "ledger_staged_decisions", columns: Self.decisionColumns, rows: rows)
+        let columns = Self.decisionColumns.joined(separator: ", ")
+        summary.decisionsRecorded = try connection.execute("""
+            INSERT INTO ledger (\(columns)) SELECT \(columns) FROM ledger_staged_decisions
+            ON CONFLICT (decision_id) DO NOTHING
+            """)
+        summary.duplicateDecisions = rows.count - summary.decisionsRecorded
+        return rows.count
+    }
+
+    // MARK: - Usage
+
+    /// Matches the batch's usage reports, and the waiting ones whose decision was just staged,
+    /// with their decisions; records the actual usage of those that match, holds the batch's
+    /// reports that do not, and refuses duplicates and mismatches.
+    private func recordUsage(_ usage: [UsageReport], decisionsStaged: Int, into summary: inout LedgerWriteSummary) throws {
+        if !usage.isEmpty {
+            try connection.copy(into: "ledger_staged_usage", columns: Self.usageColumns, rows: usage.enumerated().map { n, report in
+                [.integer(Int32(n)), .bool(false), .text(report.position.topic), .integer(report.position.partition),
+                 .bigint(report.position.offset), .text(report.tenant), .text(report.queryID),
+                 report.decisionID.map { .text($0) } ?? .null, .text(report.model), .integer(Int32(report.inputTokens)),
+                 .integer(Int32(report.outputTokens)), .timestamptz(report.completedAt)]
+            })
+        }
+        let heldCount = decisionsStaged == 0 ? 0 : try connection.execute(Self.stageWaitingUsage, [.integer(Int32(usage.count))])
+        guard usage.count + heldCount > 0 else { return }
+
+        var actuals: [[PostgresValue]] = []
+        var outcomes: [[PostgresValue]] = []
+        var recordedFrom: [String: RecordPosition] = [:]
+        for row in try connection.query(Self.matchUsage) {
+            let match = try UsageMatch(row)
+            guard let decisionID = match.decisionID else {
+                if !match.held {
+                    outcomes.append([.integer(match.n), "hold"])
+                    summary.usageHeld += 1
+                }
+                continue
+            }
+            if match.held { outcomes.append([.integer(match.n), "resolved"]) }
+            if let earlier = recordedFrom[decisionID] ?? match.recordedFrom {
+                if earlier != match.position {
+                    summary.rejections.append(LedgerRejection(
+                        position: match.position, reason: .duplicateUsage,
+                        message: "the actual usage of decision \(decisionID) was already recorded from \(earlier)"))
+                }
+                continue
+            }
+            if match.model != match.chosenModel || match.tenant != match.decisionTenant {
+                let what = match.model != match.chosenModel
+                    ? "model '\(match.model)', but its decision \(decisionID) chose '\(match.chosenModel)'"
+                    : "tenant '\(match.tenant)', but its decision \(decisionID) is for '\(match.decisionTenant)'"
+                summary.rejections.append(LedgerRejection(position: match.position, reason: .usageMismatch,
+                                                          message: "the usage report is for \(what)"))
+                continue
+            }
+            guard let price = prices.price(id: match.priceID), let reference = prices.price(id: match.referencePriceID) else {
+                throw LedgerError("decision \(decisionID) names price rows \(match.priceID) and \(match.referencePriceID), not both in the prices table")
+            }
+            recordedFrom[decisionID] = match.position
+            summary.usageRecorded += 1
+            if match.held { summary.usageFromHolding += 1 }
+            let (input, output) = (Int64(match.inputTokens), Int64(match.outputTokens))
+            actuals.append([
+                .text(decisionID), .integer(match.inputTokens), .integer(match.outputTokens),
+                Self.money(price.tokenPrice.cost(inputTokens: input, outputTokens: output)),
+                Self.money(reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
+                .timestamptz(match.completedAt), .text(match.position.topic), .integer(match.position.partition),
+                .bigint(match.position.offset),
+            ])
+        }
+        if !actuals.isEmpty {
+            try connection.copy(into: "ledger_staged_actuals", columns: Self.actualColumns, rows: actuals)
+            let updated = try connection.execute(Self.recordActuals)
+            guard updated == actuals.count else {
+                throw LedgerError("recorded the actual usage of \(updated) decisions where \(actuals.count) were matched")
+            }
+        }
+        if !outcomes.isEmpty {
+            try connection.copy(into: "ledger_staged_outcomes", columns: ["n", "outcome"], rows: outcomes)
+            try connection.execute(Self.releaseResolvedUsage)
+            try connection.execute(Self.holdUnmatchedUsage)
+        }
+    }
+
+    /// One row of `matchUsage`: a usage report, staged from the batch or from the holding
+    /// table, with the decision it answers if that is in the ledger.
+    private struct UsageMatch {
+        let n: Int32
+        let held: Bool
+        let position: RecordPosition
+        let tenant: String
+        let model: String
+        let inputTokens: Int32
+        let outputTokens: Int32
+        let completedAt: PostgresTimestamp
+        let decisionID: String?
+        let decisionTenant: String
+        let chosenModel: String
+        let priceID: Int64
+        let referencePriceID: Int64
+        /// Where the decision's actual usage was recorded from, if it was.
+        let recordedFrom: RecordPosition?
+
+        init(_ row: PostgresRow) throws {
+            n = try row.decode(at: 0)
+            held = try row.decode(at: 1)
+            position = RecordPosition(topic: try row.decode(at: 2), partition: try row.decode(at: 3), offset: try row.decode(at: 4))
+            tenant = try row.decode(at: 5)
+            model = try row.decode(at: 6)
+            inputTokens = try row.decode(at: 7)
+            outputTokens = try row.decode(at: 8)
+            completedAt = try row.decode(at: 9)
+            decisionID = try row.decode(at: 10)
+            decisionTenant = try row.decode(String?.self, at: 11) ?? ""
+            chosenModel = try row.decode(String?.self, at: 12) ?? ""
+            priceID = try row.decode(Int64?.self, at: 13) ?? 0
+            referencePriceID = try row.decode(Int64?.self, at: 14) ?? 0
+            if let topic = try row.decode(String?.self, at: 15) {
+                recordedFrom = RecordPosition(topic: topic, partition: try row.decode(at: 16), offset: try row.decode(at: 17))
+            } else {
+                recordedFrom = nil
+            }
+        }
+    }
+
+    // MARK: - Offsets
+
+    private func storeOffsets(_ offsets: [RecordPosition]) throws {
+        guard !offsets.isEmpty else { return }
+        var parameters: [PostgresValue] = [.text(consumerGroup)]
+        var tuples: [String] = []
+        for position in offsets {
+            let base = parameters.count
+            tuples.append("($1, $\(base + 1), $\(base + 2), $\(base + 3))")
+            parameters += [.text(position.topic), .integer(position.partition), .bigint(position.offset)]
+        }
+        // Never backwards: a batch of records another writer already stored leaves the offset alone.
+        try connection.execute("""
+            INSERT INTO consumer_offsets (consumer_group, topic, kafka_partition, next_offset)
+            VALUES \(tuples.joined(separator: ", "))
+            ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE
+            SET next_offset = greatest(consumer_offsets.next_offset, excluded.next_offset), updated_at = now()
+            """, parameters)
+    }
+
+    // MARK: - SQL
+
+    private struct PartitionKey: Hashable {
+        let topic: String
+        let partition: Int32
+
+        init(_ position: RecordPosition) {
+            topic = position.topic
+            partition = position.partition
+        }
+    }
+
+    private static func money(_ amount: MicroUSD) -> PostgresValue {
+        .numeric(PostgresNumeric(units: amount.microunits, scale: 6))
+    }
+
+    static let decisionColumns = [
+        "decision_id", "query_id", "tenant", "decided_at", "chosen_model", "reference_model", "router_version", "threshold",
+        "strong_win_rate", "price_id", "reference_price_id", "estimated_input_tokens", "estimated_output_tokens",
+        "estimated_cost", "estimated_reference_cost", "kafka_topic", "kafka_partition", "kafka_offset",
+    ]
+    private static let usageColumns = [
+        "n", "held", "usage_topic", "usage_partition", "usage_offset", "tenant", "query_id", "decision_id", "model",
+        "input_tokens", "output_tokens", "completed_at",
+    ]
+    private static let actualColumns = [
+        "decision_id", "input_tokens", "output_tokens", "cost", "reference_cost", "completed_at", "usage_topic",
+        "usage_partition", "usage_offset",
+    ]
+
+    /// Per session, emptied at every commit.
+    private static let stagingTables = """
+        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_decisions (
+            decision_id text, query_id text, tenant text, decided_at timestamptz, chosen_model text,
+            reference_model text, router_version text, threshold double precision, strong_win_rate double precision,
+            price_id bigint, reference_price_id bigint, estimated_input_tokens integer, estimated_output_tokens integer,
+            estimated_cost numeric(20, 6), estimated_reference_cost numeric(20, 6), kafka_topic text,
+            kafka_partition integer, kafka_offset bigint
+        ) ON COMMIT DELETE ROWS;
+        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_usage (
+            n integer, held boolean, usage_topic text, usage_partition integer, usage_offset bigint, tenant text,
+            query_id text, decision_id text, model text, input_tokens integer, output_tokens integer,
+            completed_at timestamptz
+        ) ON COMMIT DELETE ROWS;
+        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_actuals (
+            decision_id text, input_tokens integer, output_tokens integer, cost numeric(20, 6),
+            reference_cost numeric(20, 6), completed_at timestamptz, usage_topic text, usage_partition integer,
+            usage_offset bigint
+        ) ON COMMIT DELETE ROWS;
+        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_outcomes (n integer, outcome text) ON COMMIT DELETE ROWS;
+        """
+
+    /// Stages the waiting reports that answer a staged decision, numbered after the batch's ($1).
+    private static let stageWaitingUsage = """
+        INSERT INTO ledger_staged_usage (n, held, usage_topic, usage_partition, usage_offset, tenant, query_id,
+                                         decision_id, model, input_tokens, output_tokens, completed_at)
+        SELECT $1 + row_number() OVER (ORDER BY usage_topic, usage_partition, usage_offset), true, usage_topic,
+               usage_partition, usage_offset, tenant, query_id, decision_id, model, input_tokens, output_tokens,
+               completed_at
+        FROM (SELECT h.* FROM usage_awaiting_decision AS h
+              JOIN ledger_staged_decisions AS d ON h.decision_id = d.decision_id
+              UNION
+              SELECT h.* FROM usage_awaiting_decision AS h
+              JOIN ledger_staged_decisions AS d
+                ON h.decision_id IS NULL AND h.tenant = d.tenant AND h.query_id = d.query_id) AS waiting
+        """
+
+    /// Each staged report with its decision: the one it names, or else the tenant's decision
+    /// for the query (one still awaiting usage first, then the latest). Waiting reports first,
+    /// since they arrived earlier.
+    private static let matchUsage = """
+        SELECT u.n, u.held, u.usage_topic, u.usage_partition, u.usage_offset, u.tenant, u.model, u.input_tokens,
+               u.output_tokens, u.completed_at, m.decision_id, m.tenant, m.chosen_model, m.price_id,
+               m.reference_price_id, m.usage_topic, m.usage_partition, m.usage_offset
+        FROM ledger_staged_usage AS u
+        LEFT JOIN LATERAL (
+            (SELECT l.decision_id, l.tenant, l.chosen_model, l.price_id, l.reference_price_id, l.usage_topic,
+                    l.usage_partition, l.usage_offset
+             FROM ledger AS l
+             WHERE u.decision_id IS NOT NULL AND l.decision_id = u.decision_id)
+            UNION ALL
+            (SELECT l.decision_id, l.tenant, l.chosen_model, l.price_id, l.reference_price_id, l.usage_topic,
+                    l.usage_partition, l.usage_offset
+             FROM ledger AS l
+             WHERE u.decision_id IS NULL AND l.tenant = u.tenant AND l.query_id = u.query_id
+             ORDER BY l.usage_recorded_at IS NULL DESC, l.decided_at DESC
+             LIMIT 1)
+            LIMIT 1
+        ) AS m ON true
+        ORDER BY u.held DESC, u.n
+        """
+
+    private static let recordActuals = """
+        UPDATE ledger AS l
+        SET actual_input_tokens = a.input_tokens, actual_output_tokens = a.output_tokens, actual_cost = a.cost,
+            actual_reference_cost = a.reference_cost, usage_recorded_at = now(), usage_completed_at = a.completed_at,
+            usage_topic = a.usage_topic, usage_partition = a.usage_partition, usage_offset = a.usage_offset
+        FROM ledger_staged_actuals AS a
+        WHERE l.decision_id = a.decision_id AND l.usage_recorded_at IS NULL
+        """
+
+    /// Waiting reports that were recorded or refused leave the holding table.
+    private static let releaseResolvedUsage = """
+        DELETE FROM usage_awaiting_decision AS h
+        USING ledger_staged_usage AS u, ledger_staged_outcomes AS o
+        WHERE o.n = u.n AND u.held AND o.outcome = 'resolved' AND h.usage_topic = u.usage_topic
+          AND h.usage_partition = u.usage_partition AND h.usage_offset = u.usage_offset
+        """
+
+    private static let holdUnmatchedUsage = """
+        INSERT INTO usage_awaiting_decision (usage_topic, usage_partition, usage_offset, tenant, query_id, decision_id,
+                                             model, input_tokens, output_tokens, completed_at)
+        SELECT u.usage_topic, u.usage_partition, u.usage_offset, u.tenant, u.query_id, u.decision_id, u.model,
+               u.input_tokens, u.output_tokens, u.completed_at
+        FROM ledger_staged_usage AS u JOIN ledger_staged_outcomes AS o ON o.n = u.n
+        WHERE NOT u.held AND o.outcome = 'hold'
+        ON CONFLICT DO NOTHING
+        """
+}

@@ -1,0 +1,34 @@
+import Postgres
+
+/// What a model actually used for one query, as a worker reported it: the ledger prices these
+/// tokens and records them on the query's decision in place of the estimate.
+public struct UsageReport: Sendable, Equatable {
+    public let tenant: String
+    public let queryID: String
+    /// The decision answered, when the worker passed it on; otherwise the report is matched by
+    /// tenant and query id.
+    public let decisionID: String?
+    public let model: String
+    public let inputTokens: Int64
+    public let outputTokens: Int64
+    public let completedAt: PostgresTimestamp
+    public let position: RecordPosition
+
+    public init(tenant: String, queryID: String, decisionID: String?, model: String, inputTokens: Int64, outputTokens: Int64,
+                completedAt: PostgresTimestamp, position: RecordPosition) throws(LedgerInputError) {
+        for (value, field) in [(tenant, "tenant"), (queryID, "query_id"), (model, "model")] {
+            try LedgerInputError.checkText(value, field)
+        }
+        if let decisionID { try LedgerInputError.checkText(decisionID, "decision_id") }
+        try LedgerInputError.checkTokens(inputTokens, "input_tokens")
+        try LedgerInputError.checkTokens(outputTokens, "output_tokens")
+        self.tenant = tenant
+        self.queryID = queryID
+        self.decisionID = decisionID
+        self.model = model
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.completedAt = completedAt
+        self.position = position
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Ledger
+import Postgres
+import TestSupport
+import Testing
+
+/// What the schema's roles can do to rows the ledger writer wrote, and what hostile names do.
+@Suite struct LedgerSecurityTests {
+    private func isRefused(_ sqlState: String, _ body: () throws -> Void) -> Bool {
+        do {
+            try body()
+            return false
+        } catch let error as PostgresError {
+            return error.sqlState?.rawValue == sqlState
+        } catch {
+            return false
+        }
+    }
+
+    @Test func theWriterCanNeitherDeleteRowsNorRewriteCosts() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let connection = try database.connect()
+            try SampleLedger.write(on: connection)
+            try connection.asRole(database.roles.writer) {
+                #expect(isRefused("42501") { try connection.execute("DELETE FROM ledger") })
+                #expect(isRefused("42501") { try connection.execute("TRUNCATE ledger") })
+                #expect(isRefused("42501") { try connection.execute("UPDATE ledger SET estimated_cost = 0") })
+                #expect(isRefused("42501") { try connection.execute("UPDATE ledger_daily SET cost = 0") })
+                #expect(isRefused("42501") { try connection.execute("DELETE FROM prices") })
+                // Actual costs are the writer's to record once, never to rewrite.
+                #expect(isRefused("23000") {
+                    try connection.execute("UPDATE ledger SET actual_cost = 0 WHERE decision_id = 'd-acme-q1'")
+                })
+            }
+            // Not even the schema's owner rewrites a recorded cost or a decision.
+            #expect(isRefused("23000") { try connection.execute("UPDATE ledger SET actual_cost = 0 WHERE decision_id = 'd-acme-q1'") })
+            #expect(isRefused("23000") { try connection.execute("UPDATE ledger SET estimated_cost = 0 WHERE decision_id = 'd-acme-q2'") })
+            #expect(try LedgerTestData.row("d-acme-q1", on: connection)?.actualCost == 1_400)
+            #expect(try LedgerTestData.count("SELECT count(*) FROM ledger", on: connection) == 4)
+        }
+    }
+
+    /// A login role for one tenant, as a deployment would create it.
+    @Test func aTenantScopedLoginSeesOnlyItsTenantsRowsAndTotals() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let connection = try database.connect()
+            try SampleLedger.write(on: connection)
+            let login = "globex_finance_\(UUID().uuidString.prefix(8).lowercased())"
+            let quoted = try PostgresConnection.quoteIdentifier(login)
+            try connection.executeScript("CREATE ROLE \(quoted) LOGIN IN ROLE \(try PostgresConnection.quoteIdentifier(database.roles.tenantReader))")
+            defer { try? connection.executeScript("DROP ROLE \(quoted)") }
+            try connection.execute("INSERT INTO tenant_members (member_role, tenant) VALUES ($1, 'globex')", [.text(login)])
+
+            let globex = try PostgresConnection(database.settings.setting("user", to: login))
+            defer { globex.close() }
+            let report = try AuditQuery(groupBy: [.tenant]).run(on: globex)
+            #expect(report.rows.map(\.keys) == [["globex"]])
+            #expect(report.total == SampleLedger.globex)
+            let asked = try AuditQuery(groupBy: [.tenant], tenant: "acme").run(on: globex)
+            #expect(asked.rows.isEmpty)
+            var fromLedger = AuditQuery(from: LedgerTestData.time("2026-01-01T00:00:01Z"))
+            fromLedger.groupBy = [.tenant]
+            #expect(try fromLedger.run(on: globex).rows.map(\.keys) == [["globex"]])
+            #expect(try LedgerTestData.count("SELECT count(*) FROM ledger WHERE tenant = 'acme'", on: globex) == 0)
+            #expect(isRefused("42501") { _ = try globex.query("SELECT count(*) FROM usage_awaiting_decision") })
+            #expect(isRefused("42501") { _ = try globex.query("SELECT count(*) FROM consumer_offsets") })
+        }
+    }
+
+    @Test func namesCarryingSQLAreStoredAsData() throws {
+        let tenant = "acme'); DROP TABLE ledger; --"
+        let model = "gpt\"; DELETE FROM prices; /* '' */"
+        let query = "q1' OR '1'='1"
+        try TestDatabase.withFresh(migrated: true) { database in
+            let connection = try database.connect()
+            try connection.asRole(database.roles.writer) {
+                let price = TokenPrice(inputPerMillion: LedgerTestData.price("1"), outputPerMillion: LedgerTestData.price("2"))
+                try PriceBook.record(configured: [(model, price), ("strong", price)], on: connection)
+                let writer = try LedgerWriter(connection: connection, consumerGroup: "ledger'; --")
+                try writer.write(LedgerTestData.batch([LedgerTestData.decision(query, tenant: tenant, model: model, offset: 0)],
+                                                      [LedgerTestData.usage(query, tenant: tenant, model: model, input: 1, output: 1, offset: 0)]))
+            }
+            let row = try connection.query("SELECT tenant, chosen_model, query_id, actual_cost FROM ledger")
+            #expect(row.count == 1)
+            #expect(try row[0].decode(String.self, at: 0) == tenant)
+            #expect(try row[0].decode(String.self, at: 1) == model)
+            #expect(try row[0].decode(String.self, at: 2) == query)
+            #expect(try LedgerTestData.count("SELECT count(*) FROM prices", on: connection) == 2)
+            let report = try AuditQuery(groupBy: [.tenant, .model], tenant: tenant).run(on: connection)
+            #expect(report.rows.map(\.keys) == [[tenant, model]])
+            #expect(try LedgerTestData.count("SELECT count(*) FROM consumer_offsets WHERE consumer_group = 'ledger''; --'", on: connection) == 2)
+        }
+    }
+}

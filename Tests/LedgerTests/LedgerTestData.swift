@@ -1,0 +1,86 @@
+import Foundation
+import Ledger
+import Postgres
+
+/// Decisions, usage reports and prices for the ledger tests, with readable defaults.
+enum LedgerTestData {
+    static func time(_ text: String) -> PostgresTimestamp {
+        PostgresTimestamp(try! Date(text, strategy: Date.ISO8601FormatStyle()))
+    }
+
+    static func price(_ text: String) -> MicroUSD {
+        MicroUSD(dollars: text)!
+    }
+
+    /// Adds a price row as the schema's owner would.
+    @discardableResult
+    static func addPrice(_ model: String, input: String, output: String, from effective: String,
+                         on connection: PostgresConnection) throws -> Int64 {
+        try connection.query("""
+            INSERT INTO prices (model, input_usd_per_million, output_usd_per_million, effective_from)
+            VALUES ($1, $2, $3, $4) RETURNING id
+            """, [.text(model), .numeric(PostgresNumeric(input)!), .numeric(PostgresNumeric(output)!),
+                  effective == "-infinity" ? .timestamptz(.negativeInfinity) : .timestamptz(time(effective))])[0]
+            .decode(Int64.self, at: 0)
+    }
+
+    static func decision(_ query: String, tenant: String = "acme", model: String = "weak", reference: String = "strong",
+                         at decidedAt: String = "2026-11-24T10:00:00Z", input: Int64 = 1_000, output: Int64 = 500,
+                         offset: Int64, partition: Int32 = 0, topic: String = "llm.decisions") -> LedgerDecision {
+        try! LedgerDecision(decisionID: "d-\(tenant)-\(query)", queryID: query, tenant: tenant, decidedAt: time(decidedAt),
+                            chosenModel: model, referenceModel: reference, routerVersion: "sw-v1", threshold: 0.5,
+                            strongWinRate: 0.25, estimatedInputTokens: input, estimatedOutputTokens: output,
+                            position: RecordPosition(topic: topic, partition: partition, offset: offset))
+    }
+
+    static func usage(_ query: String, tenant: String = "acme", model: String = "weak", naming decisionID: String? = nil,
+                      input: Int64, output: Int64, offset: Int64, partition: Int32 = 0,
+                      topic: String = "llm.usage") -> UsageReport {
+        try! UsageReport(tenant: tenant, queryID: query, decisionID: decisionID, model: model, inputTokens: input,
+                         outputTokens: output, completedAt: time("2026-11-24T10:00:05Z"),
+                         position: RecordPosition(topic: topic, partition: partition, offset: offset))
+    }
+
+    /// The offsets after the given records, per partition.
+    static func nextOffsets(_ decisions: [LedgerDecision], _ usage: [UsageReport]) -> [RecordPosition] {
+        var next: [String: RecordPosition] = [:]
+        for position in decisions.map(\.position) + usage.map(\.position) {
+            let key = "\(position.topic)/\(position.partition)"
+            if (next[key]?.offset ?? 0) <= position.offset {
+                next[key] = RecordPosition(topic: position.topic, partition: position.partition, offset: position.offset + 1)
+            }
+        }
+        return next.values.sorted()
+    }
+
+    static func batch(_ decisions: [LedgerDecision] = [], _ usage: [UsageReport] = []) -> LedgerBatch {
+        LedgerBatch(decisions: decisions, usage: usage, nextOffsets: nextOffsets(decisions, usage))
+    }
+
+    /// One ledger row's costs and tokens, in micro-dollars.
+    struct Row: Equatable {
+        var estimatedCost: Int64
+        var estimatedReferenceCost: Int64
+        var actualCost: Int64?
+        var actualReferenceCost: Int64?
+        var actualInputTokens: Int32?
+        var savings: Int64
+    }
+
+    static func row(_ decisionID: String, on connection: PostgresConnection) throws -> Row? {
+        guard let row = try connection.query("""
+            SELECT estimated_cost, estimated_reference_cost, actual_cost, actual_reference_cost, actual_input_tokens, savings
+            FROM ledger WHERE decision_id = $1
+            """, [.text(decisionID)]).first else { return nil }
+        func micros(_ index: Int) throws -> Int64? {
+            try row.decode(PostgresNumeric?.self, at: index).map { $0.units(scale: 6)! }
+        }
+        return Row(estimatedCost: try micros(0)!, estimatedReferenceCost: try micros(1)!, actualCost: try micros(2),
+                   actualReferenceCost: try micros(3), actualInputTokens: try row.decode(Int32?.self, at: 4),
+                   savings: try micros(5)!)
+    }
+
+    static func count(_ sql: String, on connection: PostgresConnection) throws -> Int {
+        try connection.query(sql)[0].decode(Int.self, at: 0)
+    }
+}
