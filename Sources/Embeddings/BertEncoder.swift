@@ -160,8 +160,9 @@ struct BertEncoder: Sendable {
             guard length > 0 else { return }
             // Both products of a block are rows × length × headSize.
             let blockRows: Int = max(1, min(length, Self.singleThreadedProductSize / (length * headSize)))
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * length)
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * (length + 1))
             defer { scores.deallocate() }
+            let sums = scores + blockRows * length
             let query = shared.qkv.base + first * stride + head * headSize
             let key = query + hidden
             let value = query + 2 * hidden
@@ -169,10 +170,15 @@ struct BertEncoder: Sendable {
                 let rows = min(blockRows, length - blockStart)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(length), Int32(headSize),
                             scale, query + blockStart * stride, Int32(stride), key, Int32(stride), 0, scores, Int32(length))
-                VectorMath.softmax(scores, rows: rows, columns: length, stride: length)
+                VectorMath.exponentiateRows(scores, rows: rows, columns: length, stride: length, sums: sums)
+                let output = shared.context.base + (first + blockStart) * hidden + head * headSize
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headSize), Int32(length),
-                            1, scores, Int32(length), value, Int32(stride), 0,
-                            shared.context.base + (first + blockStart) * hidden + head * headSize, Int32(hidden))
+                            1, scores, Int32(length), value, Int32(stride), 0, output, Int32(hidden))
+                // The softmax division, on headSize outputs per query instead of length scores.
+                for row in 0..<rows {
+                    let inverse = 1 / sums[row]
+                    for column in 0..<headSize { output[row * hidden + column] *= inverse }
+                }
             }
         }
     }

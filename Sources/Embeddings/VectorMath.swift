@@ -113,8 +113,11 @@ enum VectorMath {
         }
     }
 
-    /// Turns each of `rows` rows of `columns` scores (stored `stride` apart) into probabilities.
-    static func softmax(_ scores: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int) {
+    /// Replaces each of `rows` rows of `columns` scores (stored `stride` apart) by
+    /// exp(score − row maximum), and returns each row's sum in `sums`: the softmax before its
+    /// division, which the caller applies to the (much narrower) product with the values.
+    static func exponentiateRows(_ scores: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int,
+                                 sums: UnsafeMutablePointer<Float>) {
         let whole = columns - columns % 8
         for row in 0..<rows {
             let values = scores + row * stride
@@ -125,13 +128,13 @@ enum VectorMath {
             }
             var largest = lanesMaximum.max()
             for column in whole..<columns { largest = Swift.max(largest, values[column]) }
-            var sums = Lanes()
+            var lanesSum = Lanes()
             for column in Swift.stride(from: 0, to: whole, by: 8) {
                 let e = exp(raw.loadUnaligned(fromByteOffset: column * 4, as: Lanes.self) - largest)
                 raw.storeBytes(of: e, toByteOffset: column * 4, as: Lanes.self)
-                sums += e
+                lanesSum += e
             }
-            var total = sums.sum()
+            var total = lanesSum.sum()
             if whole < columns {
                 var tail = Lanes(repeating: -.infinity)
                 for column in whole..<columns { tail[column - whole] = values[column] }
@@ -141,8 +144,7 @@ enum VectorMath {
                     total += e[column - whole]
                 }
             }
-            let inverse = 1 / total
-            for column in 0..<columns { values[column] *= inverse }
+            sums[row] = total
         }
     }
 }

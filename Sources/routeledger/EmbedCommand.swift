@@ -33,6 +33,7 @@ enum EmbedCommand: Command {
             input = .standardInput
         }
         let embedder = try choice.load(arguments, batchSize: batch)
+        if choice == .minilm { printStandardError("embed: \(BLASKernel.description)\n") }
 
         var reader = LineReader(handle: input, maximumLineBytes: maximumLineBytes)
         var lines = JSONLinesEmbedding(embedder: embedder, batch: batch,
