@@ -12,8 +12,8 @@ enum BenchEmbedCommand: Command {
     static let discussion = """
         Embeds the Chatbot-Arena prompts of --reference DIR (shared/reference/minilm: the texts
         whose id is below 200) in passes, for --seconds at each batch size, and prints texts per
-        second of the fastest pass per batch size (the pass least disturbed by other work on the
-        machine). For MiniLM it also prints 1 − the smallest cosine to the reference embeddings, the
+        second per batch size, each call counted at its fastest over the passes (the time least
+        disturbed by other work on the machine). For MiniLM it also prints 1 − the smallest cosine to the reference embeddings, the
         encoder's GFLOP/s at batch 32 (matrix-product arithmetic over the whole embedding time),
         the GFLOP/s of SGEMM alone on the encoder's dense shapes for the same batches, timed in
         passes interleaved with the batch-32 passes (the bound on this machine), their ratio, and
@@ -74,14 +74,15 @@ enum BenchEmbedCommand: Command {
         ]
         let bound = SGEMMBound(batchTokens: chunks(tokenCounts, batch: reportedBatch).map { $0.reduce(0, +) },
                                hidden: loaded.dimension)
-        var boundPass = Double.infinity
+        var boundBatches = [Double](repeating: .infinity, count: bound.batchTokens.count)
+        let timeBound = { boundBatches = zip(boundBatches, bound.timeBatches()).map { min($0, $1) } }
         var reportedPass = Double.nan
         for batch in Set(batches + [reportedBatch]).sorted() {
             var embedder = loaded
             embedder.batchSize = batch
             let isReported = batch == reportedBatch
             let pass = fastestPass(reference.prompts, batch: batch, seconds: seconds, embed: { embedder.embed($0) },
-                                   between: isReported ? { boundPass = min(boundPass, bound.timePass()) } : nil)
+                                   between: isReported ? timeBound : nil)
             if isReported { reportedPass = pass }
             if batches.contains(batch) {
                 figures.append(("texts_per_second_batch_\(batch)", Double(reference.prompts.count) / pass))
@@ -93,8 +94,9 @@ enum BenchEmbedCommand: Command {
         profiled.batchSize = reportedBatch
         _ = profiled.embed(reference.prompts, profile: profile)
         let gflops = profile.floatingPointOperations / reportedPass / 1e9
-        let sgemmGFLOPs = bound.operations / boundPass / 1e9
+        let sgemmGFLOPs = bound.operations / boundBatches.reduce(0, +) / 1e9
         figures += [
+            ("gflop_per_text", profile.floatingPointOperations / Double(reference.prompts.count) / 1e9),
             ("gflops", gflops),
             ("sgemm_gflops", sgemmGFLOPs),
             ("gflops_ratio_to_sgemm", gflops / sgemmGFLOPs),
@@ -110,22 +112,25 @@ enum BenchEmbedCommand: Command {
         stride(from: 0, to: items.count, by: batch).map { Array(items[$0..<min($0 + batch, items.count)]) }
     }
 
-    /// Seconds of the fastest pass over `texts` in calls of `batch`, passes repeated (after one
-    /// warm-up) until `seconds` have gone by. `between` runs after each timed pass, untimed.
+    /// Seconds for one pass over `texts` in calls of `batch`, each call counted at its fastest
+    /// over passes repeated (after one warm-up) until `seconds` have gone by: the time least
+    /// disturbed by other work on the machine. `between` runs after each timed pass, untimed.
     private static func fastestPass(_ texts: [String], batch: Int, seconds: Double,
                                     embed: ([String]) -> EmbeddingMatrix, between: (() -> Void)? = nil) -> Double {
         let calls = chunks(texts, batch: batch)
         for call in calls { _ = embed(call) }
         let clock = ContinuousClock()
         let started = clock.now
-        var fastest = Double.infinity
+        var fastest = [Double](repeating: .infinity, count: calls.count)
         repeat {
-            let passStarted = clock.now
-            for call in calls { _ = embed(call) }
-            fastest = min(fastest, (clock.now - passStarted).seconds)
+            for (index, call) in calls.enumerated() {
+                let callStarted = clock.now
+                _ = embed(call)
+                fastest[index] = min(fastest[index], (clock.now - callStarted).seconds)
+            }
             between?()
         } while (clock.now - started).seconds < seconds
-        return fastest
+        return fastest.reduce(0, +)
     }
 
     private static func batchSizes(_ text: String) throws -> [Int] {
@@ -159,19 +164,19 @@ struct SGEMMBound {
         Double(batchTokens.reduce(0, +)) * shapes.reduce(0.0) { $0 + 2 * Double($1.outputs) * Double($1.inputs) }
     }
 
-    /// Seconds for one pass: each batch's four products (one layer's worth: the encoder runs the
-    /// same four per layer, so the rate is the same).
-    func timePass() -> Double {
+    /// Per batch, the seconds of its four products (one layer's worth: the encoder runs the same
+    /// four per layer, so the rate is the same).
+    func timeBatches() -> [Double] {
         var output = [Float](repeating: 0, count: input.count)
         let clock = ContinuousClock()
-        let started = clock.now
-        for tokens in batchTokens {
+        return batchTokens.map { tokens in
+            let started = clock.now
             for (shape, weight) in zip(shapes, weights) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(shape.outputs), Int32(shape.inputs),
                             1, input, Int32(shape.inputs), weight, Int32(shape.inputs), 0, &output, Int32(shape.outputs))
             }
+            return (clock.now - started).seconds
         }
-        return (clock.now - started).seconds
     }
 }
 
