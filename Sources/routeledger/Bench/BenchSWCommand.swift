@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import Ranking
 
@@ -75,6 +76,7 @@ enum BenchSWCommand: Command {
         let ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: Tiers.assign(ratings: ratings, tierCount: shape.tiers),
                                               sameTierRule: rule)
         let timing = try measure(queries, ranker: ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
+        let bound = sgemmOnlyQueriesPerSecond(memory: memory, batch: batch, seconds: seconds)
         let rawBytes = memory.count * memory.dimension * MemoryLayout<Float>.size
         let figures: [(String, Any)] = [
             ("battles", memory.count),
@@ -83,11 +85,32 @@ enum BenchSWCommand: Command {
             ("batch", batch),
             ("queries", timing.queries),
             ("queries_per_second", timing.queriesPerSecond),
+            ("sgemm_only_queries_per_second", bound),
+            ("share_of_sgemm_bound", timing.queriesPerSecond / bound),
             ("memory_bytes", memory.allocatedBytes),
             ("memory_ratio_to_raw_floats", Double(memory.allocatedBytes) / Double(rawBytes)),
         ] + timing.phaseFigures
         printFigures(figures, json: json)
         return 0
+    }
+
+    /// The bound: the similarity SGEMM alone, same shapes (batch × d against the memory), timed
+    /// in the same process right after the router, so both see the same machine.
+    private static func sgemmOnlyQueriesPerSecond(memory: BattleMemory, batch: Int, seconds: Double) -> Double {
+        let d = memory.dimension
+        let queries = [Float](repeating: 0.01, count: batch * d)
+        var output = [Float](repeating: 0, count: batch * memory.count)
+        let clock = ContinuousClock()
+        var multiplied = 0
+        let started = clock.now
+        repeat {
+            memory.embeddings.withUnsafeBufferPointer { battles in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(memory.count), Int32(d), 1,
+                            queries, Int32(d), battles.baseAddress, Int32(d), 0, &output, Int32(memory.count))
+            }
+            multiplied += batch
+        } while (clock.now - started).seconds < max(seconds / 2, 0.2)
+        return Double(multiplied) / (clock.now - started).seconds
     }
 
     static func rankAll(_ queries: FloatMatrix, ranker: SimilarityWeightedRanker, batch: Int,
