@@ -104,7 +104,12 @@ if [ "$command" = status ]; then
 fi
 
 mkdir -p "$dir"
-if [ "$server_user" != "$(id -un)" ]; then chown "$server_user": "$dir"; fi
+if [ "$server_user" != "$(id -un)" ]; then
+  chown "$server_user": "$dir"
+elif [ ! -O "$dir" ]; then
+  echo "pg-cluster.sh: $dir belongs to another user; choose another DIR (or ROUTELEDGER_PG_DIR)" >&2
+  exit 1
+fi
 chmod 700 "$dir"
 # One start or stop at a time: tests may call this concurrently.
 exec 9>>"$dir/lock"

@@ -27,4 +27,13 @@ public struct TestDatabase: Sendable {
     public func connect(reconnect: ReconnectPolicy = .standard) throws -> PostgresConnection {
         try PostgresConnection(settings, reconnect: reconnect)
     }
+
+    /// The settings as a libpq `key='value'` string, to hand to a command's `--database`.
+    public var connectionString: String {
+        settings.parameters.map { parameter in
+            let escaped = parameter.value.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "'", with: "\\'")
+            return "\(parameter.keyword)='\(escaped)'"
+        }.joined(separator: " ")
+    }
 }
