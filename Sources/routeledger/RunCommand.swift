@@ -3,6 +3,7 @@ import Embeddings
 import Foundation
 import Kafka
 import Pipeline
+import Postgres
 
 /// `routeledger run`: the long-running stages, configured by one JSON file and the environment.
 enum RunCommand: Command {
@@ -13,6 +14,9 @@ enum RunCommand: Command {
         see docs/CONFIGURATION.md and ops/routeledger.example.json), loads the battle memory,
         and routes query events until SIGINT or SIGTERM, when it finishes the batch in hand,
         commits and exits 0. An invalid configuration is refused with every problem listed.
+        The learn stage stores votes as battles in PostgreSQL (database.url) and refits ratings
+        and tiers; with memory "database", routers load the battles from PostgreSQL and follow
+        what the learn stage adds without a restart (docs/LEARNING.md).
         With --embedded-broker it first starts a Kafka-protocol broker in this process, with
         every configured topic, and uses it (for trying RouteLedger out; see README).
         Serves /metrics, /healthz and /readyz on --metrics-port.
@@ -26,7 +30,7 @@ enum RunCommand: Command {
         .value("partitions", "N", "Partitions of each topic on the embedded broker (default 3)."),
     ]
 
-    static let availableStages = ["route"]
+    static let availableStages = ["route", "learn"]
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
@@ -65,7 +69,14 @@ enum RunCommand: Command {
         let metrics = MetricsRegistry()
         var stages: [any PipelineStage] = []
         if stageNames.contains("route") {
-            stages.append(try routeStage(configuration, shutdown: shutdown, metrics: metrics, log: log))
+            if configuration.memoryIsDatabase {
+                stages += try followingRouteStage(configuration, shutdown: shutdown, metrics: metrics, log: log)
+            } else {
+                stages.append(try routeStage(configuration, shutdown: shutdown, metrics: metrics, log: log))
+            }
+        }
+        if stageNames.contains("learn") {
+            stages.append(try learnStage(configuration, shutdown: shutdown, metrics: metrics, log: log))
         }
         var server: MetricsServer?
         if metricsPort != 0 {
@@ -101,6 +112,50 @@ enum RunCommand: Command {
                                     "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
                                     "embedder": embedder?.identity.description ?? "given"])
         return RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown, metrics: metrics)
+    }
+
+    /// The route stage over the battles table, and the follower that keeps it current.
+    private static func followingRouteStage(_ configuration: RouteLedgerConfiguration, shutdown: ShutdownSignal, metrics: MetricsRegistry,
+                                            log: StageLog) throws -> [any PipelineStage] {
+        let database = try databaseSettings(configuration)
+        let embedder = try EmbedderChoice(rawValue: configuration.embedder)?.load(modelDirectory: configuration.modelDirectory, batchSize: 32)
+        let followed: FollowedMemory
+        do {
+            followed = try FollowedMemory.load(configuration: configuration, connection: try PostgresConnection(database), embedder: embedder)
+        } catch let error as LearningError {
+            throw CommandFailure(error.description)
+        } catch let error as RouterSetupError {
+            throw CommandFailure(error.description)
+        }
+        let snapshot = followed.snapshot
+        log(.info, "router ready", ["battles": followed.battles, "ratings_version": followed.version.label,
+                                    "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
+                                    "embedder": embedder?.identity.description ?? "given"])
+        let stage = RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown, metrics: metrics)
+        let follower = RouterFollower(followed, stages: [stage], configuration: configuration, database: database, shutdown: shutdown,
+                                      metrics: metrics)
+        return [stage, follower]
+    }
+
+    /// The learn stage, which embeds votes' prompts with the configured embedder.
+    private static func learnStage(_ configuration: RouteLedgerConfiguration, shutdown: ShutdownSignal, metrics: MetricsRegistry,
+                                   log: StageLog) throws -> LearnStage {
+        guard let choice = EmbedderChoice(rawValue: configuration.embedder) else {
+            throw CommandFailure(LearningError.needsEmbedder.description)
+        }
+        let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: 32)
+        return LearnStage(configuration: configuration, embedder: embedder, database: try databaseSettings(configuration),
+                          shutdown: shutdown, metrics: metrics)
+    }
+
+    /// `database.url`, else the PG* environment variables.
+    private static func databaseSettings(_ configuration: RouteLedgerConfiguration) throws -> PostgresSettings {
+        guard let url = configuration.databaseURL else { return PostgresSettings() }
+        do {
+            return try PostgresSettings(url)
+        } catch let error as PostgresError {
+            throw CommandFailure("database.url: \(error.message)")
+        }
     }
 
     /// Every topic the configuration names, for the embedded broker to create.

@@ -66,11 +66,31 @@ public struct RouteLedgerConfiguration: Sendable {
         public var lingerMilliseconds = 20
     }
 
+    /// The learn stage, and how routers follow what it learns (docs/LEARNING.md).
+    public struct Learning: Sendable {
+        /// Consumer group of the learn stage (it reads the votes and the queries topics).
+        public var groupID = "routeledger-learn"
+        /// K of the online Elo step applied per vote.
+        public var eloK = 4.0
+        /// Refit ratings and tiers after this many new battles…
+        public var refitEveryVotes = 1_000
+        /// …or when this much time has passed since the last refit and there are new battles.
+        public var refitIntervalSeconds = 600.0
+        public var bootstrapRounds = 100
+        /// How long a vote that names only its query waits for that query to be recorded.
+        public var queryWaitSeconds = 30.0
+        /// Routed prompts are kept this long for votes to refer to.
+        public var queryRetentionHours = 168.0
+        /// A router rebuilds and swaps its snapshot at most this often.
+        public var followIntervalMilliseconds = 1_000
+    }
+
     public var kafka = Kafka()
     public var topics = Topics()
     public var models: [Model] = []
     public var routing = Routing()
     public var batch = Batch()
+    public var learning = Learning()
     public var embedder = "minilm"
     public var modelDirectory: String?
     public var memoryPath = ""
@@ -80,6 +100,12 @@ public struct RouteLedgerConfiguration: Sendable {
     public var databaseURL: String?
 
     public init() {}
+
+    /// `memory` names this instead of a directory when the battle memory is PostgreSQL's
+    /// `battles` table, which routers then follow as the learn stage adds to it.
+    public static let databaseMemory = "database"
+
+    public var memoryIsDatabase: Bool { memoryPath == Self.databaseMemory }
 
     /// Environment variables that override the file, and the setting each one sets.
     public static let environmentOverrides: [(variable: String, setting: String)] = [
@@ -243,6 +269,18 @@ public struct RouteLedgerConfiguration: Sendable {
             batch.lingerMilliseconds = section.integer("linger_ms", in: 0...60_000) ?? batch.lingerMilliseconds
             section.finish()
         }
+        if let section = reader.object("learning") {
+            learning.groupID = section.string("group_id") ?? learning.groupID
+            learning.eloK = section.number("elo_k", in: 0.001...1_000) ?? learning.eloK
+            learning.refitEveryVotes = section.integer("refit_every_votes", in: 1...100_000_000) ?? learning.refitEveryVotes
+            learning.refitIntervalSeconds = section.number("refit_interval_seconds", in: 1...31_536_000) ?? learning.refitIntervalSeconds
+            learning.bootstrapRounds = section.integer("bootstrap_rounds", in: 1...100_000) ?? learning.bootstrapRounds
+            learning.queryWaitSeconds = section.number("query_wait_seconds", in: 0...86_400) ?? learning.queryWaitSeconds
+            learning.queryRetentionHours = section.number("query_retention_hours", in: 0.001...876_000) ?? learning.queryRetentionHours
+            learning.followIntervalMilliseconds = section.integer("follow_interval_ms", in: 0...3_600_000)
+                ?? learning.followIntervalMilliseconds
+            section.finish()
+        }
         if let section = reader.object("embedder") {
             embedder = section.string("kind") ?? embedder
             modelDirectory = section.string("model_dir")
@@ -300,7 +338,10 @@ public struct RouteLedgerConfiguration: Sendable {
         if !["minilm", "hashing", "given"].contains(embedder) {
             problems.append("embedder.kind: expected minilm, hashing or given, got '\(embedder)'")
         }
-        if memoryPath.isEmpty { problems.append("memory: give the battle memory directory (or ROUTELEDGER_MEMORY)") }
+        if memoryPath.isEmpty {
+            problems.append("memory: give the battle memory directory, or \"\(Self.databaseMemory)\" for PostgreSQL (or ROUTELEDGER_MEMORY)")
+        }
+        if learning.groupID.isEmpty { problems.append("learning.group_id: must not be empty") }
         for topic in [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes, topics.routePrefix] where topic.isEmpty {
             problems.append("topics: topic names must not be empty")
         }

@@ -12,6 +12,10 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
         case badEmbedding = "bad_embedding"
         case unknownModel = "unknown_model"
         case embeddingFailed = "embedding_failed"
+        /// A vote names a query whose prompt was not recorded (or is past its retention).
+        case unknownQuery = "unknown_query"
+        /// A vote names a query id that several tenants used, so its prompt is not known.
+        case ambiguousQuery = "ambiguous_query"
     }
 
     public let kind: Kind

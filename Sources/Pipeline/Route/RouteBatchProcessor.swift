@@ -130,16 +130,10 @@ public final class RouteBatchProcessor {
             guard case .success(let event) = outcomes[index] else { return "" }
             return event.routingText
         }
-        if let matrix = try? embedder.embed(texts) {
-            for (position, index) in toEmbed.enumerated() { vectors[index] = Array(matrix.row(position)) }
-            return vectors
-        }
-        // The batch failed as a whole: embed one by one so only the offending events are lost.
-        for (position, index) in toEmbed.enumerated() {
-            do {
-                vectors[index] = Array(try embedder.embed([texts[position]]).row(0))
-            } catch {
-                outcomes[index] = .failure(EventRejection(.embeddingFailed, "\(error)"))
+        for (index, embedded) in zip(toEmbed, embedEach(texts, with: embedder)) {
+            switch embedded {
+            case .success(let vector): vectors[index] = vector
+            case .failure(let error): outcomes[index] = .failure(EventRejection(.embeddingFailed, "\(error)"))
             }
         }
         return vectors

@@ -41,6 +41,11 @@ public final class RouteStage: Sendable {
         snapshot.withLock { $0 = next }
     }
 
+    /// The router the next batch will be routed with.
+    public var snapshotInUse: RouterSnapshot {
+        snapshot.withLock { $0 }
+    }
+
     /// Runs until shutdown is requested; the batch in flight is finished and committed first.
     public func run() throws {
         let processor = RouteBatchProcessor(configuration: configuration, embedder: embedder)

@@ -27,6 +27,16 @@ public struct RouterSnapshot: Sendable {
 
     public init(memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
                 ratingsVersion: String) throws(RouterSetupError) {
+        try self.init(rankerMemory: memory.groupedByMatchup(), tierOfModel: tierOfModel, configuration: configuration,
+                      ratingsVersion: ratingsVersion, threshold: nil)
+    }
+
+    /// Ranks over `rankerMemory` as it is (a memory that follows the learn stage groups itself
+    /// now and then, not at every swap). A given `threshold` replaces the configured one, so a
+    /// snapshot with a few more battles keeps its predecessor's calibration instead of paying
+    /// for a new one.
+    public init(rankerMemory memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
+                ratingsVersion: String, threshold given: Double?) throws(RouterSetupError) {
         let routing = configuration.routing
         let missing = ([routing.strong] + routing.cheaper).filter { memory.index(ofModel: $0) == nil }
         guard missing.isEmpty else { throw .modelsWithoutBattles(missing) }
@@ -34,7 +44,7 @@ public struct RouterSnapshot: Sendable {
         let decay = configuration.memoryLimits.halfLifeHours.map {
             TimeDecay(halfLifeSeconds: $0 * 3_600, now: Date().timeIntervalSince1970)
         }
-        ranker = SimilarityWeightedRanker(memory: memory.groupedByMatchup(), tierOfModel: tierOfModel, sameTierRule: rule, decay: decay)
+        ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: rule, decay: decay)
         self.ratingsVersion = ratingsVersion
         let prices = Dictionary(configuration.models.map { ($0.name, $0.price) }, uniquingKeysWith: { first, _ in first })
         self.prices = prices
@@ -42,10 +52,10 @@ public struct RouterSnapshot: Sendable {
         candidates = cheaper + [routing.strong]
         let tierOfCandidate = Dictionary(uniqueKeysWithValues: candidates.map { ($0, tierOfModel[memory.index(ofModel: $0)!]) })
         self.tierOfCandidate = tierOfCandidate
-        switch routing.threshold {
-        case .fixed(let value):
+        switch (given, routing.threshold) {
+        case (let value?, _), (nil, .fixed(let value)):
             threshold = value
-        case .strongShare(let share):
+        case (nil, .strongShare(let share)):
             threshold = try Self.calibrate(share: share, ranker: ranker, weak: tierOfCandidate[cheaper[0]]!,
                                            strong: tierOfCandidate[routing.strong]!)
         }

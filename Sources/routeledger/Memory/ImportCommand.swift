@@ -1,11 +1,14 @@
 import BattleStore
+import Embeddings
 import Foundation
+import Pipeline
+import Postgres
 
 /// `routeledger import`: reads battles in a published format, embeds their prompts and appends
 /// them to a memory directory.
 enum ImportCommand: Command {
     static let name = "import"
-    static let summary = "add battles from Arena, judge-score or golden-label files to a battle memory"
+    static let summary = "add battles from Arena, judge-score or golden-label files to a battle memory or PostgreSQL"
     static let positionalUsage = "FILE|DIR..."
     static let discussion = """
         Formats:
@@ -21,10 +24,14 @@ enum ImportCommand: Command {
         kept in the memory's prompt cache, so a re-run after an interruption embeds nothing twice);
         all battles are then appended in one commit. Bad rows are reported as file:line and skipped.
         Exits 1 when no battle at all could be imported.
+        With --database instead of --memory, the battles go to PostgreSQL's battles table (migrated
+        with `routeledger migrate`) in one transaction that also refits the global ratings and tiers
+        as a new ratings version and tells running routers (see docs/LEARNING.md).
         """
     static let options: [Option] = [
         .value("format", "F", "lmsys-arena, battles-jsonl, judge-scores or golden."),
         .value("memory", "DIR", "Memory directory (created if absent)."),
+        .value("database", "URL", "Import into PostgreSQL's battles table instead (a URL or key=value string)."),
         .value("questions", "FILE", "Question file of judge-scores (question_id, turns)."),
         .value("tiers", "N", "Number of tiers (default 10 for a new memory)."),
         .value("batch", "N", "Prompts per embedding call (default 64)."),
@@ -38,7 +45,11 @@ enum ImportCommand: Command {
         guard let format = try arguments.choice("format", from: formats) else {
             throw UsageError("option '--format' is required (one of \(formats.joined(separator: ", ")))")
         }
-        let memoryURL = URL(fileURLWithPath: try arguments.requiredString("memory"))
+        switch (arguments.string("memory"), arguments.string("database")) {
+        case (nil, nil): throw UsageError("give --memory DIR or --database URL")
+        case (_?, _?): throw UsageError("give --memory DIR or --database URL, not both")
+        default: break
+        }
         let inputs = arguments.positionals
         guard !inputs.isEmpty else { throw UsageError("name at least one input FILE or DIR") }
         let questions = arguments.string("questions")
@@ -52,10 +63,31 @@ enum ImportCommand: Command {
         let batch = try arguments.int("batch", range: 1...4096) ?? 64
         let shown = try arguments.int("show", range: 0...Int.max) ?? 10
         let json = arguments.flag("json")
+        if arguments.string("database") != nil {
+            return try importIntoDatabase(arguments, format: format, inputs: inputs, questions: questions, tiers: tiers,
+                                          batch: batch, shown: shown, json: json)
+        }
+        let memoryURL = URL(fileURLWithPath: try arguments.requiredString("memory"))
         let existing = try? MemoryDirectory.open(memoryURL)
         let embedder = try EmbedderChoice.load(arguments, forMemory: existing?.manifest)
         if let existing { try existing.checkEmbedder(embedder.identity, dimension: embedder.dimension) }
 
+        let imported = try read(format: format, inputs: inputs, questions: questions, shown: shown)
+        guard !imported.battles.isEmpty else {
+            printSummary(imported.summary, memory: existing?.manifest, json: json)
+            throw CommandFailure("no battle could be imported from \(inputs.joined(separator: ", "))")
+        }
+
+        printStandardError("embedding with \(embedder.identity)\n")
+        let progress = ProgressBar(label: "embedding", unit: "prompts")
+        let directory = try BattleImport.append(imported, to: memoryURL, embedder: embedder, tierCount: tiers,
+                                                batchSize: batch, progress: progress.update)
+        printSummary(imported.summary, memory: directory.manifest, json: json)
+        return 0
+    }
+
+    /// The battles of the input files, with every bad row reported.
+    private static func read(format: String, inputs: [String], questions: String?, shown: Int) throws -> ImportedBattles {
         let now = BattleTime.string(Date())
         let imported: ImportedBattles
         switch format {
@@ -70,16 +102,66 @@ enum ImportCommand: Command {
             imported = try GoldenLabelsFormat.read(files: InputFiles.expand(inputs, extensions: ["csv"]), importTime: now)
         }
         reportProblems(imported.summary, shown: shown)
-        guard !imported.battles.isEmpty else {
-            printSummary(imported.summary, memory: existing?.manifest, json: json)
-            throw CommandFailure("no battle could be imported from \(inputs.joined(separator: ", "))")
+        return imported
+    }
+
+    /// `--database`: embeds each distinct prompt once, then appends every battle and refits in
+    /// one transaction. The embedder is the one of the battles already stored, unless named.
+    private static func importIntoDatabase(_ arguments: ParsedArguments, format: String, inputs: [String], questions: String?,
+                                           tiers: Int?, batch: Int, shown: Int, json: Bool) throws -> Int32 {
+        let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 10)
+        guard try connection.query("SELECT to_regclass('battles') IS NOT NULL")[0].decode(Bool.self, at: 0) else {
+            throw CommandFailure("\(connection) has no battles table: run `routeledger migrate` first")
+        }
+        let stored = try BattleTable(connection).embedders()
+        let embedder: any Embedder
+        if arguments.string("embedder") == nil, let identity = stored.first {
+            guard let choice = EmbedderChoice(identity: identity) else {
+                throw CommandFailure("the database's battles were embedded by \(identity), which this tool cannot run")
+            }
+            embedder = try choice.load(arguments, batchSize: 32)
+        } else {
+            embedder = try EmbedderChoice.parse(arguments).load(arguments, batchSize: 32)
+        }
+        do {
+            try BattleTable(connection).checkEmbedder(embedder.identity)
+        } catch let error as LearningError {
+            throw CommandFailure(error.description)
         }
 
+        let imported = try read(format: format, inputs: inputs, questions: questions, shown: shown)
+        guard !imported.battles.isEmpty else {
+            printSummary(imported.summary, memory: nil, json: json)
+            throw CommandFailure("no battle could be imported from \(inputs.joined(separator: ", "))")
+        }
         printStandardError("embedding with \(embedder.identity)\n")
         let progress = ProgressBar(label: "embedding", unit: "prompts")
-        let directory = try BattleImport.append(imported, to: memoryURL, embedder: embedder, tierCount: tiers,
-                                                batchSize: batch, progress: progress.update)
-        printSummary(imported.summary, memory: directory.manifest, json: json)
+        let prompts = Array(Set(imported.battles.map(\.prompt)))
+        var rowOfPrompt: [String: Int] = [:]
+        var vectors: [Float] = []
+        vectors.reserveCapacity(prompts.count * embedder.dimension)
+        progress.update(done: 0, total: prompts.count)
+        for start in stride(from: 0, to: prompts.count, by: batch) {
+            let chunk = Array(prompts[start..<min(start + batch, prompts.count)])
+            let matrix = try embedder.embed(chunk)
+            for (offset, prompt) in chunk.enumerated() { rowOfPrompt[prompt] = start + offset }
+            vectors += matrix.values
+            progress.update(done: start + chunk.count, total: prompts.count)
+        }
+        let dimension = embedder.dimension
+        var embeddings: [Float] = []
+        embeddings.reserveCapacity(imported.battles.count * dimension)
+        let battles = imported.battles.map { battle in
+            let row = rowOfPrompt[battle.prompt]!
+            embeddings += vectors[(row * dimension)..<((row + 1) * dimension)]
+            let time = BattleTime.seconds(battle.time)
+            return NewBattle(prompt: battle.prompt, modelA: battle.modelA, modelB: battle.modelB, winner: battle.winner,
+                             source: battle.source, foughtAt: time.isNaN ? nil : Date(timeIntervalSince1970: time))
+        }
+        let version = try DatabaseImport.append(battles, embeddings: embeddings, embedder: embedder.identity,
+                                                tierCount: tiers ?? MemoryDirectory.defaultTierCount,
+                                                rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection)
+        printSummary(imported.summary, memory: nil, json: json, database: version)
         return 0
     }
 
@@ -95,7 +177,7 @@ enum ImportCommand: Command {
         }
     }
 
-    private static func printSummary(_ summary: ReadSummary, memory: MemoryManifest?, json: Bool) {
+    private static func printSummary(_ summary: ReadSummary, memory: MemoryManifest?, json: Bool, database: RatingsVersion? = nil) {
         var figures: [(String, Any)] = [
             ("rows_read", summary.rowsRead),
             ("battles_kept", summary.kept),
@@ -110,6 +192,10 @@ enum ImportCommand: Command {
         if let memory {
             figures += [("memory_battles", memory.battleCount), ("memory_models", memory.models.count),
                         ("memory_tiers", memory.tierCount)]
+        }
+        if let database {
+            figures += [("database_battles", database.battleCount), ("database_models", database.models.count),
+                        ("ratings_version", database.label)]
         }
         printFigures(figures, json: json)
     }

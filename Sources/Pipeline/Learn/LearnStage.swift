@@ -1,0 +1,108 @@
+import Embeddings
+import Foundation
+import Kafka
+import Postgres
+
+/// The learn stage: reads votes (and the prompts of routed queries, for votes that name only
+/// their query) from Kafka, and stores them as battles in PostgreSQL with its offsets in the
+/// same transaction (`VoteLearner`), announcing new battles and ratings versions to routers.
+///
+/// Guarantees: each vote id is stored once. Offsets kept in the database decide what is new,
+/// so a crash or restart neither loses a vote nor steps Elo twice; dead letters are produced
+/// before the commit, so they are at least once. Offsets are committed to Kafka as well, after
+/// the database, so a restarted consumer rarely rereads much. Any Kafka or database failure
+/// restarts the session from the stored offsets after a back-off; a database of another
+/// embedder stops the stage.
+public final class LearnStage: PipelineStage {
+    public var name: String { "learn" }
+
+    private let configuration: RouteLedgerConfiguration
+    private let embedder: any Embedder
+    private let database: PostgresSettings
+    private let shutdown: ShutdownSignal
+    private let log: StageLog
+    public let counters: LearnCounters
+
+    public init(configuration: RouteLedgerConfiguration, embedder: any Embedder, database: PostgresSettings, shutdown: ShutdownSignal,
+                metrics: MetricsRegistry = MetricsRegistry(), log: StageLog = StageLog(component: "learn")) {
+        self.configuration = configuration
+        self.embedder = embedder
+        self.database = database
+        self.shutdown = shutdown
+        self.log = log
+        counters = LearnCounters(metrics: metrics)
+    }
+
+    public var isConsuming: Bool { counters.isConsuming }
+
+    public func run() throws {
+        var failures = 0
+        while !shutdown.isRequested {
+            do {
+                try runSession()
+                return
+            } catch let error as LearningError {
+                throw error
+            } catch {
+                failures += 1
+                let delay = min(30.0, 0.5 * pow(2, Double(min(failures, 6))))
+                log(.error, "failure; restarting from the stored offsets", ["error": error, "retry_in_s": delay])
+                _ = shutdown.wait(timeout: .milliseconds(Int(delay * 1_000)))
+            }
+        }
+    }
+
+    private func runSession() throws {
+        let connection = try PostgresConnection(database)
+        let learner = try VoteLearner(configuration: configuration, embedder: embedder, connection: connection, counters: counters,
+                                      log: log)
+        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers,
+                                                               groupID: configuration.learning.groupID)
+        consumerConfiguration.properties = KafkaProperties(
+            configuration.kafka.properties.merging(configuration.kafka.consumerProperties) { $1 }.map { ($0.key, $0.value) })
+        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers)
+        producerConfiguration.properties = KafkaProperties(
+            configuration.kafka.properties.merging(configuration.kafka.producerProperties) { $1 }.map { ($0.key, $0.value) })
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration)
+        let producer = try KafkaProducer(configuration: producerConfiguration)
+        try consumer.subscribe(topics: [configuration.topics.votes, configuration.topics.queries])
+        log(.info, "consuming", ["topics": "\(configuration.topics.votes),\(configuration.topics.queries)",
+                                 "group": configuration.learning.groupID, "embedder": embedder.identity,
+                                 "ratings_version": learner.version?.label ?? "none"])
+        var closed = false
+        defer {
+            counters.setConsuming(false)
+            if !closed { try? consumer.close() }
+        }
+        var owned: Set<KafkaTopicPartition> = []
+        while !shutdown.isRequested {
+            let messages = try consumer.poll(maxMessages: configuration.batch.maxEvents,
+                                             timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
+            counters.setConsuming(true)
+            let started = ContinuousClock.now
+            let assignment = Set(try consumer.assignment())
+            if assignment != owned {
+                learner.keepOnly(assignment)
+                owned = assignment
+            }
+            let inputs = messages.map { message in
+                InputRecord(source: KafkaCoordinates(topic: message.topic, partition: message.partition.rawValue,
+                                                     offset: message.offset.rawValue),
+                            key: message.key, value: message.value)
+            }.filter { learner.isNew($0.source) }
+            let result = try learner.process(inputs) { deadLetters in
+                for record in deadLetters {
+                    try producer.send(topic: record.topic, key: record.key, value: record.value)
+                }
+                try producer.flush(timeout: .seconds(120)).requireDelivered()
+            }
+            guard let result else { continue }
+            if !result.offsets.isEmpty { try consumer.commit(result.offsets) }
+            counters.record(result, votes: inputs.count { $0.source.topic == configuration.topics.votes },
+                            latency: ContinuousClock.now - started)
+        }
+        closed = true
+        try consumer.close()
+        log(.info, "stopped", ["reason": shutdown.reason ?? "shutdown", "stored": counters.snapshot().stored])
+    }
+}

@@ -1,0 +1,178 @@
+import Embeddings
+import Foundation
+import Kafka
+import Postgres
+import Synchronization
+
+/// What a router starts with when its memory is the battles table: the memory loaded with
+/// COPY, the newest ratings version, and the snapshot made of both.
+public struct FollowedMemory: Sendable {
+    public let snapshot: RouterSnapshot
+    public let version: RatingsVersion
+    var live: LiveMemory
+
+    public var battles: Int { live.memory.count }
+
+    /// Loads the battles (within `memory_limits`) and the newest ratings version. Refuses a
+    /// database whose battles come from another embedder than `embedder` (nil: events bring
+    /// their own vectors, of the table's dimension).
+    public static func load(configuration: RouteLedgerConfiguration, connection: PostgresConnection,
+                            embedder: (any Embedder)?) throws -> FollowedMemory {
+        let table = BattleTable(connection)
+        if let embedder { try table.checkEmbedder(embedder.identity) }
+        guard let version = try RatingsVersionTable(connection).latest() else { throw LearningError.noRatings }
+        let dimension = try embedder?.dimension ?? table.dimension() ?? 1
+        let live = try LiveMemory.load(from: connection, dimension: dimension, limits: configuration.memoryLimits,
+                                       rated: { version.models[$0] != nil })
+        let snapshot = try RouterSnapshot(rankerMemory: live.memory, tierOfModel: live.memory.models.map { version.tier(of: $0)! },
+                                          configuration: configuration, ratingsVersion: version.label, threshold: nil)
+        return FollowedMemory(snapshot: snapshot, version: version, live: live)
+    }
+}
+
+/// Keeps route stages current with the learn stage, without a restart: listens for its
+/// announcements (and looks every few seconds anyway), appends the new battles to the memory,
+/// takes new ratings versions' tiers, and swaps a new snapshot into every stage between their
+/// batches. Swaps are at most `learning.follow_interval_ms` apart, which bounds the cost of
+/// rebuilding on a busy vote stream.
+///
+/// A database that cannot be reached never stops routing: the router goes on with what it has
+/// and tries again.
+public final class RouterFollower: PipelineStage {
+    public var name: String { "follow" }
+
+    /// How often to look without an announcement: they are lost while disconnected.
+    static let fallbackLook: Duration = .seconds(5)
+    /// Battles read per look; a look that fills it looks again at once.
+    static let pageSize = 50_000
+
+    private struct State: Sendable {
+        var live: LiveMemory
+        var version: RatingsVersion
+        var threshold: Double
+    }
+
+    private let configuration: RouteLedgerConfiguration
+    private let database: PostgresSettings
+    private let stages: [RouteStage]
+    private let state: Mutex<State>
+    private let shutdown: ShutdownSignal
+    private let metrics: MetricsRegistry
+    private let log: StageLog
+    private let listening = Atomic(false)
+    private let swapCount = Atomic(0)
+
+    public init(_ start: FollowedMemory, stages: [RouteStage], configuration: RouteLedgerConfiguration, database: PostgresSettings,
+                shutdown: ShutdownSignal, metrics: MetricsRegistry = MetricsRegistry(), log: StageLog = StageLog(component: "follow")) {
+        state = Mutex(State(live: start.live, version: start.version, threshold: start.snapshot.threshold))
+        self.stages = stages
+        self.configuration = configuration
+        self.database = database
+        self.shutdown = shutdown
+        self.metrics = metrics
+        self.log = log
+        report(battles: start.live.memory.count, version: start.version)
+    }
+
+    /// True while it listens for announcements.
+    public var isConsuming: Bool { listening.load(ordering: .acquiring) }
+
+    /// Snapshots swapped in so far.
+    public var swaps: Int { swapCount.load(ordering: .acquiring) }
+
+    /// The id of the last battle read from the table.
+    public var lastBattleID: Int64 { state.withLock { $0.live.lastBattleID } }
+
+    public func run() throws {
+        var failures = 0
+        while !shutdown.isRequested {
+            do {
+                try follow()
+                return
+            } catch {
+                failures += 1
+                let delay = min(30.0, 0.5 * pow(2, Double(min(failures, 6))))
+                log(.error, "cannot follow the database; routing goes on with the current memory", ["error": error, "retry_in_s": delay])
+                _ = shutdown.wait(timeout: .milliseconds(Int(delay * 1_000)))
+            }
+        }
+    }
+
+    private func follow() throws {
+        let connection = try PostgresConnection(database)
+        try connection.listen(LearningAnnouncement.channel)
+        listening.store(true, ordering: .releasing)
+        defer { listening.store(false, ordering: .releasing) }
+        let clock = ContinuousClock()
+        let interval = Duration.milliseconds(configuration.learning.followIntervalMilliseconds)
+        // Look at once: announcements made before listening are lost.
+        var due = true
+        var lastLook = clock.now - interval
+        while !shutdown.isRequested {
+            if due {
+                let remaining = lastLook + interval - clock.now
+                if remaining > .zero {
+                    _ = shutdown.wait(timeout: remaining)
+                    continue
+                }
+                while try connection.nextNotification(timeout: .zero) != nil {}
+                lastLook = clock.now
+                due = try look(connection)
+            } else if try connection.nextNotification(timeout: .milliseconds(250)) != nil || clock.now - lastLook >= Self.fallbackLook {
+                due = true
+            }
+        }
+    }
+
+    /// Reads what is new and swaps a new snapshot in if anything is; returns true when there
+    /// may be more to read at once. `run` looks after announcements; tests and benchmarks may
+    /// look themselves (not while `run` runs).
+    @discardableResult
+    public func look(_ connection: PostgresConnection) throws -> Bool {
+        let started = ContinuousClock.now
+        var current = state.withLock { $0 }
+        let latest = try RatingsVersionTable(connection).latest()
+        let newVersion = latest.flatMap { $0.id != current.version.id ? $0 : nil }
+        let rows = try BattleTable(connection).rows(after: current.live.lastBattleID, limit: Self.pageSize,
+                                                    dimension: current.live.memory.dimension)
+        guard newVersion != nil || rows.count > 0 else { return false }
+        let memoryBefore = current.live.memory.count
+        if let newVersion { current.version = newVersion }
+        let version = current.version
+        try current.live.add(rows, rated: { version.models[$0] != nil })
+        if newVersion != nil { try current.live.retryDeferred(rated: { version.models[$0] != nil }) }
+        if newVersion != nil || current.live.needsCompaction { try current.live.compact() }
+        let snapshot = try RouterSnapshot(
+            rankerMemory: current.live.memory, tierOfModel: current.live.memory.models.map { version.tier(of: $0)! },
+            configuration: configuration, ratingsVersion: version.label, threshold: newVersion == nil ? current.threshold : nil)
+        current.threshold = snapshot.threshold
+        for stage in stages { stage.swap(snapshot) }
+        state.withLock { $0 = current }
+        swapCount.add(1, ordering: .releasing)
+        let seconds = (ContinuousClock.now - started).seconds
+        metrics.observe("routeledger_router_swap_seconds", help: "Time to read what the learn stage added and build the next snapshot.",
+                        bounds: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], seconds)
+        metrics.increment("routeledger_router_swaps_total", help: "Snapshots swapped into the route stage while running.")
+        report(battles: current.live.memory.count, version: version)
+        if let newVersion {
+            log(.info, "new ratings version", ["ratings_version": newVersion.label, "battles": current.live.memory.count,
+                                               "threshold": snapshot.threshold, "seconds": seconds])
+        } else {
+            log(.debug, "battles appended", ["added": current.live.memory.count - memoryBefore, "seconds": seconds])
+        }
+        return rows.count == Self.pageSize
+    }
+
+    private func report(battles: Int, version: RatingsVersion) {
+        metrics.set("routeledger_router_battles", help: "Battles the router ranks with.", to: Double(battles))
+        metrics.set("routeledger_ratings_version", help: "Id of the ratings version in use (ratings-<id>).",
+                    labels: ["stage": "route"], to: Double(version.id))
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+    }
+}

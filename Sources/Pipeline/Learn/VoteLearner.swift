@@ -1,0 +1,308 @@
+import Embeddings
+import Foundation
+import Kafka
+import Postgres
+import Ranking
+
+/// What one batch of the learn stage turned into.
+struct LearnBatchResult: Sendable {
+    var deadLetters: [OutputRecord] = []
+    /// Next offsets to read, as committed to the database with the batch.
+    var offsets: [KafkaTopicPartitionOffset] = []
+    var stored = 0
+    var duplicates = 0
+    var rejections: [EventRejection.Kind: Int] = [:]
+    var queriesRecorded = 0
+    var pending = 0
+    var refit: RatingsVersion?
+}
+
+/// The learn stage's work on its input, apart from Kafka: records the prompts of routed
+/// queries, turns votes into battles (embedding their prompts), takes an Elo step per new
+/// battle, refits the ratings and tiers when due, and commits all of it with the input
+/// offsets in one PostgreSQL transaction that also announces the news to routers.
+///
+/// A vote that names only its query waits (without holding up the others) until the query's
+/// prompt is recorded or `learning.query_wait_seconds` pass; the offsets stored for its
+/// partition stay at the vote meanwhile, so a restart reads it again. What the database has
+/// already accounted for is skipped (`isNew`), and a vote stored before counts as a duplicate.
+final class VoteLearner {
+    private struct Vote {
+        let record: InputRecord
+        let event: VoteEvent
+        let since: Date
+    }
+
+    private let configuration: RouteLedgerConfiguration
+    private let embedder: any Embedder
+    private let connection: PostgresConnection
+    private let counters: LearnCounters
+    private let log: StageLog
+    private let queryLimits: QueryEvent.Limits
+    private let knownModels: Set<String>
+    private let encoder = JSONEncoder()
+
+    /// Next offset per partition as committed to the database.
+    private(set) var storedOffsets: [KafkaTopicPartition: Int64]
+    /// Next offset per partition after everything read so far.
+    private var readOffsets: [KafkaTopicPartition: Int64] = [:]
+    private var waiting: [Vote] = []
+    private var lastWaitingLook = Date.distantPast
+    private var online: OnlineRatings
+    private(set) var version: RatingsVersion?
+    private var battlesSinceRefit: Int
+    private var lastRefit: Date
+    private var lastRetention = Date.distantPast
+    private var refitSeconds = 0.0
+
+    /// How often votes that wait for their query look for it when no new input comes.
+    static let waitingLookInterval: TimeInterval = 0.5
+    /// How often prompts past their retention are deleted.
+    static let retentionInterval: TimeInterval = 3_600
+
+    /// Loads the learner's state from the database; refits at once when there are battles but
+    /// no ratings version yet.
+    init(configuration: RouteLedgerConfiguration, embedder: any Embedder, connection: PostgresConnection,
+         counters: LearnCounters, log: StageLog) throws {
+        self.configuration = configuration
+        self.embedder = embedder
+        self.connection = connection
+        self.counters = counters
+        self.log = log
+        queryLimits = QueryEvent.Limits(maxPromptBytes: configuration.maxPromptBytes)
+        knownModels = Set(configuration.models.map(\.name))
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try BattleTable(connection).checkEmbedder(embedder.identity)
+        storedOffsets = try ConsumerOffsetTable(connection: connection, group: configuration.learning.groupID).read()
+        online = try OnlineRatings.load(k: configuration.learning.eloK, from: connection)
+        let latest = try RatingsVersionTable(connection).latest()
+        version = latest
+        battlesSinceRefit = try connection.query("SELECT count(*) FROM battles WHERE id > $1",
+                                                 [.bigint(latest?.lastBattleID ?? 0)])[0].decode(Int.self, at: 0)
+        lastRefit = latest?.createdAt ?? .distantPast
+        if let latest {
+            counters.report(version: latest)
+        } else if battlesSinceRefit > 0 {
+            let first = try connection.transaction {
+                try lock()
+                let refit = try refit(.start)
+                try online.save(to: connection)
+                try LearningAnnouncement(lastBattleID: refit.lastBattleID, ratingsVersion: refit.id).send(on: connection)
+                return refit
+            }
+            reportRefit(first)
+        }
+        counters.report(online: online.ratings)
+    }
+
+    /// False for a record whose effects the database already has (read again after a crash).
+    func isNew(_ source: KafkaCoordinates) -> Bool {
+        source.offset >= storedOffsets[Self.partition(of: source), default: 0]
+    }
+
+    /// Drops the waiting votes and offsets of partitions this member no longer owns: their new
+    /// owner reads them again from the stored offsets.
+    func keepOnly(_ owned: Set<KafkaTopicPartition>) {
+        waiting.removeAll { !owned.contains(Self.partition(of: $0.record.source)) }
+        readOffsets = readOffsets.filter { owned.contains($0.key) }
+    }
+
+    /// Learns from one batch (which may be empty: waiting votes and scheduled refits move on
+    /// without input). `deliver` must produce the dead letters durably; it runs before the
+    /// database commit, so a crash in between repeats them rather than losing them. Returns nil
+    /// when there was nothing to do.
+    func process(_ batch: [InputRecord], now: Date = Date(), deliver: ([OutputRecord]) throws -> Void) throws -> LearnBatchResult? {
+        let refitDue = battlesSinceRefit > 0 && now.timeIntervalSince(lastRefit) >= configuration.learning.refitIntervalSeconds
+        let lookAgain = !waiting.isEmpty && now.timeIntervalSince(lastWaitingLook) >= Self.waitingLookInterval
+        guard !batch.isEmpty || refitDue || lookAgain else { return nil }
+        try forgetOldPrompts(now: now)
+
+        var result = LearnBatchResult()
+        var rejected: [(InputRecord, EventRejection)] = []
+        var prompts: [QueryPrompt] = []
+        var votes = waiting
+        for record in batch {
+            let partition = Self.partition(of: record.source)
+            readOffsets[partition] = max(readOffsets[partition, default: 0], record.source.offset + 1)
+            if record.source.topic == configuration.topics.queries {
+                if let prompt = routedPrompt(record) { prompts.append(prompt) }
+                continue
+            }
+            do {
+                let event = try VoteEvent(bytes: record.value, maxPromptBytes: configuration.maxPromptBytes)
+                try Self.checkStorable(event)
+                votes.append(Vote(record: record, event: event, since: now))
+            } catch {
+                rejected.append((record, error))
+            }
+        }
+
+        // Prompts: the vote's own, or its query's (from this batch, else the database).
+        lastWaitingLook = now
+        var promptsOfQuery: [String: Set<String>] = [:]
+        for prompt in prompts { promptsOfQuery[prompt.queryID, default: []].insert(prompt.prompt) }
+        let lookedUp = try QueryPromptTable(connection: connection).prompts(
+            forQueries: Set(votes.compactMap { $0.event.prompt == nil ? $0.event.queryID : nil }).subtracting(promptsOfQuery.keys))
+        for (query, found) in lookedUp { promptsOfQuery[query, default: []].formUnion(found) }
+        var ready: [(vote: Vote, prompt: String)] = []
+        waiting = []
+        for vote in votes {
+            if let prompt = vote.event.prompt {
+                ready.append((vote, prompt))
+                continue
+            }
+            let query = vote.event.queryID ?? ""
+            let found = promptsOfQuery[query] ?? []
+            if found.count == 1 {
+                ready.append((vote, found.first!))
+            } else if found.count > 1 {
+                rejected.append((vote.record, EventRejection(.ambiguousQuery,
+                    "query '\(query)' was routed for \(found.count) tenants with different prompts; give the vote its prompt")))
+            } else if now.timeIntervalSince(vote.since) >= configuration.learning.queryWaitSeconds {
+                rejected.append((vote.record, EventRejection(.unknownQuery,
+                    "no prompt is recorded for query '\(query)' (not routed here, not yet read after \(Int(configuration.learning.queryWaitSeconds)) s, or past its retention); give the vote its prompt")))
+            } else {
+                waiting.append(vote)
+            }
+        }
+
+        var vectors: [String: [Float]] = [:]
+        let texts = Array(Set(ready.map(\.prompt)))
+        for (text, embedded) in zip(texts, embedEach(texts, with: embedder)) {
+            if case .success(let vector) = embedded { vectors[text] = vector }
+        }
+        ready.removeAll { entry in
+            guard vectors[entry.prompt] == nil else { return false }
+            rejected.append((entry.vote.record, EventRejection(.embeddingFailed, "the prompt could not be embedded by \(embedder.identity)")))
+            return true
+        }
+        ready.sort { ($0.vote.record.source.topic, $0.vote.record.source.partition, $0.vote.record.source.offset)
+            < ($1.vote.record.source.topic, $1.vote.record.source.partition, $1.vote.record.source.offset) }
+
+        for (record, rejection) in rejected {
+            result.rejections[rejection.kind, default: 0] += 1
+            let deadLetter = DeadLetterRecord(stage: "learn", source: record.source, rejection: rejection, raw: record.value, at: now)
+            result.deadLetters.append(OutputRecord(topic: configuration.topics.deadLetter, key: record.key, value: try encoder.encode(deadLetter)))
+        }
+        if !result.deadLetters.isEmpty { try deliver(result.deadLetters) }
+
+        result.offsets = committableOffsets()
+        let before = (online, version, battlesSinceRefit, lastRefit)
+        do {
+            try connection.transaction {
+                try lock()
+                try QueryPromptTable(connection: connection).record(prompts)
+                result.queriesRecorded = prompts.count
+                var lastBattleID: Int64?
+                var newModel = false
+                let table = BattleTable(connection)
+                for (vote, prompt) in ready {
+                    let event = vote.event
+                    let battle = NewBattle(prompt: prompt, modelA: event.modelA, modelB: event.modelB, winner: event.winner,
+                                           source: NewBattle.voteSource, foughtAt: event.castAt, voteID: event.voteID,
+                                           queryID: event.queryID, voter: event.voter, readFrom: vote.record.source)
+                    guard let id = try table.insert(battle, embedding: vectors[prompt]!, embedder: embedder.identity) else {
+                        result.duplicates += 1
+                        continue
+                    }
+                    result.stored += 1
+                    lastBattleID = id
+                    battlesSinceRefit += 1
+                    newModel = newModel || version?.models[event.modelA] == nil || version?.models[event.modelB] == nil
+                    online.step(battleID: id, modelA: event.modelA, modelB: event.modelB, outcome: event.winner, version: version)
+                }
+                let reason: RatingsVersion.Reason? =
+                    if newModel { .newModel }
+                    else if battlesSinceRefit >= configuration.learning.refitEveryVotes { .votes }
+                    else if battlesSinceRefit > 0 && now.timeIntervalSince(lastRefit) >= configuration.learning.refitIntervalSeconds { .schedule }
+                    else { nil }
+                if let reason {
+                    result.refit = try refit(reason, now: now)
+                }
+                try online.save(to: connection)
+                try ConsumerOffsetTable(connection: connection, group: configuration.learning.groupID).write(result.offsets)
+                if lastBattleID != nil || result.refit != nil {
+                    try LearningAnnouncement(lastBattleID: result.refit?.lastBattleID ?? lastBattleID ?? 0,
+                                             ratingsVersion: version?.id).send(on: connection)
+                }
+            }
+        } catch {
+            (online, version, battlesSinceRefit, lastRefit) = before
+            throw error
+        }
+        for offset in result.offsets { storedOffsets[offset.topicPartition] = offset.offset.rawValue }
+        result.pending = waiting.count
+        if let refit = result.refit {
+            reportRefit(refit)
+        } else if result.stored > 0 {
+            counters.report(online: online.ratings)
+        }
+        return result
+    }
+
+    /// The refit and its bookkeeping, inside the caller's transaction.
+    /// The refit and its bookkeeping, inside the caller's transaction; `reportRefit` tells of
+    /// it once committed.
+    private func refit(_ reason: RatingsVersion.Reason, now: Date = Date()) throws -> RatingsVersion {
+        let started = ContinuousClock.now
+        let refit = try RatingsVersionTable(connection).refit(reason: reason, tierCount: configuration.routing.tiers,
+                                                              rounds: configuration.learning.bootstrapRounds, embedder: embedder.identity)
+        online.anchor(to: refit)
+        version = refit
+        battlesSinceRefit = 0
+        lastRefit = now
+        refitSeconds = (ContinuousClock.now - started).seconds
+        return refit
+    }
+
+    private func reportRefit(_ refit: RatingsVersion) {
+        counters.record(refit: refit, seconds: refitSeconds, online: online.ratings)
+        log(.info, "refit", ["ratings_version": refit.label, "reason": refit.reason.rawValue, "battles": refit.battleCount,
+                             "models": refit.models.count, "seconds": refitSeconds])
+    }
+
+    private func lock() throws {
+        try LearningLock.take(on: connection)
+    }
+
+    /// The stored offset of each partition read: past everything read, but not past a vote
+    /// still waiting for its query.
+    private func committableOffsets() -> [KafkaTopicPartitionOffset] {
+        var next = readOffsets
+        for vote in waiting {
+            let partition = Self.partition(of: vote.record.source)
+            next[partition] = min(next[partition, default: .max], vote.record.source.offset)
+        }
+        return next.filter { $0.value != storedOffsets[$0.key] }
+            .map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: KafkaOffset(rawValue: $0.value)) }
+            .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+    }
+
+    /// The text a routed query was ranked by, if the query is one the route stage accepts and
+    /// its fields can be stored (PostgreSQL text holds no U+0000).
+    private func routedPrompt(_ record: InputRecord) -> QueryPrompt? {
+        guard let query = try? QueryEvent(bytes: record.value, limits: queryLimits, knownModels: knownModels),
+              ![query.id, query.tenant, query.routingText].contains(where: { $0.unicodeScalars.contains("\u{0}") })
+        else { return nil }
+        return QueryPrompt(queryID: query.id, tenant: query.tenant, prompt: query.routingText, createdAt: query.createdAt)
+    }
+
+    private static func checkStorable(_ vote: VoteEvent) throws(EventRejection) {
+        let fields = [("vote_id", vote.voteID), ("query_id", vote.queryID ?? ""), ("prompt", vote.prompt ?? ""),
+                      ("model_a", vote.modelA), ("model_b", vote.modelB), ("voter", vote.voter)]
+        if let field = fields.first(where: { $0.1.unicodeScalars.contains("\u{0}") }) {
+            throw EventRejection(.invalidField, "'\(field.0)' contains U+0000, which cannot be stored")
+        }
+    }
+
+    private func forgetOldPrompts(now: Date) throws {
+        guard now.timeIntervalSince(lastRetention) >= Self.retentionInterval else { return }
+        lastRetention = now
+        let forgotten = try QueryPromptTable(connection: connection).forget(olderThanHours: configuration.learning.queryRetentionHours)
+        if forgotten > 0 { log(.info, "forgot routed prompts past their retention", ["prompts": forgotten]) }
+    }
+
+    private static func partition(of source: KafkaCoordinates) -> KafkaTopicPartition {
+        KafkaTopicPartition(topic: source.topic, partition: KafkaPartition(rawValue: source.partition))
+    }
+}

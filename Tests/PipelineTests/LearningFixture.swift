@@ -1,0 +1,87 @@
+import Embeddings
+import Foundation
+import Postgres
+import Ranking
+import TestSupport
+@testable import Pipeline
+
+/// What the learning tests share: a configuration for "strong" and "weak" with the hashing
+/// embedder and the battles table as memory, votes and routed queries as Kafka records, and a
+/// database with a first set of battles.
+struct LearningFixture {
+    let database: TestDatabase
+    var configuration: RouteLedgerConfiguration
+    let embedder = HashingEmbedder(dimension: 64)
+
+    static let votesTopic = "test.votes"
+    static let queriesTopic = "test.queries"
+
+    init(database: TestDatabase) throws {
+        self.database = database
+        var (configuration, _) = try twoTopicRouting()
+        configuration.embedder = "hashing"
+        configuration.memoryPath = RouteLedgerConfiguration.databaseMemory
+        configuration.topics.votes = Self.votesTopic
+        configuration.topics.queries = Self.queriesTopic
+        configuration.topics.deadLetter = "test.deadletter"
+        configuration.learning.queryWaitSeconds = 60
+        configuration.learning.bootstrapRounds = 20
+        configuration.routing.tiers = 10
+        self.configuration = configuration
+    }
+
+    /// Runs `body` with a fresh migrated database.
+    static func withDatabase<T>(_ body: (inout LearningFixture) throws -> T) throws -> T {
+        try TestDatabase.withFresh(migrated: true) { database in
+            var fixture = try LearningFixture(database: database)
+            return try body(&fixture)
+        }
+    }
+
+    func learner(_ connection: PostgresConnection, counters: LearnCounters = LearnCounters(metrics: MetricsRegistry())) throws -> VoteLearner {
+        try VoteLearner(configuration: configuration, embedder: embedder, connection: connection, counters: counters,
+                        log: StageLog(component: "learn", minimumLevel: .error))
+    }
+
+    /// Imports battles as `routeledger import --database` does, with their prompts embedded.
+    @discardableResult
+    func importBattles(_ battles: [NewBattle], on connection: PostgresConnection) throws -> RatingsVersion {
+        let vectors = embedder.embed(battles.map(\.prompt)).values
+        return try DatabaseImport.append(battles, embeddings: vectors, embedder: embedder.identity, tierCount: configuration.routing.tiers,
+                                         rounds: configuration.learning.bootstrapRounds, on: connection)
+    }
+
+    static func battle(_ prompt: String, _ a: String, _ b: String, _ winner: BattleOutcome, source: String = "seed",
+                       at seconds: Double? = nil) -> NewBattle {
+        NewBattle(prompt: prompt, modelA: a, modelB: b, winner: winner, source: source,
+                  foughtAt: seconds.map { Date(timeIntervalSince1970: $0) })
+    }
+
+    static func vote(_ id: String, prompt: String? = "a prompt", queryID: String? = nil, a: String = "strong", b: String = "weak",
+                     winner: String = "model_a", voter: String = "user-1") -> Data {
+        var object: [String: Any] = ["schema": VoteEvent.schema, "vote_id": id, "model_a": a, "model_b": b, "winner": winner,
+                                     "voter": voter, "cast_at": "2026-11-24T10:00:00Z"]
+        object["prompt"] = prompt
+        object["query_id"] = queryID
+        return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    static func record(_ topic: String, _ offset: Int64, _ value: Data, partition: Int32 = 0) -> InputRecord {
+        InputRecord(source: KafkaCoordinates(topic: topic, partition: partition, offset: offset), key: nil, value: value)
+    }
+
+    /// A learner's dead letters are kept here instead of being produced.
+    final class DeadLetters {
+        var records: [DeadLetterRecord] = []
+
+        func deliver(_ outputs: [OutputRecord]) throws {
+            records += try outputs.map { try JSONDecoder().decode(DeadLetterRecord.self, from: $0.value) }
+        }
+    }
+}
+
+extension PostgresConnection {
+    func count(_ sql: String, _ parameters: [PostgresValue] = []) throws -> Int {
+        try query(sql, parameters)[0].decode(Int.self, at: 0)
+    }
+}
