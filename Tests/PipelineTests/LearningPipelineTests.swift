@@ -1,0 +1,210 @@
+import Embeddings
+import Foundation
+import Kafka
+import Postgres
+import Testing
+@testable import Pipeline
+
+/// The learn stage and following routers running together against a Kafka-protocol broker and
+/// PostgreSQL, as `routeledger run --stages route,learn` runs them.
+@Suite(.serialized) struct LearningPipelineTests {
+    private typealias F = LearningFixture
+
+    /// Prompts of two topics with no word in common, so the hashing embedder keeps them apart.
+    private static let algebra = ["integral", "derivative", "polynomial", "matrix", "eigenvalue", "limit", "series", "vector",
+                                  "theorem", "lemma", "equation", "logarithm"]
+    private static let poetry = ["sonnet", "rhyme", "stanza", "meter", "ballad", "elegy", "haiku", "verse", "metaphor",
+                                 "imagery", "couplet", "ode"]
+
+    private static func prompt(_ words: [String], _ index: Int) -> String {
+        (0..<6).map { words[(index * 7 + $0 * 5) % words.count] }.joined(separator: " ") + " \(index)"
+    }
+
+    private struct Running {
+        let broker: TestKafkaBroker
+        let stages: [RouteStage]
+        let followers: [RouterFollower]
+        let learn: LearnStage
+        let shutdown: ShutdownSignal
+        let finished = DispatchGroup()
+    }
+
+    /// Starts `routers` route stages of one group, each with its own follower, and the learn stage.
+    private static func start(_ fixture: inout F, routers: Int) throws -> Running {
+        let broker = try TestKafkaBroker(partitions: 4)
+        let prefix = TestKafkaBroker.uniqueName("learn")
+        var configuration = fixture.configuration
+        configuration.topics.queries = "\(prefix).queries"
+        configuration.topics.votes = "\(prefix).votes"
+        configuration.topics.decisions = "\(prefix).decisions"
+        configuration.topics.deadLetter = "\(prefix).deadletter"
+        configuration.topics.routePrefix = "\(prefix).route."
+        configuration.kafka.bootstrapServers = broker.bootstrapServers
+        configuration.kafka.groupID = "\(prefix).router"
+        configuration.learning.groupID = "\(prefix).learn"
+        configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
+        if broker.embedded != nil { configuration.kafka.producerProperties = ["max.in.flight.requests.per.connection": "1"] }
+        configuration.batch.maxEvents = 64
+        configuration.learning.followIntervalMilliseconds = 100
+        configuration.learning.refitEveryVotes = 100
+        try broker.createTopics([configuration.topics.queries, configuration.topics.votes, configuration.topics.decisions,
+                                 configuration.topics.deadLetter, configuration.topics.route(for: "strong"),
+                                 configuration.topics.route(for: "weak")])
+        fixture.configuration = configuration
+        let shutdown = ShutdownSignal(signals: [])
+        var stages: [RouteStage] = []
+        var followers: [RouterFollower] = []
+        for _ in 0..<routers {
+            let followed = try FollowedMemory.load(configuration: configuration, connection: try fixture.database.connect(),
+                                                   embedder: fixture.embedder)
+            let stage = RouteStage(configuration: configuration, embedder: fixture.embedder, snapshot: followed.snapshot, shutdown: shutdown)
+            stages.append(stage)
+            followers.append(RouterFollower(followed, stages: [stage], configuration: configuration, database: fixture.database.settings,
+                                            shutdown: shutdown))
+        }
+        let learn = LearnStage(configuration: configuration, embedder: fixture.embedder, database: fixture.database.settings,
+                               shutdown: shutdown, log: StageLog(component: "learn", minimumLevel: .warning))
+        let running = Running(broker: broker, stages: stages, followers: followers, learn: learn, shutdown: shutdown)
+        for stage in stages as [any PipelineStage] + followers + [learn] {
+            running.finished.enter()
+            Thread.detachNewThread {
+                try? stage.run()
+                running.finished.leave()
+            }
+        }
+        return running
+    }
+
+    private static func stop(_ running: Running) {
+        running.shutdown.request(reason: "test over")
+        running.finished.wait()
+    }
+
+    private static func send(_ values: [(key: String, value: Data)], to topic: String, broker: TestKafkaBroker) throws {
+        let producer = try KafkaProducer(configuration: broker.producerConfiguration())
+        for (key, value) in values { try producer.send(topic: topic, key: Data(key.utf8), value: value) }
+        try producer.flush(timeout: .seconds(30)).requireDelivered()
+    }
+
+    private static func query(_ id: String, _ prompt: String) -> Data {
+        let object: [String: Any] = ["schema": QueryEvent.schema, "id": id, "tenant": "acme", "created_at": "2026-11-24T10:00:00Z",
+                                     "prompt": prompt]
+        return try! JSONSerialization.data(withJSONObject: object)
+    }
+
+    /// Routes `count` queries of each topic and returns, per topic, the decisions.
+    private static func route(_ count: Int, round: String, _ running: Running, _ configuration: RouteLedgerConfiguration,
+                              reader: KafkaConsumer) throws -> (algebra: [RoutingDecision], poetry: [RoutingDecision]) {
+        var queries: [(key: String, value: Data)] = []
+        for index in 0..<count {
+            queries.append(("a\(round)\(index)", query("a\(round)\(index)", prompt(algebra, 1_000 + index))))
+            queries.append(("p\(round)\(index)", query("p\(round)\(index)", prompt(poetry, 1_000 + index))))
+        }
+        try send(queries, to: configuration.topics.queries, broker: running.broker)
+        // A rebalance may replay earlier queries (at least once): keep this round's, once each.
+        let wanted = Set(queries.map(\.key))
+        var decided: [String: RoutingDecision] = [:]
+        let deadline = ContinuousClock.now + .seconds(90)
+        while decided.count < wanted.count, ContinuousClock.now < deadline {
+            for message in try reader.poll(maxMessages: 500, timeout: .milliseconds(200)) {
+                let decision = try JSONDecoder().decode(RoutingDecision.self, from: message.value)
+                if wanted.contains(decision.queryID), decided[decision.queryID] == nil { decided[decision.queryID] = decision }
+            }
+        }
+        #expect(decided.count == wanted.count)
+        let decisions = decided.values.sorted { $0.queryID < $1.queryID }
+        return (decisions.filter { $0.queryID.hasPrefix("a") }, decisions.filter { $0.queryID.hasPrefix("p") })
+    }
+
+    private static func strongShare(_ decisions: [RoutingDecision]) -> Double {
+        Double(decisions.count { $0.model == "strong" }) / Double(max(decisions.count, 1))
+    }
+
+    private static func waitUntil(within timeout: Duration, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return try condition()
+    }
+
+    /// The strong model wins on algebra and on poetry in the memory; then votes stream in where
+    /// the weak model wins on algebra. Without a restart, the two routers of the group stop
+    /// sending algebra to the strong model while poetry still goes there, and the decisions
+    /// name the ratings version the learn stage refit last.
+    @Test func votesForTheWeakModelOnOneTopicShiftOnlyThatTopicWithoutARestart() throws {
+        try F.withDatabase { fixture in
+            let connection = try fixture.database.connect()
+            var seed: [NewBattle] = []
+            for index in 0..<40 { seed.append(F.battle(Self.prompt(Self.algebra, index), "strong", "weak", index % 10 == 0 ? .modelB : .modelA)) }
+            for index in 0..<160 { seed.append(F.battle(Self.prompt(Self.poetry, index), "strong", "weak", index % 10 == 0 ? .modelB : .modelA)) }
+            let first = try fixture.importBattles(seed, on: connection)
+            let running = try Self.start(&fixture, routers: 2)
+            defer { Self.stop(running) }
+            let configuration = fixture.configuration
+            let reader = try KafkaConsumer(configuration: running.broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
+            defer { try? reader.close() }
+            try reader.subscribe(topics: [configuration.topics.decisions])
+
+            let before = try Self.route(20, round: "b", running, configuration, reader: reader)
+            #expect(Self.strongShare(before.algebra) == 1 && Self.strongShare(before.poetry) == 1)
+            #expect((before.algebra + before.poetry).allSatisfy { $0.ratingsVersion == first.label && $0.memoryBattles == 200 })
+
+            let votes = (0..<300).map { index in
+                (key: "v\(index)", value: F.vote("v\(index)", prompt: Self.prompt(Self.algebra, 100 + index), winner: "model_b"))
+            }
+            try Self.send(votes, to: configuration.topics.votes, broker: running.broker)
+            #expect(Self.waitUntil(within: .seconds(90)) {
+                let learned = running.learn.counters.snapshot()
+                return learned.stored == 300 && running.stages.allSatisfy {
+                    $0.snapshotInUse.ranker.memory.count == 500 && $0.snapshotInUse.ratingsVersion == learned.ratingsVersion.map(RatingsVersion.label)
+                }
+            })
+            let latest = try #require(try RatingsVersionTable(connection).latest())
+            #expect(latest.id > first.id && latest.battleCount > 200)
+
+            let after = try Self.route(20, round: "c", running, configuration, reader: reader)
+            #expect(Self.strongShare(after.algebra) <= 0.25)
+            #expect(Self.strongShare(after.poetry) == 1)
+            #expect((after.algebra + after.poetry).allSatisfy { $0.ratingsVersion == latest.label && $0.memoryBattles == 500 })
+            #expect(Set((after.algebra + after.poetry).map(\.source.partition)).count > 1)
+            let lastBattle = try BattleTable(connection).lastID()
+            #expect(running.followers.allSatisfy { $0.lastBattleID == lastBattle })
+            FileHandle.standardError.write(Data("""
+                drift: algebra strong share \(Self.strongShare(before.algebra)) -> \(Self.strongShare(after.algebra)); \
+                poetry \(Self.strongShare(before.poetry)) -> \(Self.strongShare(after.poetry)); \
+                mean strong win rate algebra \(Self.meanWinRate(before.algebra)) -> \(Self.meanWinRate(after.algebra)), \
+                poetry \(Self.meanWinRate(before.poetry)) -> \(Self.meanWinRate(after.poetry))\n
+                """.utf8))
+        }
+    }
+
+    private static func meanWinRate(_ decisions: [RoutingDecision]) -> Double {
+        decisions.map { $0.candidates.first { $0.model == "weak" }?.referenceWinRate ?? .nan }.reduce(0, +) / Double(max(decisions.count, 1))
+    }
+
+    /// Votes naming their query take its prompt through the learn stage's record of the queries
+    /// topic; a malformed vote is dead-lettered with its reason.
+    @Test func votesNamingTheirQueryAreLearnedAndMalformedOnesDeadLettered() throws {
+        try F.withDatabase { fixture in
+            let connection = try fixture.database.connect()
+            try fixture.importBattles([F.battle("seed one", "strong", "weak", .modelA), F.battle("seed two", "weak", "strong", .modelA)],
+                                      on: connection)
+            let running = try Self.start(&fixture, routers: 1)
+            defer { Self.stop(running) }
+            let configuration = fixture.configuration
+            try Self.send([("q1", Self.query("q1", "what is a monad"))], to: configuration.topics.queries, broker: running.broker)
+            try Self.send([("v1", F.vote("v1", prompt: nil, queryID: "q1")), ("v2", Data("{".utf8))],
+                          to: configuration.topics.votes, broker: running.broker)
+            #expect(Self.waitUntil(within: .seconds(60)) { running.learn.counters.snapshot().stored == 1 })
+            #expect(try connection.query("SELECT prompt FROM battles WHERE vote_id = 'v1'")[0].decode(String.self, at: 0) == "what is a monad")
+            let reader = try KafkaConsumer(configuration: running.broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
+            defer { try? reader.close() }
+            try reader.subscribe(topics: [configuration.topics.deadLetter])
+            let dead = try reader.poll(count: 1, within: .seconds(30)).map { try JSONDecoder().decode(DeadLetterRecord.self, from: $0.value) }
+            #expect(dead.map(\.errorKind) == ["malformed_json"])
+            #expect(dead.first?.stage == "learn")
+        }
+    }
+}
