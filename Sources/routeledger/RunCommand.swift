@@ -70,13 +70,15 @@ enum RunCommand: Command {
         var stages: [any PipelineStage] = []
         if stageNames.contains("route") {
             if configuration.memoryIsDatabase {
-                stages += try followingRouteStage(configuration, shutdown: shutdown, metrics: metrics, log: log)
+                let (stage, follower) = try followingRouteStage(configuration, database: try databaseSettings(configuration),
+                                                                shutdown: shutdown, metrics: metrics, log: log)
+                stages += [stage, follower] as [any PipelineStage]
             } else {
                 stages.append(try routeStage(configuration, shutdown: shutdown, metrics: metrics, log: log))
             }
         }
         if stageNames.contains("learn") {
-            stages.append(try learnStage(configuration, shutdown: shutdown, metrics: metrics, log: log))
+            stages.append(try learnStage(configuration, database: try databaseSettings(configuration), shutdown: shutdown, metrics: metrics))
         }
         var server: MetricsServer?
         if metricsPort != 0 {
@@ -115,9 +117,8 @@ enum RunCommand: Command {
     }
 
     /// The route stage over the battles table, and the follower that keeps it current.
-    private static func followingRouteStage(_ configuration: RouteLedgerConfiguration, shutdown: ShutdownSignal, metrics: MetricsRegistry,
-                                            log: StageLog) throws -> [any PipelineStage] {
-        let database = try databaseSettings(configuration)
+    static func followingRouteStage(_ configuration: RouteLedgerConfiguration, database: PostgresSettings, shutdown: ShutdownSignal,
+                                    metrics: MetricsRegistry, log: StageLog) throws -> (stage: RouteStage, follower: RouterFollower) {
         let embedder = try EmbedderChoice(rawValue: configuration.embedder)?.load(modelDirectory: configuration.modelDirectory, batchSize: 32)
         let followed: FollowedMemory
         do {
@@ -134,22 +135,21 @@ enum RunCommand: Command {
         let stage = RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown, metrics: metrics)
         let follower = RouterFollower(followed, stages: [stage], configuration: configuration, database: database, shutdown: shutdown,
                                       metrics: metrics)
-        return [stage, follower]
+        return (stage, follower)
     }
 
     /// The learn stage, which embeds votes' prompts with the configured embedder.
-    private static func learnStage(_ configuration: RouteLedgerConfiguration, shutdown: ShutdownSignal, metrics: MetricsRegistry,
-                                   log: StageLog) throws -> LearnStage {
+    static func learnStage(_ configuration: RouteLedgerConfiguration, database: PostgresSettings, shutdown: ShutdownSignal,
+                           metrics: MetricsRegistry) throws -> LearnStage {
         guard let choice = EmbedderChoice(rawValue: configuration.embedder) else {
             throw CommandFailure(LearningError.needsEmbedder.description)
         }
         let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: 32)
-        return LearnStage(configuration: configuration, embedder: embedder, database: try databaseSettings(configuration),
-                          shutdown: shutdown, metrics: metrics)
+        return LearnStage(configuration: configuration, embedder: embedder, database: database, shutdown: shutdown, metrics: metrics)
     }
 
     /// `database.url`, else the PG* environment variables.
-    private static func databaseSettings(_ configuration: RouteLedgerConfiguration) throws -> PostgresSettings {
+    static func databaseSettings(_ configuration: RouteLedgerConfiguration) throws -> PostgresSettings {
         guard let url = configuration.databaseURL else { return PostgresSettings() }
         do {
             return try PostgresSettings(url)

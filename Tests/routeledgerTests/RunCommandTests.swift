@@ -42,7 +42,8 @@ import Testing
         let executable = try #require(Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("routeledger"))
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["run", "--config", workspace.appendingPathComponent("routeledger.json").path, "--metrics-port", "0"]
+        process.arguments = ["run", "--config", workspace.appendingPathComponent("routeledger.json").path, "--stages", "route",
+                             "--metrics-port", "0"]
         var environment = ProcessInfo.processInfo.environment
         environment["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrapServers
         process.environment = environment

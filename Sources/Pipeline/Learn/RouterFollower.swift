@@ -169,10 +169,3 @@ public final class RouterFollower: PipelineStage {
                     labels: ["stage": "route"], to: Double(version.id))
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
-    }
-}

@@ -171,7 +171,7 @@ enum BenchPipelineCommand: Command {
         return texts
     }
 
-    private static func waitUntil(timeout: Duration, _ condition: () -> Bool) -> Bool {
+    static func waitUntil(timeout: Duration, _ condition: () -> Bool) -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !condition() {
             if ContinuousClock.now >= deadline { return false }
@@ -180,7 +180,7 @@ enum BenchPipelineCommand: Command {
         return true
     }
 
-    private static func percentile(_ sorted: [Double], _ q: Double) -> Double {
+    static func percentile(_ sorted: [Double], _ q: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.down)))]
     }
