@@ -20,6 +20,7 @@ let commands = CommandGroup(
             .command(BenchPipelineCommand.self),
             .command(BenchEmbedCommand.self),
             .command(BenchPostgresCommand.self),
+            .command(BenchLearnCommand.self),
         ])),
         .command(MigrateCommand.self),
     ])

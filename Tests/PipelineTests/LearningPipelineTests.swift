@@ -207,4 +207,41 @@ import Testing
             #expect(dead.first?.stage == "learn")
         }
     }
+
+    /// A learn stage started again reads on from the offsets stored with its battles: nothing
+    /// is stored or stepped twice, nothing is skipped.
+    @Test func aRestartedLearnStageGoesOnWhereTheDatabaseSays() throws {
+        try F.withDatabase { fixture in
+            let connection = try fixture.database.connect()
+            try fixture.importBattles([F.battle("seed one", "strong", "weak", .modelA), F.battle("seed two", "weak", "strong", .modelA)],
+                                      on: connection)
+            let first = try Self.start(&fixture, routers: 0)
+            let configuration = fixture.configuration
+            try Self.send((0..<10).map { ("v\($0)", F.vote("v\($0)", prompt: "first run \($0)")) }, to: configuration.topics.votes,
+                          broker: first.broker)
+            #expect(Self.waitUntil(within: .seconds(60)) { first.learn.counters.snapshot().stored == 10 })
+            Self.stop(first)
+
+            let shutdown = ShutdownSignal(signals: [])
+            let again = LearnStage(configuration: configuration, embedder: fixture.embedder, database: fixture.database.settings,
+                                   shutdown: shutdown, log: StageLog(component: "learn", minimumLevel: .warning))
+            let finished = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                try? again.run()
+                finished.signal()
+            }
+            defer {
+                shutdown.request(reason: "test over")
+                finished.wait()
+            }
+            try Self.send((10..<15).map { ("v\($0)", F.vote("v\($0)", prompt: "second run \($0)")) }, to: configuration.topics.votes,
+                          broker: first.broker)
+            #expect(Self.waitUntil(within: .seconds(60)) { again.counters.snapshot().stored == 5 })
+            Thread.sleep(forTimeInterval: 0.5)
+            let counts = again.counters.snapshot()
+            #expect(counts.votes == 5 && counts.duplicates == 0)
+            #expect(try connection.count("SELECT count(*) FROM battles WHERE vote_id IS NOT NULL") == 15)
+            #expect(try connection.count("SELECT count(*) FROM elo_steps") == 15)
+        }
+    }
 }

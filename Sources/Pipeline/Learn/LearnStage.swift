@@ -7,10 +7,10 @@ import Postgres
 /// their query) from Kafka, and stores them as battles in PostgreSQL with its offsets in the
 /// same transaction (`VoteLearner`), announcing new battles and ratings versions to routers.
 ///
-/// Guarantees: each vote id is stored once. Offsets kept in the database decide what is new,
-/// so a crash or restart neither loses a vote nor steps Elo twice; dead letters are produced
-/// before the commit, so they are at least once. Offsets are committed to Kafka as well, after
-/// the database, so a restarted consumer rarely rereads much. Any Kafka or database failure
+/// Guarantees: each vote id is stored once. Offsets kept in the database decide where each
+/// partition starts and what is new, so a crash or restart neither loses a vote nor steps Elo
+/// twice; dead letters are produced before the commit, so they are at least once. Offsets are
+/// committed to Kafka as well, after the database, for tools that watch consumer lag. Any Kafka or database failure
 /// restarts the session from the stored offsets after a back-off; a database of another
 /// embedder stops the stage.
 public final class LearnStage: PipelineStage {
@@ -65,7 +65,15 @@ public final class LearnStage: PipelineStage {
             configuration.kafka.properties.merging(configuration.kafka.producerProperties) { $1 }.map { ($0.key, $0.value) })
         let consumer = try KafkaConsumer(configuration: consumerConfiguration)
         let producer = try KafkaProducer(configuration: producerConfiguration)
-        try consumer.subscribe(topics: [configuration.topics.votes, configuration.topics.queries])
+        // Partitions start where the database says; those it has never seen, at the group's
+        // committed offset. Later rebalances start from this session's first reading, and what
+        // was stored since is skipped as not new.
+        let stored = learner.storedOffsets
+        try consumer.subscribe(topics: [configuration.topics.votes, configuration.topics.queries]) { partitions in
+            partitions.compactMap { partition in
+                stored[partition].map { KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: KafkaOffset(rawValue: $0)) }
+            }
+        }
         log(.info, "consuming", ["topics": "\(configuration.topics.votes),\(configuration.topics.queries)",
                                  "group": configuration.learning.groupID, "embedder": embedder.identity,
                                  "ratings_version": learner.version?.label ?? "none"])

@@ -61,6 +61,7 @@ public final class RouterFollower: PipelineStage {
     private let log: StageLog
     private let listening = Atomic(false)
     private let swapCount = Atomic(0)
+    private let swapDurations = Mutex<[Double]>([])
 
     public init(_ start: FollowedMemory, stages: [RouteStage], configuration: RouteLedgerConfiguration, database: PostgresSettings,
                 shutdown: ShutdownSignal, metrics: MetricsRegistry = MetricsRegistry(), log: StageLog = StageLog(component: "follow")) {
@@ -79,6 +80,9 @@ public final class RouterFollower: PipelineStage {
 
     /// Snapshots swapped in so far.
     public var swaps: Int { swapCount.load(ordering: .acquiring) }
+
+    /// How long the latest swaps (up to 1,000) took to read and build, seconds.
+    public var recentSwapSeconds: [Double] { swapDurations.withLock { $0 } }
 
     /// The id of the last battle read from the table.
     public var lastBattleID: Int64 { state.withLock { $0.live.lastBattleID } }
@@ -150,6 +154,10 @@ public final class RouterFollower: PipelineStage {
         state.withLock { $0 = current }
         swapCount.add(1, ordering: .releasing)
         let seconds = (ContinuousClock.now - started).seconds
+        swapDurations.withLock { durations in
+            durations.append(seconds)
+            if durations.count > 1_000 { durations.removeFirst(durations.count - 1_000) }
+        }
         metrics.observe("routeledger_router_swap_seconds", help: "Time to read what the learn stage added and build the next snapshot.",
                         bounds: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], seconds)
         metrics.increment("routeledger_router_swaps_total", help: "Snapshots swapped into the route stage while running.")
