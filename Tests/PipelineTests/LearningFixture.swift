@@ -13,6 +13,12 @@ struct LearningFixture {
     var configuration: RouteLedgerConfiguration
     let embedder = HashingEmbedder(dimension: 64)
 
+    /// A first memory: the strong model won on one prompt, the weak one on another.
+    static let twoBattles = [
+        battle("integrals of polynomials", "strong", "weak", .modelA),
+        battle("a sonnet about autumn", "weak", "strong", .modelA),
+    ]
+
     static let votesTopic = "test.votes"
     static let queriesTopic = "test.queries"
 

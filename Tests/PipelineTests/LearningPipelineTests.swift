@@ -189,8 +189,7 @@ import Testing
     @Test func votesNamingTheirQueryAreLearnedAndMalformedOnesDeadLettered() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            try fixture.importBattles([F.battle("seed one", "strong", "weak", .modelA), F.battle("seed two", "weak", "strong", .modelA)],
-                                      on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             let running = try Self.start(&fixture, routers: 1)
             defer { Self.stop(running) }
             let configuration = fixture.configuration
@@ -213,8 +212,7 @@ import Testing
     @Test func aRestartedLearnStageGoesOnWhereTheDatabaseSays() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            try fixture.importBattles([F.battle("seed one", "strong", "weak", .modelA), F.battle("seed two", "weak", "strong", .modelA)],
-                                      on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             let first = try Self.start(&fixture, routers: 0)
             let configuration = fixture.configuration
             try Self.send((0..<10).map { ("v\($0)", F.vote("v\($0)", prompt: "first run \($0)")) }, to: configuration.topics.votes,

@@ -10,11 +10,6 @@ import Testing
 @Suite struct RouterFollowerTests {
     private typealias F = LearningFixture
 
-    private static let seed = [
-        F.battle("integrals of polynomials", "strong", "weak", .modelA),
-        F.battle("a sonnet about autumn", "weak", "strong", .modelA),
-    ]
-
     private func routeStage(_ fixture: F, _ followed: FollowedMemory) -> RouteStage {
         RouteStage(configuration: fixture.configuration, embedder: fixture.embedder, snapshot: followed.snapshot,
                    shutdown: ShutdownSignal(signals: []))
@@ -56,7 +51,7 @@ import Testing
             #expect(throws: LearningError.noRatings) {
                 try FollowedMemory.load(configuration: fixture.configuration, connection: connection, embedder: fixture.embedder)
             }
-            try fixture.importBattles(Self.seed, on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             #expect(throws: LearningError.self) {
                 try FollowedMemory.load(configuration: fixture.configuration, connection: connection, embedder: HashingEmbedder(dimension: 32))
             }
@@ -68,7 +63,7 @@ import Testing
     @Test func twoRoutersBothTakeTheSameNewBattlesAndRatingsVersion() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            try fixture.importBattles(Self.seed, on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             let routers = try (0..<2).map { _ in
                 let followed = try FollowedMemory.load(configuration: fixture.configuration, connection: try fixture.database.connect(),
                                                        embedder: fixture.embedder)
@@ -100,7 +95,7 @@ import Testing
     @Test func aBattleOfAnUnratedModelWaitsForTheVersionThatRatesIt() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            try fixture.importBattles(Self.seed, on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             let followed = try FollowedMemory.load(configuration: fixture.configuration, connection: connection, embedder: fixture.embedder)
             let stage = routeStage(fixture, followed)
             let follower = follower(fixture, followed, [stage])

@@ -8,15 +8,10 @@ import Testing
 @Suite struct VoteLearnerTests {
     private typealias F = LearningFixture
 
-    private static let seed = [
-        F.battle("integrals of polynomials", "strong", "weak", .modelA),
-        F.battle("a sonnet about autumn", "weak", "strong", .modelA),
-    ]
-
     @Test func votesBecomeBattlesWithTheirPromptsEmbeddingAndADuplicateVoteIsIgnored() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            try fixture.importBattles(Self.seed, on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             let learner = try fixture.learner(connection)
             let dead = F.DeadLetters()
             let first = try #require(try learner.process([
@@ -49,7 +44,7 @@ import Testing
     @Test func malformedVotesAreDeadLetteredWithTheirReasonAndTheStreamGoesOn() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            try fixture.importBattles(Self.seed, on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             let learner = try fixture.learner(connection)
             let dead = F.DeadLetters()
             let result = try #require(try learner.process([
@@ -73,7 +68,7 @@ import Testing
     @Test func aVoteForAnUnknownModelAddsItWithATierAtOnce() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            try fixture.importBattles(Self.seed, on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             let learner = try fixture.learner(connection)
             let result = try #require(try learner.process([F.record(F.votesTopic, 0, F.vote("v1", a: "newcomer", b: "strong"))],
                                                           deliver: { _ in }))
@@ -87,7 +82,7 @@ import Testing
     @Test func aVoteThatNamesItsQueryTakesThePromptTheQueryWasRoutedBy() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            try fixture.importBattles(Self.seed, on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             let learner = try fixture.learner(connection)
             let routed = #"{"schema":"routeledger.query.v1","id":"q1","tenant":"acme","created_at":"2026-11-24T10:00:00Z","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"prove Fermat's little theorem"}]}"#
             let earlier = #"{"schema":"routeledger.query.v1","id":"q0","tenant":"acme","created_at":"2026-11-24T09:00:00Z","prompt":"an earlier question"}"#
@@ -111,7 +106,7 @@ import Testing
         try F.withDatabase { fixture in
             fixture.configuration.learning.queryWaitSeconds = 30
             let connection = try fixture.database.connect()
-            try fixture.importBattles(Self.seed, on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             let learner = try fixture.learner(connection)
             let dead = F.DeadLetters()
             let start = Date()
@@ -141,7 +136,7 @@ import Testing
     @Test func aVoteNamingAQueryIdOfSeveralTenantsIsDeadLetteredAsAmbiguous() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            try fixture.importBattles(Self.seed, on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             let learner = try fixture.learner(connection)
             let dead = F.DeadLetters()
             func query(_ tenant: String, _ prompt: String) -> Data {
@@ -160,7 +155,7 @@ import Testing
         try F.withDatabase { fixture in
             fixture.configuration.learning.eloK = 8
             let connection = try fixture.database.connect()
-            let version = try fixture.importBattles(Self.seed + Self.seed + [F.battle("calculus", "strong", "weak", .modelA)], on: connection)
+            let version = try fixture.importBattles(F.twoBattles + F.twoBattles + [F.battle("calculus", "strong", "weak", .modelA)], on: connection)
             let learner = try fixture.learner(connection)
             let winners = ["model_a", "model_b", "tie", "model_a", "tie (bothbad)"]
             _ = try learner.process(winners.enumerated().map { F.record(F.votesTopic, Int64($0.offset), F.vote("v\($0.offset)", winner: $0.element)) },
@@ -239,7 +234,7 @@ import Testing
     @Test func offsetsStoredWithTheBattlesTellARestartedLearnerWhatIsNew() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            try fixture.importBattles(Self.seed, on: connection)
+            try fixture.importBattles(F.twoBattles, on: connection)
             _ = try fixture.learner(connection).process([F.record(F.votesTopic, 0, F.vote("v0")),
                                                          F.record(F.votesTopic, 1, F.vote("v1")),
                                                          F.record(F.votesTopic, 0, F.vote("x"), partition: 1)], deliver: { _ in })

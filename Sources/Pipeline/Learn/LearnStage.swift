@@ -36,20 +36,8 @@ public final class LearnStage: PipelineStage {
     public var isConsuming: Bool { counters.isConsuming }
 
     public func run() throws {
-        var failures = 0
-        while !shutdown.isRequested {
-            do {
-                try runSession()
-                return
-            } catch let error as LearningError {
-                throw error
-            } catch {
-                failures += 1
-                let delay = min(30.0, 0.5 * pow(2, Double(min(failures, 6))))
-                log(.error, "failure; restarting from the stored offsets", ["error": error, "retry_in_s": delay])
-                _ = shutdown.wait(timeout: .milliseconds(Int(delay * 1_000)))
-            }
-        }
+        try runRestarting(runSession, shutdown: shutdown, log: log, message: "failure; restarting from the stored offsets",
+                          isFinal: { $0 is LearningError })
     }
 
     private func runSession() throws {

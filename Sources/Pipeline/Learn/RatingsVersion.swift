@@ -41,6 +41,15 @@ public struct RatingsVersion: Sendable, Equatable {
     public static func label(_ id: Int64) -> String { "ratings-\(id)" }
 
     public func tier(of model: String) -> Int? { models[model]?.tier }
+
+    /// The tier of each model, in order; throws when one has none (a memory is only ever given
+    /// battles of rated models).
+    func tiers(of names: [String]) throws -> [Int] {
+        try names.map { name in
+            guard let tier = tier(of: name) else { throw LearningError.damagedRatings(id: id, "it has no tier for '\(name)'") }
+            return tier
+        }
+    }
 }
 
 /// The tables of ratings versions.

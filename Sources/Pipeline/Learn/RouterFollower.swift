@@ -24,7 +24,7 @@ public struct FollowedMemory: Sendable {
         let dimension = try embedder?.dimension ?? table.dimension() ?? 1
         let live = try LiveMemory.load(from: connection, dimension: dimension, limits: configuration.memoryLimits,
                                        rated: { version.models[$0] != nil })
-        let snapshot = try RouterSnapshot(rankerMemory: live.memory, tierOfModel: live.memory.models.map { version.tier(of: $0)! },
+        let snapshot = try RouterSnapshot(rankerMemory: live.memory, tierOfModel: try version.tiers(of: live.memory.models),
                                           configuration: configuration, ratingsVersion: version.label, threshold: nil)
         return FollowedMemory(snapshot: snapshot, version: version, live: live)
     }
@@ -88,18 +88,8 @@ public final class RouterFollower: PipelineStage {
     public var lastBattleID: Int64 { state.withLock { $0.live.lastBattleID } }
 
     public func run() throws {
-        var failures = 0
-        while !shutdown.isRequested {
-            do {
-                try follow()
-                return
-            } catch {
-                failures += 1
-                let delay = min(30.0, 0.5 * pow(2, Double(min(failures, 6))))
-                log(.error, "cannot follow the database; routing goes on with the current memory", ["error": error, "retry_in_s": delay])
-                _ = shutdown.wait(timeout: .milliseconds(Int(delay * 1_000)))
-            }
-        }
+        try runRestarting(follow, shutdown: shutdown, log: log,
+                          message: "cannot follow the database; routing goes on with the current memory")
     }
 
     private func follow() throws {
@@ -147,7 +137,7 @@ public final class RouterFollower: PipelineStage {
         if newVersion != nil { try current.live.retryDeferred(rated: { version.models[$0] != nil }) }
         if newVersion != nil || current.live.needsCompaction { try current.live.compact() }
         let snapshot = try RouterSnapshot(
-            rankerMemory: current.live.memory, tierOfModel: current.live.memory.models.map { version.tier(of: $0)! },
+            rankerMemory: current.live.memory, tierOfModel: try version.tiers(of: current.live.memory.models),
             configuration: configuration, ratingsVersion: version.label, threshold: newVersion == nil ? current.threshold : nil)
         current.threshold = snapshot.threshold
         for stage in stages { stage.swap(snapshot) }

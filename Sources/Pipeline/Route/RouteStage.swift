@@ -49,18 +49,8 @@ public final class RouteStage: Sendable {
     /// Runs until shutdown is requested; the batch in flight is finished and committed first.
     public func run() throws {
         let processor = RouteBatchProcessor(configuration: configuration, embedder: embedder)
-        var failures = 0
-        while !shutdown.isRequested {
-            do {
-                try runSession(processor)
-                return
-            } catch {
-                failures += 1
-                let delay = min(30.0, 0.5 * pow(2, Double(min(failures, 6))))
-                log(.error, "kafka failure; restarting from the committed offsets", ["error": error, "retry_in_s": delay])
-                _ = shutdown.wait(timeout: .milliseconds(Int(delay * 1_000)))
-            }
-        }
+        try runRestarting({ try runSession(processor) }, shutdown: shutdown, log: log,
+                          message: "kafka failure; restarting from the committed offsets")
     }
 
     /// One consumer and producer, from start (or restart) until shutdown or a failure.
