@@ -50,14 +50,15 @@ import TestSupport
     /// that topic away from the strong model and leave the other one with it.
     @Test func benchLearnReportsTheDriftAndTheTimingsAsNumbers() throws {
         let result = try RouteLedgerTool.run(["bench", "learn", "--database", try PostgresTestServer.url(), "--embedder", "hashing",
-                                              "--drift-battles", "1000", "--drift-votes", "400", "--queries-per-topic", "20",
+                                              "--drift-battles", "1000", "--drift-votes", "400", "--drift-steps", "2", "--queries-per-topic", "20",
                                               "--votes", "100", "--battles", "500", "--probes", "3", "--follow-interval-ms", "100",
                                               "--json"])
         try #require(result.status == 0, "bench failed: \(result.error)")
         let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
-        #expect(figures["strong_share_before_proofs"] as? Double == 1)
-        #expect(try #require(figures["strong_share_after_proofs"] as? Double) <= 0.2)
-        #expect(figures["strong_share_before_code"] as? Double == 1 && figures["strong_share_after_code"] as? Double == 1)
+        #expect(figures["drift_votes_streamed"] as? [Int] == [0, 200, 400])
+        let proofs = try #require(figures["strong_share_proofs"] as? [Double])
+        #expect(proofs.count == 3 && proofs[0] == 1 && proofs[2] <= 0.2)
+        #expect(figures["strong_share_code"] as? [Double] == [1, 1, 1])
         #expect(try #require(figures["votes_per_second"] as? Double) > 0)
         let p50 = try #require(figures["vote_to_decision_p50_ms"] as? Double)
         let p99 = try #require(figures["vote_to_decision_p99_ms"] as? Double)

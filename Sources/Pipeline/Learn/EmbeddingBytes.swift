@@ -15,7 +15,6 @@ enum EmbeddingBytes {
     /// Appends the values of `bytes` (a multiple of 4 long) to `values`.
     static func decode(_ bytes: [UInt8], appendingTo values: inout [Float]) {
         precondition(bytes.count % 4 == 0, "an embedding is whole float32 values")
-        values.reserveCapacity(values.count + bytes.count / 4)
         var index = 0
         while index < bytes.count {
             let bits = UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2]) << 16

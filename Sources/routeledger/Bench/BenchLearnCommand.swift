@@ -22,18 +22,19 @@ enum BenchLearnCommand: Command {
            from their known truth: a fifth on 'proofs' (the strong model wins 90 % of decided
            battles), the rest on 'code' (80 %). --queries-per-topic queries of each topic are
            routed (fixed threshold 0.5); then --drift-votes votes in which the weak model wins on
-           'proofs' stream in, and as many new queries per topic are routed again by the same,
-           never restarted, router. Prints each topic's strong share and mean strong win rate
-           before and after, and the seconds from the first vote to a router holding all of them.
+           'proofs' stream in, in --drift-steps steps, and after each step as many new queries per
+           topic are routed again by the same, never restarted, router. Prints each topic's strong
+           share and mean strong win rate after 0, 1, … steps, and the seconds from the first vote
+           to a router holding all of them.
         2. Throughput: --votes votes on distinct prompts are produced at once; votes per second
            from the first produced to the last stored, beside the embedder alone on the same
            prompts in the same process (the ratio is the learn stage's overhead).
         3. Latency: on a memory of --battles synthetic battles (random unit vectors standing in
            for embedded prompts), with queries flowing at about 50 a second, --probes votes one
            at a time at random moments: the time from producing a vote to the first decision
-           routed with it (a decision's memory_battles counts it), p50 and p99; the router's
-           swap time beside a full rebuild of the snapshot; and the time to load the memory from
-           PostgreSQL at start.
+           routed with it (a decision's memory_battles counts it), p50 and p99, and to its being
+           stored and taken in by the router; the router's swap time beside a full rebuild of the
+           snapshot; and the time to load the memory from PostgreSQL at start.
         The embedded broker answers a consumer's fetch only after fetch.wait.max.ms when no record
         is waiting, where a Kafka broker answers as soon as one arrives; a lower --fetch-wait-ms
         shows the latency a real broker would give (at the cost of more idle fetches).
@@ -43,7 +44,8 @@ enum BenchLearnCommand: Command {
         .value("embedder", "minilm|hashing", "Embedder of votes and queries (default minilm)."),
         .value("model-dir", "DIR", "all-MiniLM-L6-v2 folder (default: see README)."),
         .value("drift-battles", "N", "Battles of the drift memory (default 3000)."),
-        .value("drift-votes", "N", "Votes for the weak model on 'proofs' (default 400)."),
+        .value("drift-votes", "N", "Votes for the weak model on 'proofs' (default 1200)."),
+        .value("drift-steps", "N", "Steps the drift votes come in, each followed by routing again (default 4)."),
         .value("queries-per-topic", "N", "Queries per topic routed before and after the drift votes (default 50)."),
         .value("votes", "N", "Votes timed for throughput (default 2000)."),
         .value("battles", "N", "Synthetic memory size for the latency part (default 110000)."),
@@ -57,7 +59,9 @@ enum BenchLearnCommand: Command {
         _ = try arguments.positionals(atMost: 0)
         let choice = try EmbedderChoice.parse(arguments)
         let driftBattles = try arguments.int("drift-battles", range: 10...1_000_000) ?? 3_000
-        let driftVotes = try arguments.int("drift-votes", range: 1...1_000_000) ?? 400
+        let driftVotes = try arguments.int("drift-votes", range: 1...1_000_000) ?? 1_200
+        let driftSteps = try arguments.int("drift-steps", range: 1...100) ?? 4
+        guard driftSteps <= driftVotes else { throw UsageError("option '--drift-steps' must not exceed --drift-votes") }
         let perTopic = try arguments.int("queries-per-topic", range: 1...100_000) ?? 50
         let votes = try arguments.int("votes", range: 1...1_000_000) ?? 2_000
         let battles = try arguments.int("battles", range: 10...10_000_000) ?? 110_000
@@ -83,7 +87,7 @@ enum BenchLearnCommand: Command {
             try importBattles(seed, embeddings: embed(seed.map(\.prompt), with: embedder), embedder: embedder.identity, into: database)
             let run = try LearningRun(setup.configuration(strong: "strong", weak: "weak"), database: database)
             defer { run.stop() }
-            figures += try drift(run, workload: &workload, perTopic: perTopic, votes: driftVotes, memory: driftBattles)
+            figures += try drift(run, workload: &workload, perTopic: perTopic, votes: driftVotes, steps: driftSteps, memory: driftBattles)
             figures += try throughput(run, workload: &workload, votes: votes, embedder: embedder)
         }
         try withScratchDatabase(on: server) { database in
@@ -121,41 +125,46 @@ enum BenchLearnCommand: Command {
     private static let driftTopic = SyntheticWorkload.topics[0]
     private static let steadyTopic = SyntheticWorkload.topics[1]
 
-    private static func drift(_ run: LearningRun, workload: inout SyntheticWorkload, perTopic: Int, votes: Int,
+    private static func drift(_ run: LearningRun, workload: inout SyntheticWorkload, perTopic: Int, votes: Int, steps: Int,
                               memory: Int) throws -> [(String, Any)] {
         let topics = [driftTopic, steadyTopic]
-        func route(_ round: String) throws -> [String: (strongShare: Double, winRate: Double)] {
+        var streamed = [0]
+        var strongShare: [String: [Double]] = [:]
+        var winRate: [String: [Double]] = [:]
+        func route(_ round: String) throws {
             var queries: [(String, String)] = []
             for topic in topics {
                 for index in 0..<perTopic { queries.append(("\(round)-\(topic.name)-\(index)", workload.prompt(in: topic))) }
             }
             let decisions = try run.route(queries)
-            return Dictionary(uniqueKeysWithValues: topics.map { topic in
+            for topic in topics {
                 let mine = decisions.filter { $0.queryID.hasPrefix("\(round)-\(topic.name)-") }
-                let winRate = mine.map { $0.candidates.first { $0.model == "weak" }?.referenceWinRate ?? .nan }.reduce(0, +)
-                return (topic.name, (Double(mine.count { $0.model == "strong" }) / Double(mine.count), winRate / Double(mine.count)))
-            })
+                let rates = mine.map { $0.candidates.first { $0.model == "weak" }?.referenceWinRate ?? .nan }
+                strongShare[topic.name, default: []].append(Double(mine.count { $0.model == "strong" }) / Double(mine.count))
+                winRate[topic.name, default: []].append(rates.reduce(0, +) / Double(mine.count))
+            }
         }
         printStandardError("drift: routing \(perTopic) queries per topic\n")
-        let before = try route("before")
-        printStandardError("drift: \(votes) votes for the weak model on '\(driftTopic.name)'\n")
+        try route("before")
         let started = ContinuousClock.now
-        try run.send(run.configuration.topics.votes, (0..<votes).map { index in
-            ("drift-\(index)", vote(id: "drift-\(index)", prompt: workload.prompt(in: driftTopic), a: "strong", b: "weak", winner: .modelB))
-        })
-        guard BenchPipelineCommand.waitUntil(timeout: .seconds(3_600), { run.stage.snapshotInUse.ranker.memory.count >= memory + votes }) else {
-            throw CommandFailure("the router did not take in the \(votes) drift votes within an hour")
+        for step in 1...steps {
+            let sent = streamed.last!
+            let upTo = votes * step / steps
+            printStandardError("drift: votes \(sent + 1)...\(upTo) for the weak model on '\(driftTopic.name)'\n")
+            try run.send(run.configuration.topics.votes, (sent..<upTo).map { index in
+                ("drift-\(index)", vote(id: "drift-\(index)", prompt: workload.prompt(in: driftTopic), a: "strong", b: "weak", winner: .modelB))
+            })
+            guard BenchPipelineCommand.waitUntil(timeout: .seconds(3_600), { run.stage.snapshotInUse.ranker.memory.count >= memory + upTo })
+            else { throw CommandFailure("the router did not take in \(upTo) drift votes within an hour") }
+            streamed.append(upTo)
+            try route("after-\(upTo)")
         }
-        let learnedSeconds = (ContinuousClock.now - started).seconds
-        let after = try route("after")
-        var figures: [(String, Any)] = [("drift_memory_battles", memory), ("drift_votes", votes), ("drift_queries_per_topic", perTopic),
-                                        ("drift_seconds_to_router", learnedSeconds),
+        var figures: [(String, Any)] = [("drift_memory_battles", memory), ("drift_queries_per_topic", perTopic),
+                                        ("drift_votes_streamed", streamed),
+                                        ("drift_seconds_to_router", (ContinuousClock.now - started).seconds),
                                         ("drift_ratings_version", run.stage.snapshotInUse.ratingsVersion)]
         for topic in topics {
-            figures += [("strong_share_before_\(topic.name)", before[topic.name]!.strongShare),
-                        ("strong_share_after_\(topic.name)", after[topic.name]!.strongShare),
-                        ("strong_win_rate_before_\(topic.name)", before[topic.name]!.winRate),
-                        ("strong_win_rate_after_\(topic.name)", after[topic.name]!.winRate)]
+            figures += [("strong_share_\(topic.name)", strongShare[topic.name]!), ("strong_win_rate_\(topic.name)", winRate[topic.name]!)]
         }
         return figures
     }
@@ -163,12 +172,17 @@ enum BenchLearnCommand: Command {
     private static func throughput(_ run: LearningRun, workload: inout SyntheticWorkload, votes: Int,
                                    embedder: any Embedder) throws -> [(String, Any)] {
         let prompts = (0..<votes).map { index in "\(workload.prompt(in: workload.topic())) [\(index)]" }
-        var started = ContinuousClock.now
-        _ = try embed(prompts, with: embedder, batch: run.configuration.batch.maxEvents)
-        let standalone = Double(votes) / (ContinuousClock.now - started).seconds
+        // The embedder alone, before and after, on the same prompts and batches: other work on
+        // the machine slows either run, so the faster one is the baseline.
+        func standaloneRate() throws -> Double {
+            let started = ContinuousClock.now
+            _ = try embed(prompts, with: embedder, batch: run.configuration.batch.maxEvents)
+            return Double(votes) / (ContinuousClock.now - started).seconds
+        }
+        let standaloneBefore = try standaloneRate()
         printStandardError("throughput: \(votes) votes\n")
         let stored = run.learn.counters.snapshot().stored
-        started = ContinuousClock.now
+        let started = ContinuousClock.now
         try run.send(run.configuration.topics.votes, prompts.enumerated().map { index, prompt in
             ("rate-\(index)", vote(id: "rate-\(index)", prompt: prompt, a: "strong", b: "weak", winner: .tie))
         })
@@ -176,6 +190,7 @@ enum BenchLearnCommand: Command {
             throw CommandFailure("the learn stage did not store the \(votes) votes within an hour")
         }
         let rate = Double(votes) / (ContinuousClock.now - started).seconds
+        let standalone = max(standaloneBefore, try standaloneRate())
         return [("votes", votes), ("votes_per_second", rate), ("embedder_standalone_texts_per_second", standalone),
                 ("ratio_to_standalone_embedder", rate / standalone)]
     }
