@@ -43,7 +43,7 @@ import Testing
         configuration.kafka.groupID = "\(prefix).router"
         configuration.learning.groupID = "\(prefix).learn"
         configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
-        if broker.embedded != nil { configuration.kafka.producerProperties = ["max.in.flight.requests.per.connection": "1"] }
+        configuration.kafka.producerProperties = broker.producerProperties
         configuration.batch.maxEvents = 64
         configuration.learning.followIntervalMilliseconds = 100
         configuration.learning.refitEveryVotes = 100

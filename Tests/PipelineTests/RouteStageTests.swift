@@ -24,6 +24,7 @@ import Testing
             configuration.kafka.groupID = "\(prefix).router"
             configuration.kafka.transactionalID = "\(prefix).router-tx"
             configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
+            configuration.kafka.producerProperties = broker.producerProperties
             configuration.exactlyOnce = exactlyOnce
             configuration.batch.maxEvents = 64
             try broker.createTopics([configuration.topics.queries, configuration.topics.decisions, configuration.topics.deadLetter,

@@ -67,6 +67,11 @@ public final class TestKafkaBroker: Sendable {
         return configuration
     }
 
+    /// Producer settings for this broker, as a pipeline configuration takes them.
+    public var producerProperties: [String: String] {
+        embedded == nil ? [:] : Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
+    }
+
     public func producerConfiguration(transactionalID: String? = nil) -> KafkaProducerConfiguration {
         var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrapServers, transactionalID: transactionalID)
         if embedded != nil { configuration.properties = EmbeddedBroker.producerProperties }

@@ -18,6 +18,8 @@ enum BenchPipelineCommand: Command {
         with a text field, e.g. shared/reference/minilm/texts.jsonl) that the stage embeds, and
         the embedder's standalone rate on the same prompts is measured first, in the same
         process, as the baseline.
+        The baseline, timed first in the same process: the same ranker routing batches of the
+        same size with no Kafka, JSON or embedding (ratio_to_router_alone).
         The clock starts once the first --warmup events are decided (group join and first fetch
         excluded). Batch latency is the time from a batch's poll to its commit: the longest any
         decision in it waited inside the stage.
@@ -31,7 +33,7 @@ enum BenchPipelineCommand: Command {
         .value("prompts", "FILE", "JSONL prompts (a text field) for --embedder minilm; required with it."),
         .value("model-dir", "DIR", "all-MiniLM-L6-v2 folder (default: see README)."),
         .value("batch", "N", "Route stage micro-batch size (default 256)."),
-        .value("partitions", "N", "Partitions of the queries topic (default 24)."),
+        .value("partitions", "N", "Partitions of each topic (default 48; the embedded broker keeps 5 MiB per partition)."),
         .flag("exactly-once", "Produce decisions in Kafka transactions."),
         .flag("json", "Print one JSON object instead of text."),
     ]
@@ -43,7 +45,7 @@ enum BenchPipelineCommand: Command {
         let warmup = try arguments.int("warmup", range: 1...100_000) ?? 512
         let battles = try arguments.int("battles", range: 1...10_000_000) ?? 110_000
         let batch = try arguments.int("batch", range: 1...100_000) ?? 256
-        let partitions = try arguments.int("partitions", range: 1...1_000) ?? 24
+        let partitions = try arguments.int("partitions", range: 1...1_000) ?? 48
         let json = arguments.flag("json")
         printStandardError("\(BLASKernel.description)\n")
 
@@ -64,8 +66,8 @@ enum BenchPipelineCommand: Command {
         }
 
         printStandardError("building a synthetic memory of \(battles) battles × \(dimension) dimensions\n")
-        let shape = SyntheticShape(battles: battles, dimension: dimension, models: 20, tiers: 10, queries: 1, seed: 1)
-        let (memory, _) = shape.make()
+        let shape = SyntheticShape(battles: battles, dimension: dimension, models: 20, tiers: 10, queries: 2_560, seed: 1)
+        let (memory, baselineQueries) = shape.make()
         var configuration = RouteLedgerConfiguration()
         configuration.models = memory.models.map { name in
             RouteLedgerConfiguration.Model(name: name, price: TokenPrice(inputPerMillion: MicroUSD(microunits: 1_000_000),
@@ -78,6 +80,9 @@ enum BenchPipelineCommand: Command {
         configuration.exactlyOnce = arguments.flag("exactly-once")
         configuration.embedder = useMiniLM ? "minilm" : "given"
         let snapshot = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "bench")
+        // The baseline: the same ranker on the same batches with no Kafka, JSON or embedding.
+        let routerAlone = try BenchSWCommand.measure(baselineQueries, ranker: snapshot.ranker, batch: batch, seconds: 3,
+                                                     workspace: RankingWorkspace()).queriesPerSecond
 
         let broker = try EmbeddedBroker(partitions: 3)
         try broker.createTopic(configuration.topics.queries, partitions: partitions)
@@ -112,8 +117,12 @@ enum BenchPipelineCommand: Command {
         }
         let before = stage.counters.snapshot()
         let started = ContinuousClock.now
-        guard waitUntil(timeout: .seconds(3_600), { stage.counters.snapshot().events >= total }) else {
-            throw CommandFailure("the route stage did not decide all \(total) events")
+        guard waitWhileProgressing(stallTimeout: .seconds(60), { stage.counters.snapshot().events }, until: total) else {
+            throw CommandFailure("""
+                the route stage decided \(stage.counters.snapshot().events) of \(total) events and then nothing for 60 s; \
+                the embedded broker keeps 5 MiB per partition and drops the oldest records past that, \
+                so give more --partitions or fewer --events
+                """)
         }
         let elapsed = (ContinuousClock.now - started).seconds
         let after = stage.counters.snapshot()
@@ -130,6 +139,8 @@ enum BenchPipelineCommand: Command {
             ("batch_latency_p50_ms", percentile(latencies, 0.5) * 1_000),
             ("batch_latency_p99_ms", percentile(latencies, 0.99) * 1_000),
             ("rejected", after.rejected.values.reduce(0, +)),
+            ("router_alone_queries_per_second", routerAlone),
+            ("ratio_to_router_alone", Double(timed) / elapsed / routerAlone),
         ]
         if let standaloneRate {
             figures.append(("embedder_standalone_texts_per_second", standaloneRate))
@@ -149,14 +160,20 @@ enum BenchPipelineCommand: Command {
         for index in 0..<count {
             var event: [String: Any] = ["schema": "routeledger.query.v1", "id": "q\(index)", "tenant": "bench",
                                         "created_at": createdAt]
+            var value: Data
             if prompts.isEmpty {
                 event["prompt"] = "synthetic query \(index)"
-                event["embedding"] = (0..<dimension).map { _ in Double(Float.random(in: -1...1, using: &generator)) }
+                value = try JSONSerialization.data(withJSONObject: event)
+                // float32 values written in their shortest form, as a client sending float32 vectors
+                // would: half the bytes of JSONSerialization's float64 digits.
+                let embedding = (0..<dimension).map { _ in "\(Float.random(in: -1...1, using: &generator))" }
+                value.removeLast()
+                value.append(Data(",\"embedding\":[\(embedding.joined(separator: ","))]}".utf8))
             } else {
                 event["prompt"] = prompts[index % prompts.count]
+                value = try JSONSerialization.data(withJSONObject: event)
             }
-            let value = try JSONSerialization.data(withJSONObject: event)
-            try producer.send(topic: topic, key: Data("tenant-\(index % 64)".utf8), value: value)
+            try producer.send(topic: topic, key: Data("tenant-\(index % 1_024)".utf8), value: value)
         }
         try producer.flush(timeout: .seconds(600)).requireDelivered()
     }
@@ -176,6 +193,23 @@ enum BenchPipelineCommand: Command {
         while !condition() {
             if ContinuousClock.now >= deadline { return false }
             Thread.sleep(forTimeInterval: 0.005)
+        }
+        return true
+    }
+
+    /// Waits until `progress()` reaches `target`; false once it has not moved for `stallTimeout`.
+    static func waitWhileProgressing(stallTimeout: Duration, _ progress: () -> Int, until target: Int) -> Bool {
+        var last = progress()
+        var lastMoved = ContinuousClock.now
+        while last < target {
+            Thread.sleep(forTimeInterval: 0.005)
+            let current = progress()
+            if current != last {
+                last = current
+                lastMoved = ContinuousClock.now
+            } else if ContinuousClock.now - lastMoved >= stallTimeout {
+                return false
+            }
         }
         return true
     }

@@ -126,14 +126,14 @@ enum BenchSWCommand: Command {
         return results
     }
 
-    private struct Timing {
+    struct Timing {
         let queries: Int
         let queriesPerSecond: Double
         let phaseFigures: [(String, Any)]
     }
 
     /// Routes the queries repeatedly (after one warm-up pass) until `seconds` have passed.
-    private static func measure(_ queries: FloatMatrix, ranker: SimilarityWeightedRanker, batch: Int,
+    static func measure(_ queries: FloatMatrix, ranker: SimilarityWeightedRanker, batch: Int,
                                 seconds: Double, workspace: RankingWorkspace) throws -> Timing {
         _ = try rankAll(queries, ranker: ranker, batch: batch, workspace: workspace)
         let profile = RankingProfile()
