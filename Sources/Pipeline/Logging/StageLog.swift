@@ -12,11 +12,22 @@ public struct StageLog: Sendable {
         var label: String { ["debug", "info", "warning", "error"][rawValue] }
     }
 
+    public static let levelVariable = "ROUTELEDGER_LOG_LEVEL"
+
+    /// The least level logged unless a log says otherwise: `$ROUTELEDGER_LOG_LEVEL` (debug, info,
+    /// warning or error; read once, at the first log made), else info.
+    public static let defaultMinimumLevel: Level = {
+        guard let name = ProcessInfo.processInfo.environment[levelVariable], !name.isEmpty else { return .info }
+        if let level = [Level.debug, .info, .warning, .error].first(where: { $0.label == name.lowercased() }) { return level }
+        FileHandle.standardError.write(Data("\(levelVariable)='\(name)' is not debug, info, warning or error: logging at info\n".utf8))
+        return .info
+    }()
+
     public let component: String
     public let minimumLevel: Level
     private static let writeLock = Mutex(())
 
-    public init(component: String, minimumLevel: Level = .info) {
+    public init(component: String, minimumLevel: Level = StageLog.defaultMinimumLevel) {
         self.component = component
         self.minimumLevel = minimumLevel
     }

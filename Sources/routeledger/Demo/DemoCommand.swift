@@ -4,32 +4,38 @@ import Foundation
 import Kafka
 import Ledger
 import Pipeline
+import Postgres
 import Ranking
 
-/// `routeledger demo`: the whole route path on one machine, with nothing to install beyond
-/// ops/setup.sh — an embedded Kafka-protocol broker, a battle memory built from a synthetic
-/// workload with a known ground truth, the route stage, simulated LLM workers that report
-/// usage, users who vote, and some malformed events — ending with a summary of what routing
-/// saved and whether it followed the ground truth.
+/// `routeledger demo`: the whole pipeline on one machine with nothing to install beyond
+/// ops/setup.sh — a private PostgreSQL cluster, an embedded Kafka-protocol broker, a battle memory
+/// with a known ground truth, the route and learn stages, simulated LLM workers that report
+/// usage, users who vote, and some malformed events — ending with what routing cost and saved,
+/// whether it followed the ground truth, and the cost-quality plot.
 enum DemoCommand: Command {
     static let name = "demo"
-    static let summary = "run RouteLedger end to end on a synthetic workload (embedded broker)"
+    static let summary = "run RouteLedger end to end on a synthetic workload (private PostgreSQL, embedded broker)"
     static let discussion = """
-        Everything runs in this process on SYNTHETIC data (see SyntheticWorkload.swift): six
-        topics of prompts, each with a known probability that the strong model beats the weak
-        one. Builds a battle memory of --battles battles in --workdir, starts an embedded broker
-        and the route stage, replays --queries query events (about 2 % malformed, to show the
-        dead-letter topic), lets simulated LLM workers answer every routed query with usage
-        reports and users vote on some answers, and prints the summary: requests, strong share,
-        estimated cost against the strong-only cost, savings, and per topic the strong share
-        next to the ground truth.
+        By default everything runs on SYNTHETIC data (see SyntheticWorkload.swift): six topics of
+        prompts, each with a known probability that the strong model beats the weak one. With
+        --data DIR it takes RouteLLM's MMLU answers from DIR/routellm-mmlu/responses instead
+        (the layout of ../shared/data): --battles questions become battles, the next --queries
+        the query stream, and quality is MMLU accuracy.
+        Starts a private PostgreSQL cluster in --workdir (ops/pg-cluster.sh, socket only) and an
+        embedded broker, stores the battles in PostgreSQL, runs the route stage (following the
+        database) and the learn stage, replays the queries (every 50th malformed, to show the
+        dead-letter topic), lets simulated LLM workers answer every routed query with a usage
+        report and users vote on one answer in ten (every 20th vote malformed), waits until the
+        router holds every vote, prints the summary, writes the cost-quality plot (SVG) and stops everything it started.
         """
     static let options: [Option] = EmbedderChoice.options + [
-        .value("battles", "N", "Battles in the synthetic memory (default 3000)."),
+        .value("battles", "N", "Battles in the memory (default 3000)."),
         .value("queries", "N", "Query events to replay (default 2000)."),
         .value("strong-share", "S", "Share of traffic calibrated to go to the strong model (default 0.4)."),
-        .value("workdir", "DIR", "Where the memory is written (default: a new temporary folder)."),
-        .value("seed", "N", "Seed of the synthetic workload (default 1)."),
+        .value("data", "DIR", "Use RouteLLM's MMLU answers under DIR/routellm-mmlu instead of the synthetic workload."),
+        .value("workdir", "DIR", "Where the database and the plot are written (default: a new temporary folder)."),
+        .value("plot", "FILE", "Where the cost-quality plot goes (default WORKDIR/cost-quality.svg)."),
+        .value("seed", "N", "Seed of the workload (default 1)."),
         .flag("json", "Print the summary as one JSON object."),
     ]
 
@@ -38,19 +44,32 @@ enum DemoCommand: Command {
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
-        let battles = try arguments.int("battles", range: 10...1_000_000) ?? 3_000
-        let queries = try arguments.int("queries", range: 1...1_000_000) ?? 2_000
+        let battleCount = try arguments.int("battles", range: 10...1_000_000) ?? 3_000
+        let queryCount = try arguments.int("queries", range: 1...1_000_000) ?? 2_000
         let share = try arguments.double("strong-share", range: 0...1) ?? 0.4
         let seed = UInt64(try arguments.int("seed", range: 0...Int.max) ?? 1)
         let choice = try EmbedderChoice.parse(arguments)
         let workdir = arguments.string("workdir").map(URL.init(fileURLWithPath:))
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-demo-\(UUID().uuidString.prefix(8))")
-        printStandardError("\(BLASKernel.description)\n")
+        let plotURL = arguments.string("plot").map(URL.init(fileURLWithPath:)) ?? workdir.appendingPathComponent("cost-quality.svg")
+        // The stages' own logs would bury the progress line: warnings only, unless asked otherwise.
+        setenv(StageLog.levelVariable, "warning", 0)
+        try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
 
+        let source = try arguments.string("data").map {
+            try DemoSource.mmlu(directory: URL(fileURLWithPath: $0), battles: battleCount, queries: queryCount, seed: seed)
+        } ?? DemoSource.synthetic(battles: battleCount, queries: queryCount, seed: seed)
+        printStandardError("data: \(source.description)\n\(BLASKernel.description)\n")
         let embedder = try choice.load(arguments, batchSize: 32)
-        var workload = SyntheticWorkload(seed: seed)
-        let memoryURL = workdir.appendingPathComponent("memory")
-        try buildMemory(at: memoryURL, battles: battles, embedder: embedder, workload: &workload)
+
+        printStandardError("starting a private PostgreSQL cluster in \(workdir.appendingPathComponent("postgres").path)\n")
+        let cluster = try PrivateCluster(directory: workdir.appendingPathComponent("postgres"))
+        defer { cluster.stop() }
+        let database = try PostgresSettings(cluster.url)
+        let connection = try PostgresConnection(database)
+        _ = try Migrator(roles: try SchemaRoles()).migrate(connection)
+        let version = try storeBattles(source.battles, embedder: embedder, on: connection)
+        printStandardError("battle memory: \(source.battles.count) battles in PostgreSQL, \(version.label)\n")
 
         var configuration = RouteLedgerConfiguration()
         configuration.models = [
@@ -61,146 +80,110 @@ enum DemoCommand: Command {
         configuration.routing.cheaper = [weakModel]
         configuration.routing.threshold = .strongShare(share)
         configuration.routing.tiers = 2
-        configuration.memoryPath = memoryURL.path
+        configuration.memoryPath = RouteLedgerConfiguration.databaseMemory
+        configuration.databaseURL = cluster.url
         configuration.embedder = choice.rawValue
         configuration.batch.maxEvents = 64
+        configuration.learning.followIntervalMilliseconds = 250
+        // Refits often enough that a short run shows the ratings move with the votes.
+        configuration.learning.refitEveryVotes = 20
         let broker = try EmbeddedBroker(partitions: 3, topics: RunCommand.topics(of: configuration))
         configuration.kafka.bootstrapServers = broker.bootstrapServers
-        configuration.kafka.groupID = "demo-route"
         configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
         configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
         printStandardError("embedded broker at \(broker.bootstrapServers)\n")
 
-        let routing = try MemoryDirectory.open(memoryURL).routingMemory(tierCount: 2)
-        let snapshot = try RouterSnapshot(memory: routing.memory, tierOfModel: routing.tierOfModel, configuration: configuration,
-                                          ratingsVersion: "demo-1")
-        printStandardError(String(format: "router ready: %d battles, threshold %.4f calibrated for a %.0f %% strong share\n",
-                                  routing.memory.count, snapshot.threshold, share * 100))
-
         let shutdown = ShutdownSignal(signals: [])
-        let stage = RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown,
-                               log: StageLog(component: "route", minimumLevel: .warning))
-        let stageDone = DispatchSemaphore(value: 0)
+        let metrics = MetricsRegistry()
+        let (route, follower) = try RunCommand.followingRouteStage(configuration, database: database, shutdown: shutdown, metrics: metrics,
+                                                                   log: StageLog(component: "demo"))
+        printStandardError(String(format: "router ready: threshold %.4f calibrated for a %.0f %% strong share\n",
+                                  route.snapshotInUse.threshold, share * 100))
+        let learn = try RunCommand.learnStage(configuration, database: database, shutdown: shutdown, metrics: metrics)
+        let stages: [any PipelineStage] = [route, follower, learn]
+        let stagesDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            do { try stage.run() } catch { printStandardError("route stage failed: \(error)\n") }
-            stageDone.signal()
+            do { try runStages(stages, shutdown: shutdown) } catch { printStandardError("a stage failed: \(error)\n") }
+            stagesDone.signal()
         }
         defer {
             shutdown.request(reason: "demo over")
-            stageDone.wait()
+            stagesDone.wait()
         }
 
-        let topicOfQuery = try replayQueries(queries, configuration: configuration, workload: &workload)
-        let outcome = try answerAndVote(expecting: topicOfQuery, configuration: configuration, workload: &workload)
-        let summary = DemoSummary(decisions: outcome.decisions, topicOfQuery: topicOfQuery,
-                                  deadLetters: stage.counters.snapshot().rejected.values.reduce(0, +),
-                                  usageReports: outcome.usageReports, votes: outcome.votes)
+        let malformed = try replay(source.queries, configuration: configuration)
+        let queries = Dictionary(uniqueKeysWithValues: source.queries.enumerated().filter { !malformed.contains($0.offset) }.map { ($1.id, $1) })
+        let outcome = try DemoWorkers(configuration: configuration, queries: queries)
+            .answerAll(progress: ProgressBar(label: "routing and answering", unit: "queries"))
+        try waitUntil("the learn stage takes in every vote", done: {
+            let counters = learn.counters.snapshot()
+            return counters.stored + counters.rejected.values.reduce(0, +)
+        }, total: outcome.votes + outcome.malformedVotes)
+        try waitUntil("the router holds every vote", done: { route.snapshotInUse.ranker.memory.count - source.battles.count },
+                      total: outcome.votes)
+
+        let summary = DemoSummary(source: source, configuration: configuration, queries: queries, outcome: outcome,
+                                  deadLetters: route.counters.snapshot().rejected.values.reduce(0, +),
+                                  voteDeadLetters: learn.counters.snapshot().rejected.values.reduce(0, +),
+                                  router: route.snapshotInUse, plot: plotURL)
+        try summary.writePlot()
         summary.print(json: arguments.flag("json"))
         return 0
     }
 
-    /// Battles of strong against weak on synthetic prompts, outcomes drawn from each topic's truth.
-    private static func buildMemory(at url: URL, battles count: Int, embedder: any Embedder,
-                                    workload: inout SyntheticWorkload) throws {
-        let progress = ProgressBar(label: "embedding the synthetic battles", unit: "battles")
-        try? FileManager.default.removeItem(at: url)
-        var directory = try MemoryDirectory.openOrCreate(url, embedder: embedder.identity, dimension: embedder.dimension, tierCount: 2)
-        let now = ISO8601DateFormatter().string(from: Date())
-        for start in stride(from: 0, to: count, by: 256) {
-            var battles: [StoredBattle] = []
-            for _ in start..<min(start + 256, count) {
-                let topic = workload.topic()
-                battles.append(StoredBattle(prompt: workload.prompt(in: topic), modelA: strongModel, modelB: weakModel,
-                                            winner: workload.outcome(in: topic), source: "synthetic:\(topic.name)", time: now))
-            }
-            let vectors = try embedder.embed(battles.map(\.prompt))
-            try directory.append(battles, embeddings: vectors.values)
-            progress.update(done: min(start + 256, count), total: count)
+    /// Embeds the battles' prompts (with a progress bar) and stores them with a first ratings version.
+    private static func storeBattles(_ battles: [NewBattle], embedder: any Embedder, on connection: PostgresConnection) throws -> RatingsVersion {
+        let progress = ProgressBar(label: "embedding the battles", unit: "battles")
+        var embeddings: [Float] = []
+        embeddings.reserveCapacity(battles.count * embedder.dimension)
+        for start in stride(from: 0, to: battles.count, by: 256) {
+            let end = min(start + 256, battles.count)
+            embeddings += try embedder.embed(battles[start..<end].map(\.prompt)).values
+            progress.update(done: end, total: battles.count)
         }
-        printStandardError("battle memory: \(count) synthetic battles in \(url.path)\n")
+        return try DatabaseImport.append(battles, embeddings: embeddings, embedder: embedder.identity, tierCount: 2,
+                                         rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection)
     }
 
-    /// Produces the query events (every 50th malformed); returns each good query's topic.
-    private static func replayQueries(_ count: Int, configuration: RouteLedgerConfiguration,
-                                      workload: inout SyntheticWorkload) throws -> [String: String] {
+    /// Produces the query events, every 50th malformed (an empty prompt); returns the indices of
+    /// the malformed ones.
+    private static func replay(_ queries: [DemoQuery], configuration: RouteLedgerConfiguration) throws -> Set<Int> {
         var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers)
         producerConfiguration.properties = EmbeddedBroker.producerProperties
         let producer = try KafkaProducer(configuration: producerConfiguration)
-        var topicOfQuery: [String: String] = [:]
         let createdAt = ISO8601DateFormatter().string(from: Date())
-        for index in 0..<count {
-            let tenant = ["acme", "globex", "initech"][index % 3]
-            let value: Data
+        var malformed = Set<Int>()
+        for (index, query) in queries.enumerated() {
+            var event: [String: Any] = ["schema": "routeledger.query.v1", "id": query.id, "tenant": query.tenant, "created_at": createdAt,
+                                        "prompt": query.prompt, "max_output_tokens": query.outputTokens * 2,
+                                        "metadata": ["demo_group": query.group]]
             if index % 50 == 49 {
-                value = Data(#"{"schema":"routeledger.query.v1","id":"q\#(index)","tenant":"\#(tenant)","prompt":""}"#.utf8)
-            } else {
-                let topic = workload.topic()
-                let event: [String: Any] = ["schema": "routeledger.query.v1", "id": "q\(index)", "tenant": tenant,
-                                            "created_at": createdAt, "prompt": workload.prompt(in: topic),
-                                            "max_output_tokens": topic.outputTokens.upperBound,
-                                            "metadata": ["synthetic_topic": topic.name]]
-                value = try JSONSerialization.data(withJSONObject: event)
-                topicOfQuery["q\(index)"] = topic.name
+                event["prompt"] = ""
+                malformed.insert(index)
             }
-            try producer.send(topic: configuration.topics.queries, key: Data(tenant.utf8), value: value)
+            try producer.send(topic: configuration.topics.queries, key: Data(query.tenant.utf8),
+                              value: try JSONSerialization.data(withJSONObject: event))
         }
         try producer.flush(timeout: .seconds(120)).requireDelivered()
-        return topicOfQuery
+        return malformed
     }
 
-    private struct WorkerOutcome {
-        var decisions: [RoutingDecision] = []
-        var usageReports = 0
-        var votes = 0
-    }
-
-    /// Simulated LLM workers read each model's topic and report usage; one answer in ten gets a
-    /// user's vote, drawn from the topic's ground truth.
-    private static func answerAndVote(expecting topicOfQuery: [String: String], configuration: RouteLedgerConfiguration,
-                                      workload: inout SyntheticWorkload) throws -> WorkerOutcome {
-        let progress = ProgressBar(label: "routing and answering", unit: "queries")
-        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers, groupID: "demo-workers")
-        consumerConfiguration.sessionTimeout = .seconds(4)
-        let workers = try KafkaConsumer(configuration: consumerConfiguration)
-        defer { try? workers.close() }
-        try workers.subscribe(topics: [configuration.topics.route(for: strongModel), configuration.topics.route(for: weakModel)])
-        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers)
-        producerConfiguration.properties = EmbeddedBroker.producerProperties
-        let reporter = try KafkaProducer(configuration: producerConfiguration)
-        let topics = Dictionary(uniqueKeysWithValues: SyntheticWorkload.topics.map { ($0.name, $0) })
-        var outcome = WorkerOutcome()
-        let deadline = ContinuousClock.now + .seconds(1_800)
-        let completedAt = ISO8601DateFormatter().string(from: Date())
-        while outcome.decisions.count < topicOfQuery.count, ContinuousClock.now < deadline {
-            for message in try workers.poll(maxMessages: 500, timeout: .milliseconds(200)) {
-                guard let query = try JSONSerialization.jsonObject(with: message.value) as? [String: Any],
-                      let decisionObject = query["routeledger"],
-                      let decision = try? JSONDecoder().decode(RoutingDecision.self, from: JSONSerialization.data(withJSONObject: decisionObject)),
-                      let topic = topicOfQuery[decision.queryID].flatMap({ topics[$0] }) else { continue }
-                outcome.decisions.append(decision)
-                let usage: [String: Any] = ["schema": "routeledger.usage.v1", "query_id": decision.queryID, "tenant": decision.tenant,
-                                            "model": decision.model, "decision_id": decision.decisionID,
-                                            "input_tokens": decision.estimatedInputTokens + Int64(workload.outputTokens(in: topic) % 7),
-                                            "output_tokens": workload.outputTokens(in: topic), "completed_at": completedAt]
-                try reporter.send(topic: configuration.topics.usage, key: Data(decision.tenant.utf8),
-                                  value: try JSONSerialization.data(withJSONObject: usage))
-                outcome.usageReports += 1
-                if workload.chance(0.1), let prompt = query["prompt"] as? String {
-                    let vote: [String: Any] = ["schema": "routeledger.vote.v1", "vote_id": "vote-\(decision.queryID)",
-                                               "query_id": decision.queryID, "prompt": prompt, "model_a": strongModel,
-                                               "model_b": weakModel, "winner": workload.outcome(in: topic).label,
-                                               "voter": "user-\(outcome.votes % 17)", "cast_at": completedAt]
-                    try reporter.send(topic: configuration.topics.votes, key: Data(decision.queryID.utf8),
-                                      value: try JSONSerialization.data(withJSONObject: vote))
-                    outcome.votes += 1
-                }
+    /// Waits, with a progress line, until `done()` reaches `total`; fails after 120 s without progress.
+    static func waitUntil(_ what: String, done: () throws -> Int, total: Int) throws {
+        let progress = ProgressBar(label: "waiting until \(what)", unit: "records")
+        var last = try done()
+        var lastMoved = ContinuousClock.now
+        while last < total {
+            progress.update(done: last, total: total)
+            Thread.sleep(forTimeInterval: 0.1)
+            let current = try done()
+            if current != last {
+                last = current
+                lastMoved = ContinuousClock.now
+            } else if ContinuousClock.now - lastMoved > .seconds(120) {
+                throw CommandFailure("\(what): \(last) of \(total), and no progress for 120 s")
             }
-            progress.update(done: outcome.decisions.count, total: topicOfQuery.count)
         }
-        try reporter.flush(timeout: .seconds(60)).requireDelivered()
-        guard outcome.decisions.count == topicOfQuery.count else {
-            throw CommandFailure("only \(outcome.decisions.count) of \(topicOfQuery.count) queries were routed in time")
-        }
-        return outcome
+        progress.update(done: total, total: total)
     }
 }

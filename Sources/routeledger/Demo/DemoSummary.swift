@@ -2,35 +2,85 @@ import Foundation
 import Ledger
 import Pipeline
 
-/// What the demo prints at the end: totals from the decisions, and per topic the share sent to
-/// the strong model beside the topic's ground truth.
+/// What the demo prints at the end: requests, strong share, the actual cost of the answers
+/// against sending everything to the strong model, quality against the ground truth, what the
+/// learn stage took in, and per synthetic topic the strong share beside the topic's truth.
 struct DemoSummary {
-    let decisions: [RoutingDecision]
-    let topicOfQuery: [String: String]
+    let source: DemoSource
+    let configuration: RouteLedgerConfiguration
+    let queries: [String: DemoQuery]
+    let outcome: DemoWorkers.Outcome
     let deadLetters: Int
-    let usageReports: Int
-    let votes: Int
+    let voteDeadLetters: Int
+    /// The router at the end, with the votes learned.
+    let router: RouterSnapshot
+    let plot: URL
+
+    private var strong: String { configuration.routing.strong }
+    private var weak: String { configuration.routing.cheaper[0] }
+
+    private func price(_ model: String) -> TokenPrice {
+        configuration.models.first { $0.name == model }!.price
+    }
+
+    /// Each answered query priced at both models for the tokens its answer took.
+    private var curveQueries: [CostQualityCurve.Query] {
+        outcome.decisions.compactMap { decision in
+            guard let query = queries[decision.queryID], let tokens = outcome.usage[decision.queryID] else { return nil }
+            return CostQualityCurve.Query(
+                strongWinRate: decision.candidates.first { $0.model == weak }?.referenceWinRate ?? 1,
+                strongCost: price(strong).cost(inputTokens: tokens.input, outputTokens: tokens.output),
+                weakCost: price(weak).cost(inputTokens: tokens.input, outputTokens: tokens.output),
+                strongIsGood: query.strongIsGood, weakIsGood: query.weakIsGood)
+        }
+    }
+
+    func writePlot() throws {
+        let plot = CostQualityCurve(curveQueries).plot(
+            title: "RouteLedger demo: cost against quality", subtitle: "\(source.description), \(outcome.decisions.count) queries",
+            qualityLabel: source.qualityLabel)
+        try Data(plot.svg.utf8).write(to: self.plot)
+    }
 
     func print(json: Bool) {
-        let strong = decisions.filter { $0.model == $0.referenceModel }
-        let cost = decisions.reduce(Int64(0)) { $0 + $1.estimatedCostMicroUSD }
-        let reference = decisions.reduce(Int64(0)) { $0 + $1.referenceCostMicroUSD }
+        let decisions = outcome.decisions
+        let routedStrong = decisions.filter { $0.model == strong }
+        var cost = MicroUSD.zero
+        var reference = MicroUSD.zero
+        var good = 0
+        for decision in decisions {
+            guard let tokens = outcome.usage[decision.queryID], let query = queries[decision.queryID] else { continue }
+            cost = cost + price(decision.model).cost(inputTokens: tokens.input, outputTokens: tokens.output)
+            reference = reference + price(strong).cost(inputTokens: tokens.input, outputTokens: tokens.output)
+            good += (decision.model == strong ? query.strongIsGood : query.weakIsGood) ? 1 : 0
+        }
+        let curve = CostQualityCurve(curveQueries)
+        let costShare = reference.microunits == 0 ? 0 : Double(cost.microunits) / Double(reference.microunits)
+        let count = Double(max(decisions.count, 1))
         var figures: [(String, Any)] = [
+            ("data", source.description),
             ("requests", decisions.count),
             ("dead_lettered", deadLetters),
-            ("strong_share", Double(strong.count) / Double(max(decisions.count, 1))),
-            ("estimated_cost_usd", MicroUSD(microunits: cost).description),
-            ("strong_only_cost_usd", MicroUSD(microunits: reference).description),
-            ("estimated_savings_usd", MicroUSD(microunits: reference - cost).description),
-            ("savings_percent", reference == 0 ? 0 : Double(reference - cost) / Double(reference) * 100),
-            ("usage_reports", usageReports),
-            ("votes", votes),
+            ("strong_share", Double(routedStrong.count) / count),
+            ("actual_cost_usd", cost.description),
+            ("strong_only_cost_usd", reference.description),
+            ("savings_usd", (reference - cost).description),
+            ("savings_percent", (1 - costShare) * 100),
+            ("quality", Double(good) / count),
+            ("quality_strong_only", curve.strongOnlyQuality),
+            ("quality_weak_only", curve.weakOnlyQuality),
+            ("quality_random_router_at_same_cost", curve.randomQuality(atCostShare: costShare)),
+            ("usage_reports", outcome.usage.count),
+            ("votes_learned", outcome.votes),
+            ("votes_dead_lettered", voteDeadLetters),
+            ("router_battles_at_end", router.ranker.memory.count),
+            ("router_ratings_version_at_end", router.ratingsVersion),
+            ("cost_quality_plot", plot.path),
         ]
-        for topic in SyntheticWorkload.topics {
-            let inTopic = decisions.filter { topicOfQuery[$0.queryID] == topic.name }
-            let share = Double(inTopic.count { $0.model == $0.referenceModel }) / Double(max(inTopic.count, 1))
-            figures.append(("topic_\(topic.name)_strong_share", share))
-            figures.append(("topic_\(topic.name)_truth_strong_win_rate", topic.strongWinRate))
+        for (group, truth) in source.groupTruth {
+            let inGroup = decisions.filter { queries[$0.queryID]?.group == group }
+            figures.append(("topic_\(group)_strong_share", Double(inGroup.count { $0.model == strong }) / Double(max(inGroup.count, 1))))
+            figures.append(("topic_\(group)_truth_strong_win_rate", truth))
         }
         printFigures(figures, json: json)
     }

@@ -76,8 +76,4 @@ struct SyntheticWorkload {
     mutating func outputTokens(in topic: Topic) -> Int {
         Int.random(in: topic.outputTokens, using: &generator)
     }
-
-    mutating func chance(_ probability: Double) -> Bool {
-        Double.random(in: 0..<1, using: &generator) < probability
-    }
 }

@@ -17,6 +17,8 @@ struct QualityCurvePlot {
     let series: [Series]
     let strongOnly: (label: String, quality: Double)
     let weakOnly: (label: String, quality: Double)
+    /// What the horizontal axis measures, from 0 to 100 %: by default RouteLLM's strong-call share.
+    var shareLabel = "Calls to the strong model (%)"
 
     /// A curve of more points than this is thinned for drawing (every k-th point and the last):
     /// at this density the line looks the same and the file stays small.
@@ -56,7 +58,7 @@ struct QualityCurvePlot {
         }
         document.rectangle(x: left, y: top, width: plotWidth, height: plotHeight, fill: "none",
                            stroke: SVGDocument.Stroke(color: "#444444", width: 1))
-        document.text("Calls to the strong model (%)", x: left + plotWidth / 2, y: top + plotHeight + 38, size: 13, anchor: .middle)
+        document.text(shareLabel, x: left + plotWidth / 2, y: top + plotHeight + 38, size: 13, anchor: .middle)
         document.text(qualityLabel, x: 22, y: top + plotHeight / 2, size: 13, anchor: .middle, rotation: -90)
 
         let reference = SVGDocument.Stroke(color: "#777777", width: 1.2, dash: "2 3")
