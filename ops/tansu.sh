@@ -23,8 +23,10 @@ pid_file="$root/run/pid"
 bootstrap_file="$root/run/bootstrap"
 log_file="$root/run/tansu.log"
 
-# Tests that need the embedded broker's error injection: left out of the run, not skipped in it.
-embedded_only='DeliveryFailureTests/aBrokerRefusingTheWriteSurfacesAsADeliveryError'
+# Tests left out of the run (not skipped in it): one needs the embedded broker's error injection;
+# the lag tests need true partition ends, and Tansu 0.6.0 reports a partition's end as one past
+# the first offset of its last record batch (docs/KAFKA.md).
+embedded_only='DeliveryFailureTests/aBrokerRefusingTheWriteSurfacesAsADeliveryError|ConsumerLagTests/lagIs|ConsumerLagTests/beforeItsFirstRecord'
 
 say() { echo "tansu.sh: $*" >&2; }
 

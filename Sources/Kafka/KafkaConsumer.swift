@@ -111,6 +111,24 @@ public final class KafkaConsumer: Sendable {
         return try client.assignment()
     }
 
+    /// How far this member is behind in each partition it owns: its position against the
+    /// partition's end, asked of the brokers (one request per broker). Partitions it has read
+    /// nothing from yet are measured from the group's committed offset.
+    public func lag(timeout: Duration) throws -> [KafkaPartitionLag] {
+        try checkOpen(.endOffsets)
+        let partitions = try client.assignment()
+        guard !partitions.isEmpty else { return [] }
+        var positions = Dictionary(try client.positions(partitions).map { ($0.topicPartition, $0.offset) }) { $1 }
+        let unread = partitions.filter { !(positions[$0]?.isConcrete ?? false) }
+        if !unread.isEmpty {
+            for entry in try client.committed(unread, timeout: timeout) { positions[entry.topicPartition] = entry.offset }
+        }
+        return try client.endOffsets(partitions, timeout: timeout).map { entry in
+            KafkaPartitionLag(topic: entry.topic, partition: entry.partition,
+                              position: positions[entry.topicPartition] ?? .invalid, end: entry.offset)
+        }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+    }
+
     /// This member's group metadata, for a transactional producer's offset commit.
     public func groupMetadata() throws -> KafkaConsumerGroupMetadata {
         try checkOpen(.groupMetadata)

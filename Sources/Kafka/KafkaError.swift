@@ -12,7 +12,7 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         case configure, createClient, subscribe, poll, commit, committed, seek, assignment, close
         case produce, delivery, flush
         case initTransactions, beginTransaction, sendOffsetsToTransaction, commitTransaction, abortTransaction
-        case groupMetadata, startBroker, createTopic, injectErrors
+        case groupMetadata, startBroker, createTopic, injectErrors, position, endOffsets
     }
 
     public let operation: Operation

@@ -44,7 +44,7 @@ struct LearningFixture {
         }
     }
 
-    func learner(_ connection: PostgresConnection, counters: LearnCounters = LearnCounters(metrics: MetricsRegistry())) throws -> VoteLearner {
+    func learner(_ connection: PostgresConnection, counters: LearnCounters = LearnCounters(metrics: MetricsRegistry(), deadLetterTopic: "llm.deadletter")) throws -> VoteLearner {
         try VoteLearner(configuration: configuration, embedder: embedder, connection: connection, counters: counters,
                         log: StageLog(component: "learn", minimumLevel: .error))
     }

@@ -1,81 +1,94 @@
 import Foundation
+import Ledger
 import Synchronization
 import Testing
 @testable import Pipeline
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @Suite struct MetricsRegistryTests {
-    @Test func rendersCountersGaugesAndHistogramsInPrometheusFormat() {
-        let registry = MetricsRegistry()
-        registry.increment("routeledger_events_total", help: "Events read.", labels: ["stage": "route"], by: 3)
-        registry.increment("routeledger_events_total", help: "Events read.", labels: ["stage": "route"])
-        registry.set("routeledger_ratings_version", help: "Ratings version in use.", to: 7)
-        for latency in [0.004, 0.02, 0.3] {
-            registry.observe("routeledger_decision_seconds", help: "Decision latency.", bounds: [0.01, 0.1, 1], latency)
-        }
+    private let events = Metric("test_events_total", .counter, "Events read.")
+    private let level = Metric("test_level", .gauge, "A level.")
+    private let latency = Metric("test_seconds", .histogram, "Latency.", buckets: [0.01, 0.1, 1])
+
+    @Test func rendersCountersGaugesAndHistogramsInPrometheusFormat() throws {
+        let registry = MetricsRegistry(declaring: [])
+        registry.increment(events, labels: ["stage": "route"], by: 3)
+        registry.increment(events, labels: ["stage": "route"])
+        registry.set(level, to: 7)
+        registry.observe(latency, [0.004, 0.02])
+        registry.observe(latency, 0.3)
         let text = registry.render()
-        #expect(text.contains("# TYPE routeledger_events_total counter\nrouteledger_events_total{stage=\"route\"} 4\n"))
-        #expect(text.contains("routeledger_ratings_version 7\n"))
+        #expect(text.contains("# HELP test_events_total Events read.\n# TYPE test_events_total counter\ntest_events_total{stage=\"route\"} 4\n"))
+        #expect(text.contains("# TYPE test_level gauge\ntest_level 7\n"))
         // Buckets are cumulative.
-        #expect(text.contains("routeledger_decision_seconds_bucket{le=\"0.01\"} 1\n"))
-        #expect(text.contains("routeledger_decision_seconds_bucket{le=\"0.1\"} 2\n"))
-        #expect(text.contains("routeledger_decision_seconds_bucket{le=\"1\"} 3\n"))
-        #expect(text.contains("routeledger_decision_seconds_bucket{le=\"+Inf\"} 3\n"))
-        #expect(text.contains("routeledger_decision_seconds_count 3\n"))
+        let scraped = try ScrapedMetrics(text)
+        #expect(scraped.value("test_seconds_bucket", ["le": "0.01"]) == "1")
+        #expect(scraped.value("test_seconds_bucket", ["le": "0.1"]) == "2")
+        #expect(scraped.value("test_seconds_bucket", ["le": "1"]) == "3")
+        #expect(scraped.value("test_seconds_bucket", ["le": "+Inf"]) == "3")
+        #expect(scraped.value("test_seconds_count") == "3")
+        #expect(abs((scraped.number("test_seconds_sum") ?? 0) - 0.324) < 1e-12)
     }
 
-    @Test func escapesLabelValues() {
-        let registry = MetricsRegistry()
-        registry.increment("dead_letters_total", help: "Rejected.", labels: ["reason": "a\"b\\c\nd"])
-        #expect(registry.render().contains(#"dead_letters_total{reason="a\"b\\c\nd"} 1"#))
+    @Test func escapesLabelValues() throws {
+        let registry = MetricsRegistry(declaring: [])
+        registry.increment(events, labels: ["reason": "a\"b\\c\nd"])
+        #expect(registry.render().contains(#"test_events_total{reason="a\"b\\c\nd"} 1"#))
+        #expect(try ScrapedMetrics(registry.render()).value("test_events_total", ["reason": "a\"b\\c\nd"]) == "1")
+    }
+
+    /// 2^53 micro-dollars is where a Double stops counting single micro-dollars.
+    @Test func moneyIsSummedAndRenderedExactly() {
+        let registry = MetricsRegistry(declaring: [])
+        let spent = Metric("test_spent_usd_total", .counter, "Spent.")
+        let saved = Metric("test_saved_usd", .gauge, "Saved.")
+        registry.increment(spent, by: MicroUSD(microunits: 1 << 53))
+        registry.increment(spent, by: MicroUSD(microunits: 1))
+        registry.increment(spent, by: MicroUSD(microunits: 1))
+        registry.set(saved, to: MicroUSD(microunits: -1_500_001))
+        let text = registry.render()
+        #expect(text.contains("test_spent_usd_total 9007199254.740994\n"))
+        #expect(text.contains("test_saved_usd -1.500001\n"))
+    }
+
+    @Test func replacingASetOfSamplesDropsTheOnesNoLongerInIt() throws {
+        let registry = MetricsRegistry(declaring: [])
+        registry.replace(level, matching: ["stage": "route"], with: [["stage": "route", "partition": "0"]: 5, ["stage": "route", "partition": "1"]: 2])
+        registry.replace(level, matching: ["stage": "learn"], with: [["stage": "learn", "partition": "0"]: 9])
+        registry.replace(level, matching: ["stage": "route"], with: [["stage": "route", "partition": "1"]: 0])
+        let scraped = try ScrapedMetrics(registry.render())
+        #expect(scraped.all("test_level").count == 2)
+        #expect(scraped.value("test_level", ["stage": "route", "partition": "1"]) == "0")
+        #expect(scraped.value("test_level", ["stage": "learn", "partition": "0"]) == "9")
+    }
+
+    /// Every family of the catalogue is on the page before its first sample, typed.
+    @Test func declaredFamiliesAreListedBeforeTheirFirstSample() throws {
+        let scraped = try ScrapedMetrics(MetricsRegistry().render())
+        #expect(scraped.samples.isEmpty)
+        #expect(scraped.types.count == Metric.all.count)
+        for metric in Metric.all { #expect(scraped.types[metric.name] == metric.kind.rawValue) }
+        #expect(Set(Metric.all.map(\.name)).count == Metric.all.count, "a metric name is declared twice")
     }
 }
 
 @Suite struct MetricsServerTests {
-    /// One HTTP GET over a plain socket; returns the status line and the body.
-    private func get(_ path: String, port: Int, method: String = "GET") throws -> (String, String) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
-        let request = Array("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
-        _ = request.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count, 0) }
-        var response = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4_096)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            response += buffer[0..<count]
-        }
-        let text = String(decoding: response, as: UTF8.self)
-        let status = text.components(separatedBy: "\r\n").first ?? ""
-        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
-        return (status, body)
-    }
+    private let events = Metric("test_events_total", .counter, "Events read.")
 
     @Test func servesMetricsHealthAndReadiness() throws {
-        let registry = MetricsRegistry()
-        registry.increment("routeledger_events_total", help: "Events read.")
+        let registry = MetricsRegistry(declaring: [])
+        registry.increment(events)
         let ready = Atomic(false)
         let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: registry, isReady: { ready.load(ordering: .relaxed) })
         defer { server.stop() }
-        let (status, body) = try get("/metrics", port: server.port)
+        let (status, body) = try httpGet("/metrics", port: server.port)
         #expect(status == "HTTP/1.1 200 OK")
-        #expect(body.contains("routeledger_events_total 1"))
-        #expect(try get("/healthz", port: server.port).0 == "HTTP/1.1 200 OK")
-        #expect(try get("/readyz", port: server.port).0 == "HTTP/1.1 503 Service Unavailable")
+        #expect(body.contains("test_events_total 1"))
+        #expect(try httpGet("/healthz", port: server.port).status == "HTTP/1.1 200 OK")
+        #expect(try httpGet("/readyz", port: server.port).status == "HTTP/1.1 503 Service Unavailable")
         ready.store(true, ordering: .relaxed)
-        #expect(try get("/readyz", port: server.port).0 == "HTTP/1.1 200 OK")
-        #expect(try get("/nope", port: server.port).0 == "HTTP/1.1 404 Not Found")
-        #expect(try get("/metrics", port: server.port, method: "POST").0 == "HTTP/1.1 405 Method Not Allowed")
+        #expect(try httpGet("/readyz", port: server.port).status == "HTTP/1.1 200 OK")
+        #expect(try httpGet("/nope", port: server.port).status == "HTTP/1.1 404 Not Found")
+        #expect(try httpGet("/metrics", port: server.port, method: "POST").status == "HTTP/1.1 405 Method Not Allowed")
     }
 
     @Test func refusesAnAddressItCannotUse() {

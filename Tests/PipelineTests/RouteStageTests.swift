@@ -99,8 +99,8 @@ import Testing
         #expect(seenOrder == expectedOrder)
         #expect(deadLetters.count == 12)
         #expect(routedStrong.count == 96)
-        #expect(harness.metrics.value("routeledger_dead_letters_total", labels: ["stage": "route", "reason": "malformed_json"]) == 12)
-        #expect(harness.metrics.value("routeledger_decisions_total", labels: ["model": "strong"]) == 96)
-        #expect(harness.metrics.value("routeledger_decisions_total", labels: ["model": "weak"]) == 192)
+        #expect(harness.metrics.value(.deadLetters, labels: ["stage": "route", "reason": "malformed_json"]) == 12)
+        #expect(harness.metrics.value(.decisions, labels: ["model": "strong"]) == 96)
+        #expect(harness.metrics.value(.decisions, labels: ["model": "weak"]) == 192)
     }
 }

@@ -57,6 +57,28 @@ extension RdKafkaClient {
         return TopicPartitionList.partitions(list)
     }
 
+    /// The application's position in each partition: one past the last record `poll` returned
+    /// (``KafkaOffset/invalid`` before the first). Local: no broker is asked.
+    func positions(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartitionOffset] {
+        let list = TopicPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_position(handle, list), .position)
+        return TopicPartitionList.offsets(list)
+    }
+
+    /// Each partition's end, asked of its leader in one ListOffsets request per broker (the
+    /// timestamp -1 means "latest"). The request carries the consumer's `isolation.level`: under
+    /// `read_committed` the broker answers with the last stable offset, the end such a reader sees.
+    func endOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartitionOffset] {
+        let list = TopicPartitionList.make(partitions.map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: .end) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_offsets_for_times(handle, list, Self.timeoutMilliseconds(timeout)), .endOffsets)
+        for element in TopicPartitionList.elements(list) {
+            try KafkaError.check(element.err, .endOffsets)
+        }
+        return TopicPartitionList.offsets(list)
+    }
+
     func groupMetadata() throws -> KafkaConsumerGroupMetadata {
         guard let metadata = rd_kafka_consumer_group_metadata(handle) else {
             throw KafkaError(operation: .groupMetadata, code: .state, message: "not a consumer group member")

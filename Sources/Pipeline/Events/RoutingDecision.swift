@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where an event was read from.
-public struct KafkaCoordinates: Sendable, Codable, Equatable {
+public struct KafkaCoordinates: Sendable, Codable, Hashable {
     public let topic: String
     public let partition: Int32
     public let offset: Int64

@@ -23,9 +23,11 @@ public final class LearnCounters: Sendable {
     private let state = Mutex(Snapshot())
     private let consuming = Atomic(false)
     private let metrics: MetricsRegistry
+    private let deadLetterTopic: String
 
-    init(metrics: MetricsRegistry) {
+    init(metrics: MetricsRegistry, deadLetterTopic: String) {
         self.metrics = metrics
+        self.deadLetterTopic = deadLetterTopic
     }
 
     var isConsuming: Bool { consuming.load(ordering: .acquiring) }
@@ -34,7 +36,8 @@ public final class LearnCounters: Sendable {
         consuming.store(value, ordering: .releasing)
     }
 
-    func record(_ result: LearnBatchResult, votes: Int, latency: Duration) {
+    /// One batch: `events` records read (votes and queries), `votes` of them votes.
+    func record(_ result: LearnBatchResult, events: Int, votes: Int, latency: Duration) {
         state.withLock { state in
             state.votes += votes
             state.stored += result.stored
@@ -44,19 +47,22 @@ public final class LearnCounters: Sendable {
             state.batches += 1
             for (kind, count) in result.rejections { state.rejected[kind, default: 0] += count }
         }
-        metrics.increment("routeledger_votes_total", help: "Vote events read by the learn stage.", by: Double(votes))
-        metrics.increment("routeledger_battles_stored_total", help: "Votes stored as new battles.", by: Double(result.stored))
-        metrics.increment("routeledger_duplicate_votes_total", help: "Votes whose id was stored before (ignored).",
-                          by: Double(result.duplicates))
-        metrics.increment("routeledger_query_prompts_recorded_total", help: "Prompts of routed queries recorded for votes that name their query.",
-                          by: Double(result.queriesRecorded))
-        metrics.set("routeledger_pending_votes", help: "Votes waiting for the prompt of the query they name.", to: Double(result.pending))
+        metrics.increment(.eventsIn, labels: ["stage": "learn"], by: Double(events))
+        metrics.increment(.votes, by: Double(votes))
+        metrics.increment(.battlesStored, by: Double(result.stored))
+        metrics.increment(.eventsOut, labels: ["stage": "learn", "output": "battles"], by: Double(result.stored))
+        metrics.increment(.duplicateVotes, by: Double(result.duplicates))
+        metrics.increment(.queryPromptsRecorded, by: Double(result.queriesRecorded))
+        metrics.set(.pendingVotes, to: Double(result.pending))
         for (kind, count) in result.rejections {
-            metrics.increment("routeledger_dead_letters_total", help: "Events sent to the dead-letter topic, by reason.",
-                              labels: ["stage": "learn", "reason": kind.rawValue], by: Double(count))
+            metrics.increment(.deadLetters, labels: ["stage": "learn", "reason": kind.rawValue], by: Double(count))
         }
-        metrics.observe("routeledger_learn_batch_seconds", help: "Time from a batch's poll to its commit in the learn stage.",
-                        bounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], latency.seconds)
+        if !result.rejections.isEmpty {
+            metrics.increment(.eventsOut, labels: ["stage": "learn", "output": deadLetterTopic],
+                              by: Double(result.rejections.values.reduce(0, +)))
+        }
+        metrics.observe(.batchSize, labels: ["stage": "learn"], Double(events))
+        metrics.observe(.learnBatchSeconds, latency.seconds)
     }
 
     func record(refit version: RatingsVersion, seconds: Double, online: [String: Double]) {
@@ -64,30 +70,24 @@ public final class LearnCounters: Sendable {
             state.refits += 1
             state.ratingsVersion = version.id
         }
-        metrics.increment("routeledger_refits_total", help: "Refits of the global ratings and tiers, by reason.",
-                          labels: ["reason": version.reason.rawValue])
-        metrics.observe("routeledger_refit_seconds", help: "Time to refit ratings, bootstrap intervals and tiers over all battles.",
-                        bounds: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], seconds)
+        metrics.increment(.refits, labels: ["reason": version.reason.rawValue])
+        metrics.observe(.refitSeconds, seconds)
         report(version: version)
         report(online: online)
     }
 
     func report(version: RatingsVersion) {
         state.withLock { $0.ratingsVersion = version.id }
-        metrics.set("routeledger_ratings_version", help: "Id of the ratings version in use (ratings-<id>).",
-                    labels: ["stage": "learn"], to: Double(version.id))
+        metrics.set(.ratingsVersion, labels: ["stage": "learn"], to: Double(version.id))
         for (model, rating) in version.models {
-            metrics.set("routeledger_model_rating", help: "Global rating of a model: the refit's (bradley_terry) or the online Elo one.",
-                        labels: ["model": model, "kind": "bradley_terry"], to: rating.rating)
-            metrics.set("routeledger_model_tier", help: "Tier of a model in the newest ratings version (0 is the strongest).",
-                        labels: ["model": model], to: Double(rating.tier))
+            metrics.set(.modelRating, labels: ["model": model, "kind": "bradley_terry"], to: rating.rating)
+            metrics.set(.modelTier, labels: ["model": model], to: Double(rating.tier))
         }
     }
 
     func report(online: [String: Double]) {
         for (model, rating) in online {
-            metrics.set("routeledger_model_rating", help: "Global rating of a model: the refit's (bradley_terry) or the online Elo one.",
-                        labels: ["model": model, "kind": "elo"], to: rating)
+            metrics.set(.modelRating, labels: ["model": model, "kind": "elo"], to: rating)
         }
     }
 

@@ -30,7 +30,7 @@ public final class LearnStage: PipelineStage {
         self.database = database
         self.shutdown = shutdown
         self.log = log
-        counters = LearnCounters(metrics: metrics)
+        counters = LearnCounters(metrics: metrics, deadLetterTopic: configuration.topics.deadLetter)
     }
 
     public var isConsuming: Bool { counters.isConsuming }
@@ -94,7 +94,7 @@ public final class LearnStage: PipelineStage {
             }
             guard let result else { continue }
             if !result.offsets.isEmpty { try consumer.commit(result.offsets) }
-            counters.record(result, votes: inputs.count { $0.source.topic == configuration.topics.votes },
+            counters.record(result, events: messages.count, votes: inputs.count { $0.source.topic == configuration.topics.votes },
                             latency: ContinuousClock.now - started)
         }
         closed = true

@@ -148,9 +148,8 @@ public final class RouterFollower: PipelineStage {
             durations.append(seconds)
             if durations.count > 1_000 { durations.removeFirst(durations.count - 1_000) }
         }
-        metrics.observe("routeledger_router_swap_seconds", help: "Time to read what the learn stage added and build the next snapshot.",
-                        bounds: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], seconds)
-        metrics.increment("routeledger_router_swaps_total", help: "Snapshots swapped into the route stage while running.")
+        metrics.observe(.routerSwapSeconds, seconds)
+        metrics.increment(.routerSwaps)
         report(battles: current.live.memory.count, version: version)
         if let newVersion {
             log(.info, "new ratings version", ["ratings_version": newVersion.label, "battles": current.live.memory.count,
@@ -162,8 +161,7 @@ public final class RouterFollower: PipelineStage {
     }
 
     private func report(battles: Int, version: RatingsVersion) {
-        metrics.set("routeledger_router_battles", help: "Battles the router ranks with.", to: Double(battles))
-        metrics.set("routeledger_ratings_version", help: "Id of the ratings version in use (ratings-<id>).",
-                    labels: ["stage": "route"], to: Double(version.id))
+        metrics.set(.routerBattles, to: Double(battles))
+        metrics.set(.ratingsVersion, labels: ["stage": "route"], to: Double(version.id))
     }
 }

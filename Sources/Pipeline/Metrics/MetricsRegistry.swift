@@ -1,18 +1,41 @@
 import Foundation
+import Ledger
 import Synchronization
 
 /// The process's metrics, rendered in Prometheus' text exposition format (version 0.0.4) at
-/// `/metrics`. Counters and gauges carry optional labels; histograms have fixed buckets.
-/// Thread-safe: stages update it from their loops, the HTTP server reads it.
+/// `/metrics`. Every family of the catalogue (`Metric.all`) is declared at the start, so the
+/// endpoint lists it before its first sample. Counters and gauges carry optional labels;
+/// histograms have the buckets their `Metric` fixes. Money is kept in exact micro-dollars and
+/// rendered as decimal dollars with all six decimals, so a scraped total equals the sum of the
+/// decisions' amounts to the micro-dollar. Thread-safe: stages update it from their loops, the
+/// HTTP server reads it.
 public final class MetricsRegistry: Sendable {
+    public typealias Labels = [String: String]
+
     private struct Family {
-        let help: String
-        let type: String
-        var samples: [Labels: Double] = [:]
+        let metric: Metric
+        var samples: [Labels: Sample] = [:]
         var histograms: [Labels: Histogram] = [:]
     }
 
-    public typealias Labels = [String: String]
+    private enum Sample {
+        case number(Double)
+        case dollars(MicroUSD)
+
+        var number: Double {
+            switch self {
+            case .number(let value): value
+            case .dollars(let amount): Double(amount.microunits) / 1_000_000
+            }
+        }
+
+        var text: String {
+            switch self {
+            case .number(let value): format(value)
+            case .dollars(let amount): amount.description
+            }
+        }
+    }
 
     private struct Histogram {
         let bounds: [Double]
@@ -32,35 +55,74 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
-    private let families = Mutex([String: Family]())
+    private let families: Mutex<[String: Family]>
 
-    public init() {}
+    public init(declaring metrics: [Metric] = Metric.all) {
+        families = Mutex(Dictionary(metrics.map { ($0.name, Family(metric: $0)) }, uniquingKeysWith: { first, _ in first }))
+    }
 
-    /// Adds to a counter (created at zero on first use).
-    public func increment(_ name: String, help: String, labels: Labels = [:], by amount: Double = 1) {
-        families.withLock { families in
-            families[name, default: Family(help: help, type: "counter")].samples[labels, default: 0] += amount
+    /// Adds to a counter.
+    public func increment(_ metric: Metric, labels: Labels = [:], by amount: Double = 1) {
+        update(metric, expecting: .counter) { family in
+            family.samples[labels] = .number((family.samples[labels]?.number ?? 0) + amount)
         }
     }
 
-    public func set(_ name: String, help: String, labels: Labels = [:], to value: Double) {
-        families.withLock { families in
-            families[name, default: Family(help: help, type: "gauge")].samples[labels] = value
+    /// Adds an amount of money to a counter of dollars, exactly.
+    public func increment(_ metric: Metric, labels: Labels = [:], by amount: MicroUSD) {
+        update(metric, expecting: .counter) { family in
+            guard case .dollars(let current)? = family.samples[labels] else {
+                family.samples[labels] = .dollars(amount)
+                return
+            }
+            family.samples[labels] = .dollars(current + amount)
         }
     }
 
-    /// Records one observation; `bounds` (ascending upper bounds) fix the buckets on first use.
-    public func observe(_ name: String, help: String, bounds: [Double], labels: Labels = [:], _ value: Double) {
-        families.withLock { families in
-            var family = families[name] ?? Family(help: help, type: "histogram")
-            family.histograms[labels, default: Histogram(bounds: bounds)].observe(value)
-            families[name] = family
+    public func set(_ metric: Metric, labels: Labels = [:], to value: Double) {
+        update(metric, expecting: .gauge) { $0.samples[labels] = .number(value) }
+    }
+
+    /// Sets a gauge of dollars, rendered exactly.
+    public func set(_ metric: Metric, labels: Labels = [:], to amount: MicroUSD) {
+        update(metric, expecting: .gauge) { $0.samples[labels] = .dollars(amount) }
+    }
+
+    /// Replaces every sample of a gauge whose labels include `matching` by `values`: for a set
+    /// that changes as a whole, such as the partitions a consumer owns, where a partition it no
+    /// longer owns must disappear rather than keep its last value.
+    public func replace(_ metric: Metric, matching: Labels, with values: [Labels: Double]) {
+        update(metric, expecting: .gauge) { family in
+            family.samples = family.samples.filter { labels, _ in !matching.allSatisfy { labels[$0.key] == $0.value } }
+            for (labels, value) in values { family.samples[labels] = .number(value) }
         }
+    }
+
+    /// Records observations in a histogram.
+    public func observe(_ metric: Metric, labels: Labels = [:], _ values: some Sequence<Double>) {
+        update(metric, expecting: .histogram) { family in
+            var histogram = family.histograms[labels] ?? Histogram(bounds: metric.buckets)
+            for value in values { histogram.observe(value) }
+            family.histograms[labels] = histogram
+        }
+    }
+
+    public func observe(_ metric: Metric, labels: Labels = [:], _ value: Double) {
+        observe(metric, labels: labels, CollectionOfOne(value))
     }
 
     /// The current value of a counter or gauge, for tests and summaries.
-    public func value(_ name: String, labels: Labels = [:]) -> Double? {
-        families.withLock { $0[name]?.samples[labels] }
+    public func value(_ metric: Metric, labels: Labels = [:]) -> Double? {
+        families.withLock { $0[metric.name]?.samples[labels]?.number }
+    }
+
+    private func update(_ metric: Metric, expecting kind: Metric.Kind, _ change: (inout Family) -> Void) {
+        precondition(metric.kind == kind, "\(metric.name) is a \(metric.kind), not a \(kind)")
+        families.withLock { families in
+            var family = families[metric.name] ?? Family(metric: metric)
+            change(&family)
+            families[metric.name] = family
+        }
     }
 
     public func render() -> String {
@@ -68,9 +130,9 @@ public final class MetricsRegistry: Sendable {
             var text = ""
             for name in families.keys.sorted() {
                 let family = families[name]!
-                text += "# HELP \(name) \(escapeHelp(family.help))\n# TYPE \(name) \(family.type)\n"
+                text += "# HELP \(name) \(escapeHelp(family.metric.help))\n# TYPE \(name) \(family.metric.kind.rawValue)\n"
                 for labels in family.samples.keys.sorted(by: labelOrder) {
-                    text += "\(name)\(render(labels)) \(format(family.samples[labels]!))\n"
+                    text += "\(name)\(render(labels)) \(family.samples[labels]!.text)\n"
                 }
                 for labels in family.histograms.keys.sorted(by: labelOrder) {
                     let histogram = family.histograms[labels]!

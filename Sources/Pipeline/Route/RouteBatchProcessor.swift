@@ -27,6 +27,10 @@ public struct RouteBatchResult: Sendable {
     public var records: [OutputRecord] = []
     public var decisions: [RoutingDecision] = []
     public var rejections: [EventRejection.Kind: Int] = [:]
+    /// Prompts embedded for the batch, and the time that took.
+    public var embeddedTexts = 0
+    public var embeddingTime = Duration.zero
+    public var rankingTime = Duration.zero
 }
 
 /// The route stage's work on one micro-batch, apart from Kafka: parse and validate every event,
@@ -59,22 +63,27 @@ public final class RouteBatchProcessor {
                 outcomes[index] = .failure(error)
             }
         }
-        let vectors = embeddings(for: &outcomes, dimension: snapshot.ranker.memory.dimension)
+        var result = RouteBatchResult()
+        let clock = ContinuousClock()
+        let embeddingStarted = clock.now
+        let vectors = embeddings(for: &outcomes, dimension: snapshot.ranker.memory.dimension, embedded: &result.embeddedTexts)
+        result.embeddingTime = clock.now - embeddingStarted
 
         let accepted = outcomes.indices.filter { vectors[$0] != nil }
         let queries = FloatMatrix(rows: accepted.count, columns: snapshot.ranker.memory.dimension,
                                   values: accepted.flatMap { vectors[$0]! })
         let ratings: [TierRatings]
+        let rankingStarted = clock.now
         do {
             ratings = try snapshot.ranker.rank(queries, workspace: workspace)
         } catch {
             // Vectors were checked above; a failure here is a defect in that check.
             preconditionFailure("a checked embedding was refused by the ranker: \(error)")
         }
+        result.rankingTime = clock.now - rankingStarted
         var ratingsOf: [Int: TierRatings] = [:]
         for (position, index) in accepted.enumerated() { ratingsOf[index] = ratings[position] }
 
-        var result = RouteBatchResult()
         let decidedAt = formatTimestamp(now)
         for (index, record) in batch.enumerated() {
             switch outcomes[index] {
@@ -96,7 +105,7 @@ public final class RouteBatchProcessor {
 
     /// One unit vector per accepted event: its own (checked), or the embedder's. An event whose
     /// vector is unusable becomes a rejection.
-    private func embeddings(for outcomes: inout [Result<QueryEvent, EventRejection>], dimension: Int) -> [[Float]?] {
+    private func embeddings(for outcomes: inout [Result<QueryEvent, EventRejection>], dimension: Int, embedded: inout Int) -> [[Float]?] {
         var vectors = [[Float]?](repeating: nil, count: outcomes.count)
         var toEmbed: [Int] = []
         for index in outcomes.indices {
@@ -130,8 +139,9 @@ public final class RouteBatchProcessor {
             guard case .success(let event) = outcomes[index] else { return "" }
             return event.routingText
         }
-        for (index, embedded) in zip(toEmbed, embedEach(texts, with: embedder)) {
-            switch embedded {
+        embedded = texts.count
+        for (index, embedding) in zip(toEmbed, embedEach(texts, with: embedder)) {
+            switch embedding {
             case .success(let vector): vectors[index] = vector
             case .failure(let error): outcomes[index] = .failure(EventRejection(.embeddingFailed, "\(error)"))
             }

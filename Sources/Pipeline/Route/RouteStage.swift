@@ -1,6 +1,7 @@
 import Embeddings
 import Foundation
 import Kafka
+import Ledger
 import Synchronization
 
 /// The route stage: reads query events in micro-batches, routes each batch, and produces every
@@ -28,9 +29,8 @@ public final class RouteStage: Sendable {
         self.snapshot = Mutex(snapshot)
         self.shutdown = shutdown
         self.log = log
-        counters = StageCounters(metrics: metrics)
-        metrics.set("routeledger_router_info", help: "The router in use (labels); always 1.",
-                    labels: ["ratings_version": snapshot.ratingsVersion, "router_version": configuration.routing.routerVersion], to: 1)
+        counters = StageCounters(metrics: metrics, routerVersion: configuration.routing.routerVersion)
+        counters.report(router: snapshot)
     }
 
     /// True once the stage has consumed its first batch or polled without error.
@@ -39,6 +39,7 @@ public final class RouteStage: Sendable {
     /// Replaces the router for the batches that follow (new battles or ratings).
     public func swap(_ next: RouterSnapshot) {
         snapshot.withLock { $0 = next }
+        counters.report(router: next)
     }
 
     /// The router the next batch will be routed with.
@@ -61,15 +62,18 @@ public final class RouteStage: Sendable {
         try consumer.subscribe(topics: [configuration.topics.queries])
         log(.info, "consuming", ["topic": configuration.topics.queries, "group": configuration.kafka.groupID,
                                  "exactly_once": configuration.exactlyOnce])
+        let lag = ConsumerLagReporter(stage: "route", metrics: counters.metrics, log: log)
         var closed = false
         defer {
             counters.setConsuming(false)
+            lag.clear()
             if !closed { try? consumer.close() }
         }
         while !shutdown.isRequested {
             let messages = try consumer.poll(maxMessages: configuration.batch.maxEvents,
                                              timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
             counters.setConsuming(true)
+            lag.reportIfDue(consumer)
             guard !messages.isEmpty else { continue }
             let started = ContinuousClock.now
             let inputs = messages.map { message in
@@ -94,7 +98,7 @@ public final class RouteStage: Sendable {
                 try producer.flush(timeout: .seconds(120)).requireDelivered()
                 try consumer.commit(offsets)
             }
-            counters.record(result, events: messages.count, latency: ContinuousClock.now - started)
+            counters.record(result, messages: messages, latency: ContinuousClock.now - started)
         }
         closed = true
         try consumer.close()
@@ -133,16 +137,21 @@ public final class StageCounters: Sendable {
         public var rejected: [EventRejection.Kind: Int] = [:]
         public var batches = 0
         public var strongDecisions = 0
+        /// Summed estimated cost of the decisions, and what the reference model would have cost.
+        public var estimatedCost = MicroUSD.zero
+        public var referenceCost = MicroUSD.zero
         /// Per-batch processing latencies, seconds (most recent 10,000 batches).
         public var batchLatencies: [Double] = []
     }
 
     private let state = Mutex(Snapshot())
     private let consuming = Atomic(false)
-    private let metrics: MetricsRegistry
+    let metrics: MetricsRegistry
+    private let routerVersion: String
 
-    init(metrics: MetricsRegistry) {
+    init(metrics: MetricsRegistry, routerVersion: String) {
         self.metrics = metrics
+        self.routerVersion = routerVersion
     }
 
     var isConsuming: Bool { consuming.load(ordering: .acquiring) }
@@ -151,38 +160,63 @@ public final class StageCounters: Sendable {
         consuming.store(value, ordering: .releasing)
     }
 
-    func record(_ result: RouteBatchResult, events: Int, latency: Duration) {
-        let components = latency.components
-        let seconds = Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    /// The router now in use; the labels of the one before disappear.
+    func report(router snapshot: RouterSnapshot) {
+        metrics.replace(.routerInfo, matching: [:],
+                        with: [["ratings_version": snapshot.ratingsVersion, "router_version": routerVersion]: 1])
+    }
+
+    /// One committed batch: what `messages` turned into, `latency` after the batch was polled.
+    func record(_ result: RouteBatchResult, messages: [KafkaMessage], latency: Duration) {
+        let committed = Date()
+        var estimatedCost = MicroUSD.zero
+        var referenceCost = MicroUSD.zero
+        for decision in result.decisions {
+            estimatedCost = estimatedCost + MicroUSD(microunits: decision.estimatedCostMicroUSD)
+            referenceCost = referenceCost + MicroUSD(microunits: decision.referenceCostMicroUSD)
+        }
         let snapshot = state.withLock { state in
-            state.events += events
+            state.events += messages.count
             state.routed += result.decisions.count
             state.batches += 1
             state.strongDecisions += result.decisions.count { $0.model == $0.referenceModel }
+            state.estimatedCost = state.estimatedCost + estimatedCost
+            state.referenceCost = state.referenceCost + referenceCost
             for (kind, count) in result.rejections { state.rejected[kind, default: 0] += count }
-            state.batchLatencies.append(seconds)
+            state.batchLatencies.append(latency.seconds)
             if state.batchLatencies.count > 10_000 { state.batchLatencies.removeFirst(state.batchLatencies.count - 10_000) }
             return state
         }
-        metrics.increment("routeledger_events_total", help: "Query events read by the route stage.", labels: ["stage": "route"],
-                          by: Double(events))
-        for decision in result.decisions {
-            metrics.increment("routeledger_decisions_total", help: "Decisions produced, by chosen model.", labels: ["model": decision.model])
-            metrics.increment("routeledger_estimated_savings_micro_usd_total",
-                              help: "Estimated reference cost minus estimated cost of the decisions, micro-dollars.",
-                              by: Double(decision.referenceCostMicroUSD - decision.estimatedCostMicroUSD))
+        let stage: MetricsRegistry.Labels = ["stage": "route"]
+        metrics.increment(.eventsIn, labels: stage, by: Double(messages.count))
+        for (topic, records) in Dictionary(grouping: result.records, by: \.topic) {
+            metrics.increment(.eventsOut, labels: ["stage": "route", "output": topic], by: Double(records.count))
+        }
+        for (model, decisions) in Dictionary(grouping: result.decisions, by: \.model) {
+            metrics.increment(.decisions, labels: ["model": model], by: Double(decisions.count))
         }
         for (kind, count) in result.rejections {
-            metrics.increment("routeledger_dead_letters_total", help: "Events sent to the dead-letter topic, by reason.",
-                              labels: ["stage": "route", "reason": kind.rawValue], by: Double(count))
+            metrics.increment(.deadLetters, labels: ["stage": "route", "reason": kind.rawValue], by: Double(count))
         }
-        metrics.observe("routeledger_batch_size", help: "Events per micro-batch.", bounds: [1, 8, 32, 64, 128, 256, 512, 1024],
-                        Double(events))
-        metrics.observe("routeledger_batch_seconds", help: "Time from a batch's poll to its commit: the longest a decision waited in the stage.",
-                        bounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], seconds)
+        metrics.observe(.batchSize, labels: stage, Double(messages.count))
+        metrics.observe(.batchSeconds, latency.seconds)
+        let queuedSince = Dictionary(messages.map {
+            (KafkaCoordinates(topic: $0.topic, partition: $0.partition.rawValue, offset: $0.offset.rawValue), $0.timestamp)
+        }) { first, _ in first }
+        // A producer's clock ahead of ours would give a negative wait: counted as none.
+        metrics.observe(.decisionLatency, result.decisions.compactMap { decision in
+            queuedSince[decision.source]?.map { max(0, committed.timeIntervalSince($0)) }
+        })
+        if result.embeddedTexts > 0 {
+            metrics.increment(.embeddedTexts, by: Double(result.embeddedTexts))
+            metrics.observe(.embeddingSeconds, result.embeddingTime.seconds)
+        }
+        if !result.decisions.isEmpty { metrics.observe(.rankingSeconds, result.rankingTime.seconds) }
+        metrics.increment(.estimatedCost, by: estimatedCost)
+        metrics.increment(.referenceCost, by: referenceCost)
+        metrics.set(.estimatedSavings, to: snapshot.referenceCost - snapshot.estimatedCost)
         if snapshot.routed > 0 {
-            metrics.set("routeledger_strong_share", help: "Share of decisions that chose the reference model.",
-                        to: Double(snapshot.strongDecisions) / Double(snapshot.routed))
+            metrics.set(.strongShare, to: Double(snapshot.strongDecisions) / Double(snapshot.routed))
         }
     }
 

@@ -1,0 +1,78 @@
+/// Every metric `routeledger run` exports; docs/OPERATIONS.md describes each with its labels.
+extension Metric {
+    static let latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+    // Every stage.
+    public static let eventsIn = Metric("routeledger_events_in_total", .counter,
+                                        "Records a stage read from Kafka (label stage).")
+    public static let eventsOut = Metric("routeledger_events_out_total", .counter,
+                                         "Records a stage wrote (labels stage, output: a topic, or a table for the learn stage).")
+    public static let deadLetters = Metric("routeledger_dead_letters_total", .counter,
+                                           "Events sent to the dead-letter topic (labels stage, reason).")
+    public static let consumerLag = Metric("routeledger_consumer_lag", .gauge,
+                                           "Records written to a partition the stage owns and not yet read by it (labels stage, topic, partition).")
+    public static let batchSize = Metric("routeledger_batch_size", .histogram, "Events per micro-batch (label stage).",
+                                         buckets: [1, 8, 32, 64, 128, 256, 512, 1024])
+
+    // The route stage.
+    public static let decisions = Metric("routeledger_decisions_total", .counter, "Decisions produced (label model: the chosen one).")
+    public static let batchSeconds = Metric("routeledger_batch_seconds", .histogram,
+                                            "Route stage: time from a batch's poll to its commit, the longest a decision waited in the stage.",
+                                            buckets: latencyBuckets)
+    public static let decisionLatency = Metric("routeledger_decision_latency_seconds", .histogram,
+                                               "Time from a query's Kafka timestamp to the commit of its decision, waiting in Kafka included.",
+                                               buckets: latencyBuckets + [10, 30, 60, 300])
+    public static let embeddingSeconds = Metric("routeledger_embedding_seconds", .histogram,
+                                                "Route stage: time to embed the prompts of one batch (batches with prompts to embed).",
+                                                buckets: latencyBuckets)
+    public static let embeddedTexts = Metric("routeledger_embedded_texts_total", .counter, "Prompts the route stage embedded.")
+    public static let rankingSeconds = Metric("routeledger_ranking_seconds", .histogram,
+                                              "Route stage: time to rank one batch's queries over the battle memory.",
+                                              buckets: latencyBuckets)
+    public static let strongShare = Metric("routeledger_strong_share", .gauge,
+                                           "Share of this process's decisions that chose the reference (strong) model.")
+    public static let estimatedCost = Metric("routeledger_estimated_cost_usd_total", .counter,
+                                             "Estimated cost of the decisions made, dollars (exact to the micro-dollar).")
+    public static let referenceCost = Metric("routeledger_reference_cost_usd_total", .counter,
+                                             "What the same queries would have cost on the reference model, dollars (exact).")
+    public static let estimatedSavings = Metric("routeledger_estimated_savings_usd", .gauge,
+                                                "Reference cost minus estimated cost of the decisions made, dollars (exact).")
+    public static let routerInfo = Metric("routeledger_router_info", .gauge,
+                                          "The router in use (labels ratings_version, router_version); always 1.")
+
+    // The learn stage.
+    public static let votes = Metric("routeledger_votes_total", .counter, "Vote events read by the learn stage.")
+    public static let battlesStored = Metric("routeledger_battles_stored_total", .counter, "Votes stored as new battles.")
+    public static let duplicateVotes = Metric("routeledger_duplicate_votes_total", .counter, "Votes whose id was stored before (ignored).")
+    public static let queryPromptsRecorded = Metric("routeledger_query_prompts_recorded_total", .counter,
+                                                    "Prompts of routed queries recorded for votes that name their query.")
+    public static let pendingVotes = Metric("routeledger_pending_votes", .gauge, "Votes waiting for the prompt of the query they name.")
+    public static let learnBatchSeconds = Metric("routeledger_learn_batch_seconds", .histogram,
+                                                 "Time from a batch's poll to its commit in the learn stage.", buckets: latencyBuckets)
+    public static let refits = Metric("routeledger_refits_total", .counter, "Refits of the global ratings and tiers (label reason).")
+    public static let refitSeconds = Metric("routeledger_refit_seconds", .histogram,
+                                            "Time to refit ratings, bootstrap intervals and tiers over all battles.",
+                                            buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30])
+    public static let ratingsVersion = Metric("routeledger_ratings_version", .gauge,
+                                              "Id of the ratings version in use, ratings-<id> (label stage: learn's newest, or the route stage's).")
+    public static let modelRating = Metric("routeledger_model_rating", .gauge,
+                                           "Global rating of a model (labels model, kind: bradley_terry from the refit, or elo online).")
+    public static let modelTier = Metric("routeledger_model_tier", .gauge,
+                                         "Tier of a model in the newest ratings version, 0 the strongest (label model).")
+
+    // A route stage following the learn stage (memory "database").
+    public static let routerSwapSeconds = Metric("routeledger_router_swap_seconds", .histogram,
+                                                 "Time to read what the learn stage added and build the next snapshot.",
+                                                 buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5])
+    public static let routerSwaps = Metric("routeledger_router_swaps_total", .counter, "Snapshots swapped into the route stage while running.")
+    public static let routerBattles = Metric("routeledger_router_battles", .gauge, "Battles the router ranks with.")
+
+    public static let all: [Metric] = [
+        eventsIn, eventsOut, deadLetters, consumerLag, batchSize,
+        decisions, batchSeconds, decisionLatency, embeddingSeconds, embeddedTexts, rankingSeconds, strongShare,
+        estimatedCost, referenceCost, estimatedSavings, routerInfo,
+        votes, battlesStored, duplicateVotes, queryPromptsRecorded, pendingVotes, learnBatchSeconds, refits, refitSeconds,
+        ratingsVersion, modelRating, modelTier,
+        routerSwapSeconds, routerSwaps, routerBattles,
+    ]
+}
