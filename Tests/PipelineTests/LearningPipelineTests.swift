@@ -32,24 +32,10 @@ import Testing
     /// Starts `routers` route stages of one group, each with its own follower, and the learn stage.
     private static func start(_ fixture: inout F, routers: Int) throws -> Running {
         let broker = try TestKafkaBroker(partitions: 4)
-        let prefix = TestKafkaBroker.uniqueName("learn")
         var configuration = fixture.configuration
-        configuration.topics.queries = "\(prefix).queries"
-        configuration.topics.votes = "\(prefix).votes"
-        configuration.topics.decisions = "\(prefix).decisions"
-        configuration.topics.deadLetter = "\(prefix).deadletter"
-        configuration.topics.routePrefix = "\(prefix).route."
-        configuration.kafka.bootstrapServers = broker.bootstrapServers
-        configuration.kafka.groupID = "\(prefix).router"
-        configuration.learning.groupID = "\(prefix).learn"
-        configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
-        configuration.kafka.producerProperties = broker.producerProperties
-        configuration.batch.maxEvents = 64
+        try configuration.useTopics(of: broker, prefix: TestKafkaBroker.uniqueName("learn"))
         configuration.learning.followIntervalMilliseconds = 100
         configuration.learning.refitEveryVotes = 100
-        try broker.createTopics([configuration.topics.queries, configuration.topics.votes, configuration.topics.decisions,
-                                 configuration.topics.deadLetter, configuration.topics.route(for: "strong"),
-                                 configuration.topics.route(for: "weak")])
         fixture.configuration = configuration
         let shutdown = ShutdownSignal(signals: [])
         var stages: [RouteStage] = []
@@ -223,23 +209,22 @@ import Testing
             let shutdown = ShutdownSignal(signals: [])
             let again = LearnStage(configuration: configuration, embedder: fixture.embedder, database: fixture.database.settings,
                                    shutdown: shutdown, log: StageLog(component: "learn", minimumLevel: .warning))
-            let finished = DispatchSemaphore(value: 0)
-            Thread.detachNewThread {
-                try? again.run()
-                finished.signal()
+            try running(again, shutdown: shutdown) {
+                try Self.send((10..<15).map { ("v\($0)", F.vote("v\($0)", prompt: "second run \($0)")) }, to: configuration.topics.votes,
+                              broker: first.broker)
+                #expect(Self.waitUntil(within: .seconds(60)) { again.counters.snapshot().stored == 5 })
+                Thread.sleep(forTimeInterval: 0.5)
+                let counts = again.counters.snapshot()
+                #expect(counts.votes == 5 && counts.duplicates == 0)
+                #expect(try connection.count("SELECT count(*) FROM battles WHERE vote_id IS NOT NULL") == 15)
+                #expect(try connection.count("SELECT count(*) FROM elo_steps") == 15)
+                // Its consumer lag is published, and every vote was read.
+                #expect(try Self.waitUntil(within: .seconds(15)) {
+                    let lag = try ScrapedMetrics(again.counters.metrics.render())
+                        .all("routeledger_consumer_lag", including: ["stage": "learn", "topic": configuration.topics.votes])
+                    return !lag.isEmpty && lag.allSatisfy { $0.value == "0" }
+                })
             }
-            defer {
-                shutdown.request(reason: "test over")
-                finished.wait()
-            }
-            try Self.send((10..<15).map { ("v\($0)", F.vote("v\($0)", prompt: "second run \($0)")) }, to: configuration.topics.votes,
-                          broker: first.broker)
-            #expect(Self.waitUntil(within: .seconds(60)) { again.counters.snapshot().stored == 5 })
-            Thread.sleep(forTimeInterval: 0.5)
-            let counts = again.counters.snapshot()
-            #expect(counts.votes == 5 && counts.duplicates == 0)
-            #expect(try connection.count("SELECT count(*) FROM battles WHERE vote_id IS NOT NULL") == 15)
-            #expect(try connection.count("SELECT count(*) FROM elo_steps") == 15)
         }
     }
 }

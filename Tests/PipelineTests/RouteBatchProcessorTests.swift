@@ -11,17 +11,25 @@ func twoTopicRouting(threshold: Double = 0.5) throws -> (RouteLedgerConfiguratio
     var memory = BattleMemory(dimension: 4)
     try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
     try memory.append(modelA: "weak", modelB: "strong", outcome: .modelA, embedding: [0, 1, 0, 0])
+    var configuration = strongAndWeakConfiguration(weakPerMillion: (input: "0.5", output: "1.5"))
+    configuration.routing.threshold = .fixed(threshold)
+    let snapshot = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "test-1")
+    return (configuration, snapshot)
+}
+
+/// Two models, "strong" at $10 / $30 per million input / output tokens and "weak" at the
+/// prices given, the first the reference.
+func strongAndWeakConfiguration(weakPerMillion: (input: String, output: String)) -> RouteLedgerConfiguration {
     var configuration = RouteLedgerConfiguration()
     configuration.models = [
         .init(name: "strong", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "10")!, outputPerMillion: MicroUSD(dollars: "30")!)),
-        .init(name: "weak", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "0.5")!, outputPerMillion: MicroUSD(dollars: "1.5")!)),
+        .init(name: "weak", price: TokenPrice(inputPerMillion: MicroUSD(dollars: weakPerMillion.input)!,
+                                              outputPerMillion: MicroUSD(dollars: weakPerMillion.output)!)),
     ]
     configuration.routing.strong = "strong"
     configuration.routing.cheaper = ["weak"]
-    configuration.routing.threshold = .fixed(threshold)
     configuration.memoryPath = "unused"
-    let snapshot = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "test-1")
-    return (configuration, snapshot)
+    return configuration
 }
 
 func queryEvent(id: String, prompt: String = "abcdefgh", embedding: [Float]?, extra: String = "") -> Data {

@@ -18,23 +18,8 @@ struct RouteStageHarness {
          partitions: Int = 3) throws {
         broker = try TestKafkaBroker(partitions: partitions)
         var (configuration, snapshot) = routing
-        let prefix = TestKafkaBroker.uniqueName("t")
-        configuration.topics.queries = "\(prefix).queries"
-        configuration.topics.decisions = "\(prefix).decisions"
-        configuration.topics.deadLetter = "\(prefix).deadletter"
-        configuration.topics.routePrefix = "\(prefix).route."
-        configuration.kafka.bootstrapServers = broker.bootstrapServers
-        configuration.kafka.groupID = "\(prefix).router"
-        configuration.kafka.transactionalID = "\(prefix).router-tx"
-        configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
-        if broker.embedded != nil {
-            configuration.kafka.producerProperties = EmbeddedBroker.producerProperties.entries.reduce(into: [:]) { $0[$1.key] = $1.value }
-        }
+        try configuration.useTopics(of: broker, prefix: TestKafkaBroker.uniqueName("t"))
         configuration.exactlyOnce = exactlyOnce
-        configuration.batch.maxEvents = 64
-        let models = [configuration.routing.strong] + configuration.routing.cheaper
-        try broker.createTopics([configuration.topics.queries, configuration.topics.decisions, configuration.topics.deadLetter]
-                                + models.map(configuration.topics.route(for:)))
         self.configuration = configuration
         self.snapshot = snapshot
         self.embedder = embedder
@@ -46,16 +31,7 @@ struct RouteStageHarness {
         let shutdown = ShutdownSignal(signals: [])
         let stage = RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown, metrics: metrics,
                                log: StageLog(component: "route", minimumLevel: .warning))
-        let finished = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            try? stage.run()
-            finished.signal()
-        }
-        defer {
-            shutdown.request(reason: "test over")
-            finished.wait()
-        }
-        return try body(stage)
+        return try running(stage, shutdown: shutdown) { try body(stage) }
     }
 
     func send(_ values: [(key: String, value: Data)]) throws {
@@ -72,4 +48,40 @@ struct RouteStageHarness {
         try consumer.subscribe(topics: [topic])
         return try consumer.poll(count: count, within: .seconds(60))
     }
+}
+
+extension RouteLedgerConfiguration {
+    /// Points the configuration at `broker`, with topics and groups named under `prefix` (so
+    /// tests do not see each other's records), creates the topics, and sets the short session
+    /// timeout and small batches tests want.
+    mutating func useTopics(of broker: TestKafkaBroker, prefix: String) throws {
+        topics.queries = "\(prefix).queries"
+        topics.votes = "\(prefix).votes"
+        topics.decisions = "\(prefix).decisions"
+        topics.deadLetter = "\(prefix).deadletter"
+        topics.routePrefix = "\(prefix).route."
+        kafka.bootstrapServers = broker.bootstrapServers
+        kafka.groupID = "\(prefix).router"
+        kafka.transactionalID = "\(prefix).router-tx"
+        learning.groupID = "\(prefix).learn"
+        kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
+        kafka.producerProperties = broker.producerProperties
+        batch.maxEvents = 64
+        let models = [routing.strong] + routing.cheaper
+        try broker.createTopics([topics.queries, topics.votes, topics.decisions, topics.deadLetter] + models.map(topics.route(for:)))
+    }
+}
+
+/// Runs `stage` on its own thread until `body` returns, then raises `shutdown` and waits for it.
+func running<T>(_ stage: any PipelineStage, shutdown: ShutdownSignal, _ body: () throws -> T) throws -> T {
+    let finished = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        try? stage.run()
+        finished.signal()
+    }
+    defer {
+        shutdown.request(reason: "test over")
+        finished.wait()
+    }
+    return try body()
 }

@@ -6,62 +6,11 @@ import Testing
 /// The route stage end to end against a Kafka-protocol broker (librdkafka's mock cluster in
 /// process, or the broker named by KAFKA_BOOTSTRAP_SERVERS).
 @Suite(.serialized) struct RouteStageTests {
-    private struct Harness {
-        let broker: TestKafkaBroker
-        var configuration: RouteLedgerConfiguration
-        let snapshot: RouterSnapshot
-        let metrics = MetricsRegistry()
-
-        init(exactlyOnce: Bool) throws {
-            broker = try TestKafkaBroker(partitions: 3)
-            var (configuration, snapshot) = try twoTopicRouting()
-            let prefix = TestKafkaBroker.uniqueName("t")
-            configuration.topics.queries = "\(prefix).queries"
-            configuration.topics.decisions = "\(prefix).decisions"
-            configuration.topics.deadLetter = "\(prefix).deadletter"
-            configuration.topics.routePrefix = "\(prefix).route."
-            configuration.kafka.bootstrapServers = broker.bootstrapServers
-            configuration.kafka.groupID = "\(prefix).router"
-            configuration.kafka.transactionalID = "\(prefix).router-tx"
-            configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
-            configuration.kafka.producerProperties = broker.producerProperties
-            configuration.exactlyOnce = exactlyOnce
-            configuration.batch.maxEvents = 64
-            try broker.createTopics([configuration.topics.queries, configuration.topics.decisions, configuration.topics.deadLetter,
-                                     configuration.topics.route(for: "strong"), configuration.topics.route(for: "weak")])
-            self.configuration = configuration
-            self.snapshot = snapshot
-        }
-
-        /// Runs the stage on its own thread until `body` returns, then stops it.
-        func whileRunning(_ body: () throws -> Void) throws {
-            let shutdown = ShutdownSignal(signals: [])
-            let stage = RouteStage(configuration: configuration, embedder: nil, snapshot: snapshot, shutdown: shutdown, metrics: metrics)
-            let finished = DispatchSemaphore(value: 0)
-            Thread.detachNewThread {
-                try? stage.run()
-                finished.signal()
-            }
-            defer {
-                shutdown.request(reason: "test over")
-                finished.wait()
-            }
-            try body()
-        }
-
-        func read(_ topic: String, count: Int) throws -> [KafkaMessage] {
-            let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
-            defer { try? consumer.close() }
-            try consumer.subscribe(topics: [topic])
-            return try consumer.poll(count: count, within: .seconds(60))
-        }
-    }
-
     /// 300 queries on 10 keys, every 25th malformed: each good query decided once, on its
     /// model's topic and on the decisions topic, per-key order kept; each bad one dead-lettered.
     @Test(arguments: [false, true])
     func everyQueryIsDecidedOnceInKeyOrder(exactlyOnce: Bool) throws {
-        let harness = try Harness(exactlyOnce: exactlyOnce)
+        let harness = try RouteStageHarness(routing: twoTopicRouting(), exactlyOnce: exactlyOnce)
         let producer = try KafkaProducer(configuration: harness.broker.producerConfiguration())
         var expectedOrder: [String: [String]] = [:]
         var expectedModel: [String: String] = [:]
@@ -83,7 +32,7 @@ import Testing
         var decisions: [KafkaMessage] = []
         var deadLetters: [KafkaMessage] = []
         var routedStrong: [KafkaMessage] = []
-        try harness.whileRunning {
+        try harness.whileRunning { _ in
             decisions = try harness.read(harness.configuration.topics.decisions, count: 288)
             deadLetters = try harness.read(harness.configuration.topics.deadLetter, count: 12)
             routedStrong = try harness.read(harness.configuration.topics.route(for: "strong"), count: 96)

@@ -22,7 +22,7 @@ public final class LearnCounters: Sendable {
 
     private let state = Mutex(Snapshot())
     private let consuming = Atomic(false)
-    private let metrics: MetricsRegistry
+    let metrics: MetricsRegistry
     private let deadLetterTopic: String
 
     init(metrics: MetricsRegistry, deadLetterTopic: String) {

@@ -65,9 +65,11 @@ public final class LearnStage: PipelineStage {
         log(.info, "consuming", ["topics": "\(configuration.topics.votes),\(configuration.topics.queries)",
                                  "group": configuration.learning.groupID, "embedder": embedder.identity,
                                  "ratings_version": learner.version?.label ?? "none"])
+        let lag = ConsumerLagReporter(stage: "learn", metrics: counters.metrics, log: log)
         var closed = false
         defer {
             counters.setConsuming(false)
+            lag.clear()
             if !closed { try? consumer.close() }
         }
         var owned: Set<KafkaTopicPartition> = []
@@ -75,6 +77,7 @@ public final class LearnStage: PipelineStage {
             let messages = try consumer.poll(maxMessages: configuration.batch.maxEvents,
                                              timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
             counters.setConsuming(true)
+            lag.reportIfDue(consumer)
             let started = ContinuousClock.now
             let assignment = Set(try consumer.assignment())
             if assignment != owned {

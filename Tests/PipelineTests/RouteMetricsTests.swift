@@ -1,0 +1,153 @@
+import Embeddings
+import Foundation
+import Kafka
+import Ledger
+import Ranking
+import Testing
+@testable import Pipeline
+
+/// Prompts of two kinds, embedded by the hashing embedder: proofs, on which the strong model
+/// won every battle, and greetings, on which the weak one did. Prices are whole micro-dollars
+/// per token (strong 10 in, 30 out; weak 1 in, 2 out), so costs can be worked out by hand.
+func proofsAndGreetingsRouting() throws -> (RouteLedgerConfiguration, RouterSnapshot) {
+    let embedder = HashingEmbedder()
+    let proofs = (0..<20).map { "prove that the sum of the first \($0) odd numbers is a perfect square" }
+    let greetings = (0..<20).map { "write a short friendly hello message for my neighbour number \($0)" }
+    let vectors = embedder.embed(proofs + greetings).vectors
+    var memory = BattleMemory(dimension: embedder.dimension)
+    for (index, vector) in vectors.enumerated() {
+        try memory.append(modelA: "strong", modelB: "weak", outcome: index < proofs.count ? .modelA : .modelB, embedding: vector)
+    }
+    var configuration = strongAndWeakConfiguration(weakPerMillion: (input: "1", output: "2"))
+    configuration.embedder = HashingEmbedder.name
+    return (configuration, try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "memory-40"))
+}
+
+/// What `/metrics` says about a route stage, scraped over HTTP as Prometheus does, checked
+/// against what the stage wrote to Kafka and against costs worked out from the prices.
+@Suite(.serialized) struct RouteMetricsTests {
+    @Test func theEndpointCountsWhatTheStageReadWroteDecidedAndSpent() throws {
+        let harness = try RouteStageHarness(routing: proofsAndGreetingsRouting(), embedder: HashingEmbedder())
+        let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: harness.metrics, isReady: { true })
+        defer { server.stop() }
+        var events: [(key: String, value: Data)] = []
+        var prompts: [String: String] = [:]
+        for index in 0..<200 {
+            let value: Data
+            if index % 20 == 7 {
+                value = Data("{\"truncated\": ".utf8)
+            } else if index % 25 == 11 {
+                value = queryEvent(id: "q\(index)", prompt: "", embedding: nil)
+            } else {
+                let prompt = index % 3 == 0 ? "prove that \(index) times two is even" : "write a hello message for friend \(index)"
+                prompts["q\(index)"] = prompt
+                value = queryEvent(id: "q\(index)", prompt: prompt, embedding: nil)
+            }
+            events.append((key: "k\(index % 7)", value: value))
+        }
+        // 10 malformed (index ≡ 7 mod 20), 8 with an empty prompt (≡ 11 mod 25), 182 decided.
+        try #require(prompts.count == 182)
+        try harness.send(events)
+
+        let (decisions, scraped) = try harness.whileRunning { _ in
+            let decisions = try harness.read(harness.configuration.topics.decisions, count: 182)
+                .map { try JSONDecoder().decode(RoutingDecision.self, from: $0.value) }
+            // The lag is measured every 5 s: wait until all three partitions are reported drained.
+            var scraped = try ScrapedMetrics(try httpGet("/metrics", port: server.port).body)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while scraped.all("routeledger_consumer_lag").map(\.value) != ["0", "0", "0"]
+                    || scraped.value("routeledger_events_in_total", ["stage": "route"]) != "200",
+                  ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.2)
+                scraped = try ScrapedMetrics(try httpGet("/metrics", port: server.port).body)
+            }
+            return (decisions, scraped)
+        }
+        try #require(decisions.count == 182)
+        let strong = decisions.count { $0.model == "strong" }
+        let weak = decisions.count { $0.model == "weak" }
+        // The router told proofs from greetings (not the point here, but the sums below need both).
+        try #require(strong > 0 && weak > 0)
+
+        let topics = harness.configuration.topics
+        #expect(scraped.value("routeledger_events_in_total", ["stage": "route"]) == "200")
+        #expect(scraped.value("routeledger_events_out_total", ["stage": "route", "output": topics.decisions]) == "182")
+        #expect(scraped.value("routeledger_events_out_total", ["stage": "route", "output": topics.route(for: "strong")]) == "\(strong)")
+        #expect(scraped.value("routeledger_events_out_total", ["stage": "route", "output": topics.route(for: "weak")]) == "\(weak)")
+        #expect(scraped.value("routeledger_events_out_total", ["stage": "route", "output": topics.deadLetter]) == "18")
+        #expect(scraped.value("routeledger_dead_letters_total", ["stage": "route", "reason": "malformed_json"]) == "10")
+        #expect(scraped.value("routeledger_dead_letters_total", ["stage": "route", "reason": "empty_prompt"]) == "8")
+        #expect(scraped.value("routeledger_decisions_total", ["model": "strong"]) == "\(strong)")
+        #expect(scraped.value("routeledger_decisions_total", ["model": "weak"]) == "\(weak)")
+        #expect(abs((scraped.number("routeledger_strong_share") ?? -1) - Double(strong) / 182) < 1e-12)
+
+        // Input tokens: a quarter of the prompt's bytes, rounded up; 256 output tokens.
+        var estimated: Int64 = 0
+        var reference: Int64 = 0
+        for decision in decisions {
+            let inputTokens = Int64((prompts[decision.queryID]!.utf8.count + 3) / 4)
+            let strongCost = inputTokens * 10 + 256 * 30
+            estimated += decision.model == "strong" ? strongCost : inputTokens * 1 + 256 * 2
+            reference += strongCost
+        }
+        #expect(scraped.value("routeledger_estimated_cost_usd_total") == MicroUSD(microunits: estimated).description)
+        #expect(scraped.value("routeledger_reference_cost_usd_total") == MicroUSD(microunits: reference).description)
+        #expect(scraped.value("routeledger_estimated_savings_usd") == MicroUSD(microunits: reference - estimated).description)
+
+        #expect(scraped.value("routeledger_batch_size_sum", ["stage": "route"]) == "200")
+        #expect(scraped.value("routeledger_decision_latency_seconds_count") == "182")
+        #expect(scraped.value("routeledger_embedded_texts_total") == "182")
+        let batches = Int(scraped.value("routeledger_batch_size_count", ["stage": "route"]) ?? "") ?? 0
+        #expect(batches >= 4, "200 events in batches of at most 64")
+        // One embedding call per batch that had prompts (a batch of dead letters alone has none).
+        let embeddingCalls = Int(scraped.value("routeledger_embedding_seconds_count") ?? "") ?? 0
+        #expect(embeddingCalls >= 1 && embeddingCalls <= batches)
+        #expect(scraped.value("routeledger_router_info", ["ratings_version": "memory-40", "router_version": "sw-v1"]) == "1")
+        let lag = scraped.all("routeledger_consumer_lag", including: ["stage": "route", "topic": topics.queries])
+        #expect(Set(lag.compactMap { $0.labels["partition"] }) == ["0", "1", "2"])
+        #expect(lag.allSatisfy { $0.value == "0" })
+        for name in scraped.types.keys {
+            #expect(Metric.all.contains { $0.name == name }, "\(name) is exported but not in the catalogue")
+        }
+    }
+
+    /// A swap (new battles or ratings) relabels the router: the old ratings version disappears.
+    @Test func theRouterInfoFollowsSwaps() throws {
+        let (configuration, first) = try twoTopicRouting()
+        var memory = BattleMemory(dimension: 4)
+        try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
+        try memory.append(modelA: "weak", modelB: "strong", outcome: .tie, embedding: [0, 1, 0, 0])
+        let second = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "test-2")
+        let metrics = MetricsRegistry()
+        let stage = RouteStage(configuration: configuration, embedder: nil, snapshot: first, shutdown: ShutdownSignal(signals: []),
+                               metrics: metrics)
+        stage.swap(second)
+        let info = try ScrapedMetrics(metrics.render()).all("routeledger_router_info")
+        #expect(info.map(\.labels) == [["ratings_version": "test-2", "router_version": "sw-v1"]])
+    }
+
+    /// The reporter publishes each owned partition's lag, and drops partitions it no longer has.
+    @Test func theLagReporterPublishesTheConsumersLagPerPartition() throws {
+        let topic = TestKafkaBroker.uniqueName("lag")
+        let broker = try TestKafkaBroker(partitions: 2, topics: [topic])
+        let producer = try KafkaProducer(configuration: broker.producerConfiguration())
+        for sequence in 0..<25 { try producer.send(topic: topic, partition: KafkaPartition(sequence % 2), value: Data("\(sequence)".utf8)) }
+        try producer.flush(timeout: .seconds(30)).requireDelivered()
+        let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("group")))
+        try consumer.subscribe(topics: [topic])
+        let read = try consumer.poll(count: 25, within: .seconds(30))
+        try #require(read.count == 25)
+        let metrics = MetricsRegistry()
+        let reporter = ConsumerLagReporter(stage: "route", metrics: metrics, log: StageLog(component: "test"), interval: .zero)
+        reporter.reportIfDue(consumer)
+        #expect(metrics.value(.consumerLag, labels: ["stage": "route", "topic": topic, "partition": "0"]) == 0)
+        for sequence in 0..<9 { try producer.send(topic: topic, partition: KafkaPartition(1), value: Data("\(sequence)".utf8)) }
+        try producer.flush(timeout: .seconds(30)).requireDelivered()
+        reporter.reportIfDue(consumer)
+        #expect(metrics.value(.consumerLag, labels: ["stage": "route", "topic": topic, "partition": "0"]) == 0)
+        #expect(metrics.value(.consumerLag, labels: ["stage": "route", "topic": topic, "partition": "1"]) == 9)
+        try consumer.close()
+        reporter.clear()
+        #expect(try ScrapedMetrics(metrics.render()).all("routeledger_consumer_lag").isEmpty)
+    }
+}
