@@ -26,7 +26,7 @@ enum BrokerCommand: Command {
     static let defaultModels = ["gpt-4-1106-preview", "mixtral-8x7b-instruct-v0.1"]
 
     static func defaultTopics(models: [String]) -> [String] {
-        ["llm.queries"] + models.map { "llm.route.\($0)" } + ["llm.decisions", "llm.deadletter", "llm.usage", "llm.votes"]
+        ["llm.queries"] + models.map { "llm.route.\($0)" } + ["llm.decisions", "llm.deadletter", "llm.usage", "llm.votes", "llm.thresholds"]
     }
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {

@@ -19,7 +19,9 @@ enum RunCommand: Command {
         what the learn stage adds without a restart (docs/LEARNING.md).
         With --embedded-broker it first starts a Kafka-protocol broker in this process, with
         every configured topic, and uses it (for trying RouteLedger out; see README).
-        Serves /metrics, /healthz and /readyz on --metrics-port.
+        With budget.enabled, the route stage adjusts its threshold online to hold a strong
+        share or a spend rate, recording every change on topics.thresholds (docs/OPERATIONS.md).
+        Serves /metrics, /healthz and /readyz on --metrics-port (docs/OPERATIONS.md).
         """
     static let options: [Option] = [
         .value("config", "FILE", "Configuration file (JSON). Without it, settings come from the environment only."),
@@ -162,7 +164,8 @@ enum RunCommand: Command {
     static func topics(of configuration: RouteLedgerConfiguration) -> [String] {
         let topics = configuration.topics
         let models = [configuration.routing.strong] + configuration.routing.cheaper
-        return [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes] + models.map(topics.route(for:))
+        return [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes, topics.thresholds]
+            + models.map(topics.route(for:))
     }
 
     /// The configured embedder, which must be the one the memory's vectors came from.

@@ -60,6 +60,7 @@ extension RouteLedgerConfiguration {
         topics.decisions = "\(prefix).decisions"
         topics.deadLetter = "\(prefix).deadletter"
         topics.routePrefix = "\(prefix).route."
+        topics.thresholds = "\(prefix).thresholds"
         kafka.bootstrapServers = broker.bootstrapServers
         kafka.groupID = "\(prefix).router"
         kafka.transactionalID = "\(prefix).router-tx"
@@ -68,7 +69,7 @@ extension RouteLedgerConfiguration {
         kafka.producerProperties = broker.producerProperties
         batch.maxEvents = 64
         let models = [routing.strong] + routing.cheaper
-        try broker.createTopics([topics.queries, topics.votes, topics.decisions, topics.deadLetter] + models.map(topics.route(for:)))
+        try broker.createTopics([topics.queries, topics.votes, topics.decisions, topics.deadLetter, topics.thresholds] + models.map(topics.route(for:)))
     }
 }
 

@@ -55,6 +55,16 @@ import Testing
         #expect(required == encoded)
     }
 
+    /// The threshold-change schema lists every field a change encodes, the target's two forms optional.
+    @Test func theThresholdChangeSchemaListsEveryEncodedField() throws {
+        let file = try schema("threshold.v1.json")
+        let required = Set(try #require(file["required"] as? [String]))
+        let properties = Set(try #require(file["properties"] as? [String: Any]).keys)
+        let encoded = Set(ThresholdChange.CodingKeys.allCases.map(\.stringValue))
+        #expect(properties == encoded)
+        #expect(encoded.subtracting(required) == ["target_strong_share", "target_usd_per_hour"])
+    }
+
     @Test func theDeadLetterSchemaListsEveryReason() throws {
         let properties = try #require(try schema("deadletter.v1.json")["properties"] as? [String: Any])
         let kinds = try #require((properties["error_kind"] as? [String: Any])?["enum"] as? [String])

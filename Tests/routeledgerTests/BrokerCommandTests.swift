@@ -55,6 +55,6 @@ import Testing
 
     @Test func theDefaultTopicsHaveARouteTopicPerModel() {
         #expect(BrokerCommand.defaultTopics(models: ["strong", "weak"]) ==
-                ["llm.queries", "llm.route.strong", "llm.route.weak", "llm.decisions", "llm.deadletter", "llm.usage", "llm.votes"])
+                ["llm.queries", "llm.route.strong", "llm.route.weak", "llm.decisions", "llm.deadletter", "llm.usage", "llm.votes", "llm.thresholds"])
     }
 }

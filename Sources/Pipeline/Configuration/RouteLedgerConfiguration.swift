@@ -24,6 +24,8 @@ public struct RouteLedgerConfiguration: Sendable {
         public var deadLetter = "llm.deadletter"
         public var usage = "llm.usage"
         public var votes = "llm.votes"
+        /// Every change the budget controller makes to the threshold.
+        public var thresholds = "llm.thresholds"
         /// A model's decisions go to this prefix + the model's name.
         public var routePrefix = "llm.route."
 
@@ -91,6 +93,8 @@ public struct RouteLedgerConfiguration: Sendable {
     public var routing = Routing()
     public var batch = Batch()
     public var learning = Learning()
+    /// The online budget controller; nil (the default) keeps the threshold fixed.
+    public var budget: BudgetSettings?
     public var embedder = "minilm"
     public var modelDirectory: String?
     public var memoryPath = ""
@@ -221,6 +225,7 @@ public struct RouteLedgerConfiguration: Sendable {
             topics.deadLetter = section.string("deadletter") ?? topics.deadLetter
             topics.usage = section.string("usage") ?? topics.usage
             topics.votes = section.string("votes") ?? topics.votes
+            topics.thresholds = section.string("thresholds") ?? topics.thresholds
             topics.routePrefix = section.string("route_prefix") ?? topics.routePrefix
             section.finish()
         }
@@ -281,6 +286,7 @@ public struct RouteLedgerConfiguration: Sendable {
                 ?? learning.followIntervalMilliseconds
             section.finish()
         }
+        if let section = reader.object("budget") { budget = BudgetSettings.read(section) }
         if let section = reader.object("embedder") {
             embedder = section.string("kind") ?? embedder
             modelDirectory = section.string("model_dir")
@@ -342,7 +348,7 @@ public struct RouteLedgerConfiguration: Sendable {
             problems.append("memory: give the battle memory directory, or \"\(Self.databaseMemory)\" for PostgreSQL (or ROUTELEDGER_MEMORY)")
         }
         if learning.groupID.isEmpty { problems.append("learning.group_id: must not be empty") }
-        for topic in [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes, topics.routePrefix] where topic.isEmpty {
+        for topic in [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes, topics.thresholds, topics.routePrefix] where topic.isEmpty {
             problems.append("topics: topic names must not be empty")
         }
         if kafka.bootstrapServers.isEmpty { problems.append("kafka.bootstrap_servers: must not be empty") }

@@ -40,6 +40,27 @@ extension Metric {
     public static let routerInfo = Metric("routeledger_router_info", .gauge,
                                           "The router in use (labels ratings_version, router_version); always 1.")
 
+    public static let threshold = Metric("routeledger_threshold", .gauge,
+                                         "Threshold of the route stage's latest batch: the configured or calibrated one, or the budget controller's.")
+
+    // The budget controller (budget.enabled).
+    public static let thresholdChanges = Metric("routeledger_threshold_changes_total", .counter,
+                                                "Changes the budget controller made to the threshold (label direction: up, down).")
+    public static let budgetTargetStrongShare = Metric("routeledger_budget_target_strong_share", .gauge,
+                                                       "The budget controller's target share of decisions on the reference model.")
+    public static let budgetTargetSpend = Metric("routeledger_budget_target_usd_per_hour", .gauge,
+                                                 "The budget controller's target estimated spend, dollars per hour (exact).")
+    public static let budgetWindowDecisions = Metric("routeledger_budget_window_decisions", .gauge,
+                                                     "Decisions in the budget controller's window at its latest evaluation.")
+    public static let budgetWindowStrongShare = Metric("routeledger_budget_window_strong_share", .gauge,
+                                                       "Share of the window's decisions that went to the reference model.")
+    public static let budgetWindowSpend = Metric("routeledger_budget_window_usd_per_hour", .gauge,
+                                                 "The window's estimated spend, dollars per hour (exact to the micro-dollar).")
+    public static let budgetWindowThreshold = Metric("routeledger_budget_window_threshold", .gauge,
+                                                     "The threshold that would have met the target over the window, before bounds and step limit.")
+    public static let budgetBounded = Metric("routeledger_budget_bounded", .gauge,
+                                             "1 when the target lies beyond budget.min_threshold / max_threshold, so the bound holds the threshold.")
+
     // The learn stage.
     public static let votes = Metric("routeledger_votes_total", .counter, "Vote events read by the learn stage.")
     public static let battlesStored = Metric("routeledger_battles_stored_total", .counter, "Votes stored as new battles.")
@@ -70,7 +91,9 @@ extension Metric {
     public static let all: [Metric] = [
         eventsIn, eventsOut, deadLetters, consumerLag, batchSize,
         decisions, batchSeconds, decisionLatency, embeddingSeconds, embeddedTexts, rankingSeconds, strongShare,
-        estimatedCost, referenceCost, estimatedSavings, routerInfo,
+        estimatedCost, referenceCost, estimatedSavings, routerInfo, threshold,
+        thresholdChanges, budgetTargetStrongShare, budgetTargetSpend, budgetWindowDecisions, budgetWindowStrongShare,
+        budgetWindowSpend, budgetWindowThreshold, budgetBounded,
         votes, battlesStored, duplicateVotes, queryPromptsRecorded, pendingVotes, learnBatchSeconds, refits, refitSeconds,
         ratingsVersion, modelRating, modelTier,
         routerSwapSeconds, routerSwaps, routerBattles,

@@ -20,6 +20,8 @@ public final class RouteStage: Sendable {
     private let shutdown: ShutdownSignal
     private let log: StageLog
     public let counters: StageCounters
+    /// The online budget controller, when the configuration enables it.
+    private let budget: RouteBudget?
 
     public init(configuration: RouteLedgerConfiguration, embedder: (any Embedder)?, snapshot: RouterSnapshot,
                 shutdown: ShutdownSignal, metrics: MetricsRegistry = MetricsRegistry(),
@@ -31,6 +33,8 @@ public final class RouteStage: Sendable {
         self.log = log
         counters = StageCounters(metrics: metrics, routerVersion: configuration.routing.routerVersion)
         counters.report(router: snapshot)
+        budget = RouteBudget(configuration: configuration, threshold: snapshot.threshold, metrics: metrics, log: log)
+        metrics.set(.threshold, to: budget?.threshold ?? snapshot.threshold)
     }
 
     /// True once the stage has consumed its first batch or polled without error.
@@ -81,7 +85,10 @@ public final class RouteStage: Sendable {
                                                      offset: message.offset.rawValue),
                             key: message.key, value: message.value)
             }
-            let result = processor.process(inputs, with: snapshot.withLock { $0 })
+            let router = snapshot.withLock { $0 }
+            let threshold = budget?.nextBatch(ratingsVersion: router.ratingsVersion)
+            var result = processor.process(inputs, with: threshold.map { router.with(threshold: $0.threshold) } ?? router)
+            if let record = threshold?.record { result.records.append(record) }
             let offsets = KafkaTopicPartitionOffset.committing(messages)
             if configuration.exactlyOnce {
                 try producer.beginTransaction()
@@ -98,7 +105,9 @@ public final class RouteStage: Sendable {
                 try producer.flush(timeout: .seconds(120)).requireDelivered()
                 try consumer.commit(offsets)
             }
-            counters.record(result, messages: messages, latency: ContinuousClock.now - started)
+            counters.record(result, messages: messages, threshold: threshold?.threshold ?? router.threshold,
+                            latency: ContinuousClock.now - started)
+            if let threshold { budget?.committed(threshold, decisions: result.decisions, snapshot: router) }
         }
         closed = true
         try consumer.close()
@@ -166,8 +175,8 @@ public final class StageCounters: Sendable {
                         with: [["ratings_version": snapshot.ratingsVersion, "router_version": routerVersion]: 1])
     }
 
-    /// One committed batch: what `messages` turned into, `latency` after the batch was polled.
-    func record(_ result: RouteBatchResult, messages: [KafkaMessage], latency: Duration) {
+    /// One committed batch: what `messages` turned into at `threshold`, `latency` after the batch was polled.
+    func record(_ result: RouteBatchResult, messages: [KafkaMessage], threshold: Double, latency: Duration) {
         let committed = Date()
         var estimatedCost = MicroUSD.zero
         var referenceCost = MicroUSD.zero
@@ -198,6 +207,7 @@ public final class StageCounters: Sendable {
         for (kind, count) in result.rejections {
             metrics.increment(.deadLetters, labels: ["stage": "route", "reason": kind.rawValue], by: Double(count))
         }
+        metrics.set(.threshold, to: threshold)
         metrics.observe(.batchSize, labels: stage, Double(messages.count))
         metrics.observe(.batchSeconds, latency.seconds)
         let queuedSince = Dictionary(messages.map {

@@ -11,7 +11,7 @@ public struct RouterSnapshot: Sendable {
 
     public let ranker: SimilarityWeightedRanker
     public let ratingsVersion: String
-    public let threshold: Double
+    public private(set) var threshold: Double
     /// Candidate model names, cheapest first; the last is the reference (strong) model.
     public let candidates: [String]
     let prices: [String: TokenPrice]
@@ -59,6 +59,13 @@ public struct RouterSnapshot: Sendable {
             threshold = try Self.calibrate(share: share, ranker: ranker, weak: tierOfCandidate[cheaper[0]]!,
                                            strong: tierOfCandidate[routing.strong]!)
         }
+    }
+
+    /// The same router with another threshold (the budget controller's).
+    func with(threshold: Double) -> RouterSnapshot {
+        var copy = self
+        copy.threshold = threshold
+        return copy
     }
 
     /// The routing rule for one query: all candidates, or those of them the query allows.
