@@ -32,7 +32,7 @@ enum RunCommand: Command {
         .value("partitions", "N", "Partitions of each topic on the embedded broker (default 3)."),
     ]
 
-    static let availableStages = ["route", "learn"]
+    static let availableStages = ["route", "learn", "ledger"]
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
@@ -81,6 +81,10 @@ enum RunCommand: Command {
         }
         if stageNames.contains("learn") {
             stages.append(try learnStage(configuration, database: try databaseSettings(configuration), shutdown: shutdown, metrics: metrics))
+        }
+        if stageNames.contains("ledger") {
+            stages.append(LedgerStage(configuration: configuration, database: try databaseSettings(configuration), shutdown: shutdown,
+                                      metrics: metrics))
         }
         var server: MetricsServer?
         if metricsPort != 0 {

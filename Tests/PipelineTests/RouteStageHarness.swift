@@ -43,6 +43,11 @@ struct RouteStageHarness {
     }
 
     func read(_ topic: String, count: Int) throws -> [KafkaMessage] {
+        try Self.readAll(topic, broker: broker, count: count)
+    }
+
+    /// The first `count` records of `topic`, read by a consumer group of its own.
+    static func readAll(_ topic: String, broker: TestKafkaBroker, count: Int) throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
         defer { try? consumer.close() }
         try consumer.subscribe(topics: [topic])
@@ -61,15 +66,17 @@ extension RouteLedgerConfiguration {
         topics.deadLetter = "\(prefix).deadletter"
         topics.routePrefix = "\(prefix).route."
         topics.thresholds = "\(prefix).thresholds"
+        topics.usage = "\(prefix).usage"
         kafka.bootstrapServers = broker.bootstrapServers
         kafka.groupID = "\(prefix).router"
         kafka.transactionalID = "\(prefix).router-tx"
         learning.groupID = "\(prefix).learn"
+        ledger.groupID = "\(prefix).ledger"
         kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
         kafka.producerProperties = broker.producerProperties
         batch.maxEvents = 64
         let models = [routing.strong] + routing.cheaper
-        try broker.createTopics([topics.queries, topics.votes, topics.decisions, topics.deadLetter, topics.thresholds] + models.map(topics.route(for:)))
+        try broker.createTopics([topics.queries, topics.votes, topics.decisions, topics.deadLetter, topics.thresholds, topics.usage] + models.map(topics.route(for:)))
     }
 }
 

@@ -87,12 +87,20 @@ public struct RouteLedgerConfiguration: Sendable {
         public var followIntervalMilliseconds = 1_000
     }
 
+    /// The ledger stage (docs/LEDGER.md).
+    public struct LedgerStageSettings: Sendable {
+        /// Consumer group of the ledger stage (it reads the decisions and usage topics); its
+        /// offsets live in PostgreSQL under this name.
+        public var groupID = "routeledger-ledger"
+    }
+
     public var kafka = Kafka()
     public var topics = Topics()
     public var models: [Model] = []
     public var routing = Routing()
     public var batch = Batch()
     public var learning = Learning()
+    public var ledger = LedgerStageSettings()
     /// The online budget controller; nil (the default) keeps the threshold fixed.
     public var budget: BudgetSettings?
     public var embedder = "minilm"
@@ -284,6 +292,10 @@ public struct RouteLedgerConfiguration: Sendable {
             learning.queryRetentionHours = section.number("query_retention_hours", in: 0.001...876_000) ?? learning.queryRetentionHours
             learning.followIntervalMilliseconds = section.integer("follow_interval_ms", in: 0...3_600_000)
                 ?? learning.followIntervalMilliseconds
+            section.finish()
+        }
+        if let section = reader.object("ledger") {
+            ledger.groupID = section.string("group_id") ?? ledger.groupID
             section.finish()
         }
         if let section = reader.object("budget") { budget = BudgetSettings.read(section) }

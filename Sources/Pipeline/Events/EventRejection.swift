@@ -16,6 +16,12 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
         case unknownQuery = "unknown_query"
         /// A vote names a query id that several tenants used, so its prompt is not known.
         case ambiguousQuery = "ambiguous_query"
+        /// The ledger has no price of the decision's chosen or reference model at its time.
+        case unpricedModel = "unpriced_model"
+        /// A usage report names another model or tenant than its decision.
+        case usageMismatch = "usage_mismatch"
+        /// A second usage report for a decision whose usage the ledger already holds.
+        case duplicateUsage = "duplicate_usage"
     }
 
     public let kind: Kind

@@ -68,6 +68,16 @@ struct JSONObject {
         return value
     }
 
+    /// A finite number within bounds.
+    func requiredNumber(_ key: String, range: ClosedRange<Double>) throws(EventRejection) -> Double {
+        guard has(key) else { throw EventRejection(.missingField, "'\(key)' is required") }
+        guard case .number(let value)? = fields[key] else { throw EventRejection(.invalidField, "'\(key)' must be a number") }
+        guard range.contains(value) else {
+            throw EventRejection(.invalidField, "'\(key)' must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+
     func requiredTimestamp(_ key: String) throws(EventRejection) -> Date {
         let text = try requiredString(key, maxLength: 64)
         guard let date = parseTimestamp(text) else {

@@ -44,15 +44,8 @@ public final class LearnStage: PipelineStage {
         let connection = try PostgresConnection(database)
         let learner = try VoteLearner(configuration: configuration, embedder: embedder, connection: connection, counters: counters,
                                       log: log)
-        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers,
-                                                               groupID: configuration.learning.groupID)
-        consumerConfiguration.properties = KafkaProperties(
-            configuration.kafka.properties.merging(configuration.kafka.consumerProperties) { $1 }.map { ($0.key, $0.value) })
-        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers)
-        producerConfiguration.properties = KafkaProperties(
-            configuration.kafka.properties.merging(configuration.kafka.producerProperties) { $1 }.map { ($0.key, $0.value) })
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration)
-        let producer = try KafkaProducer(configuration: producerConfiguration)
+        let consumer = try KafkaConsumer(configuration: configuration.kafkaConsumer(group: configuration.learning.groupID))
+        let producer = try KafkaProducer(configuration: configuration.kafkaProducer())
         // Partitions start where the database says; those it has never seen, at the group's
         // committed offset. Later rebalances start from this session's first reading, and what
         // was stored since is skipped as not new.

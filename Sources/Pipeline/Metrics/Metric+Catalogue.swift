@@ -88,6 +88,15 @@ extension Metric {
     public static let routerSwaps = Metric("routeledger_router_swaps_total", .counter, "Snapshots swapped into the route stage while running.")
     public static let routerBattles = Metric("routeledger_router_battles", .gauge, "Battles the router ranks with.")
 
+    // The ledger stage.
+    public static let ledgerRows = Metric("routeledger_ledger_rows_total", .counter, "Decisions the ledger stage recorded as new ledger rows.")
+    public static let ledgerDuplicateDecisions = Metric("routeledger_ledger_duplicate_decisions_total", .counter,
+                                                        "Decisions already in the ledger (a replay by the route stage), not recorded again.")
+    public static let ledgerUsage = Metric("routeledger_ledger_usage_total", .counter,
+                                           "Usage reports the ledger stage took (label outcome: recorded, held until the decision arrives).")
+    public static let ledgerBatchSeconds = Metric("routeledger_ledger_batch_seconds", .histogram,
+                                                  "Time from a batch's poll to its commit in the ledger stage.", buckets: latencyBuckets)
+
     public static let all: [Metric] = [
         eventsIn, eventsOut, deadLetters, consumerLag, batchSize,
         decisions, batchSeconds, decisionLatency, embeddingSeconds, embeddedTexts, rankingSeconds, strongShare,
@@ -97,5 +106,6 @@ extension Metric {
         votes, battlesStored, duplicateVotes, queryPromptsRecorded, pendingVotes, learnBatchSeconds, refits, refitSeconds,
         ratingsVersion, modelRating, modelTier,
         routerSwapSeconds, routerSwaps, routerBattles,
+        ledgerRows, ledgerDuplicateDecisions, ledgerUsage, ledgerBatchSeconds,
     ]
 }

@@ -60,8 +60,9 @@ public final class RouteStage: Sendable {
 
     /// One consumer and producer, from start (or restart) until shutdown or a failure.
     private func runSession(_ processor: RouteBatchProcessor) throws {
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration())
-        let producer = try KafkaProducer(configuration: producerConfiguration())
+        let consumer = try KafkaConsumer(configuration: configuration.kafkaConsumer(group: configuration.kafka.groupID))
+        let transactionalID = configuration.exactlyOnce ? configuration.kafka.transactionalID : nil
+        let producer = try KafkaProducer(configuration: configuration.kafkaProducer(transactionalID: transactionalID))
         if configuration.exactlyOnce { try producer.initTransactions(timeout: .seconds(60)) }
         try consumer.subscribe(topics: [configuration.topics.queries])
         log(.info, "consuming", ["topic": configuration.topics.queries, "group": configuration.kafka.groupID,
@@ -118,23 +119,6 @@ public final class RouteStage: Sendable {
         for record in records {
             try producer.send(topic: record.topic, key: record.key, value: record.value)
         }
-    }
-
-    private func consumerConfiguration() -> KafkaConsumerConfiguration {
-        var consumer = KafkaConsumerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers,
-                                                  groupID: configuration.kafka.groupID)
-        consumer.properties = KafkaProperties(configuration.kafka.properties.merging(configuration.kafka.consumerProperties) { $1 }
-            .map { ($0.key, $0.value) })
-        return consumer
-    }
-
-    private func producerConfiguration() -> KafkaProducerConfiguration {
-        let transactionalID = configuration.exactlyOnce ? configuration.kafka.transactionalID : nil
-        var producer = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers,
-                                                  transactionalID: transactionalID)
-        producer.properties = KafkaProperties(configuration.kafka.properties.merging(configuration.kafka.producerProperties) { $1 }
-            .map { ($0.key, $0.value) })
-        return producer
     }
 }
 

@@ -1,0 +1,83 @@
+import Foundation
+import Ledger
+import Postgres
+
+/// The ledger stage's reading of its two topics: decision records (schema
+/// `routeledger.decision.v1`, from the route stage) and usage reports (`routeledger.usage.v1`).
+struct LedgerRecords {
+    let decisionsTopic: String
+
+    /// What one record is to the ledger.
+    enum Reading {
+        case decision(LedgerDecision)
+        case usage(UsageReport)
+        case rejected(EventRejection)
+    }
+
+    func read(_ record: InputRecord) -> Reading {
+        let position = RecordPosition(topic: record.source.topic, partition: record.source.partition, offset: record.source.offset)
+        do throws(EventRejection) {
+            if record.source.topic == decisionsTopic {
+                return .decision(try Self.decision(record.value, position: position))
+            }
+            return .usage(try Self.usage(record.value, position: position))
+        } catch {
+            return .rejected(error)
+        }
+    }
+
+    /// The fields of a decision record the ledger keeps; the strong win rate is the reference
+    /// model's over the cheapest candidate, listed first.
+    static func decision(_ bytes: Data, position: RecordPosition) throws(EventRejection) -> LedgerDecision {
+        let object = try JSONObject(bytes: bytes)
+        let schema = try object.requiredString("schema", maxLength: 64)
+        guard schema == RoutingDecision.schema else {
+            throw EventRejection(.wrongSchema, "schema '\(schema)' is not \(RoutingDecision.schema)")
+        }
+        guard let candidates = try object.optionalArray("candidates") else {
+            throw EventRejection(.missingField, "'candidates' is required")
+        }
+        guard case .object(let cheapest)? = candidates.first, case .number(let winRate)? = cheapest["reference_win_rate"] else {
+            throw EventRejection(.invalidField, "'candidates' must hold at least one object with a numeric 'reference_win_rate'")
+        }
+        let decisionID = try object.requiredString("decision_id", maxLength: 256)
+        let queryID = try object.requiredString("query_id", maxLength: 256)
+        let tenant = try object.requiredString("tenant", maxLength: 256)
+        let decidedAt = PostgresTimestamp(try object.requiredTimestamp("decided_at"))
+        let model = try object.requiredString("model", maxLength: 256)
+        let reference = try object.requiredString("reference_model", maxLength: 256)
+        let routerVersion = try object.requiredString("router_version", maxLength: 256)
+        let threshold = try object.requiredNumber("threshold", range: 0...1)
+        let inputTokens = try object.requiredInteger("estimated_input_tokens", range: 0...TokenPrice.maximumTokens)
+        let outputTokens = try object.requiredInteger("estimated_output_tokens", range: 0...TokenPrice.maximumTokens)
+        do {
+            return try LedgerDecision(decisionID: decisionID, queryID: queryID, tenant: tenant, decidedAt: decidedAt, chosenModel: model,
+                                      referenceModel: reference, routerVersion: routerVersion, threshold: threshold, strongWinRate: winRate,
+                                      estimatedInputTokens: inputTokens, estimatedOutputTokens: outputTokens, position: position)
+        } catch {
+            throw EventRejection(.invalidField, error.description)
+        }
+    }
+
+    static func usage(_ bytes: Data, position: RecordPosition) throws(EventRejection) -> UsageReport {
+        let event = try UsageEvent(bytes: bytes)
+        do {
+            return try UsageReport(tenant: event.tenant, queryID: event.queryID, decisionID: event.decisionID, model: event.model,
+                                   inputTokens: event.inputTokens, outputTokens: event.outputTokens,
+                                   completedAt: PostgresTimestamp(event.completedAt), position: position)
+        } catch {
+            throw EventRejection(.invalidField, error.description)
+        }
+    }
+}
+
+extension EventRejection.Kind {
+    /// The dead-letter kind of a record the ledger refused while writing.
+    init(_ reason: LedgerRejection.Reason) {
+        switch reason {
+        case .unpricedModel: self = .unpricedModel
+        case .usageMismatch: self = .usageMismatch
+        case .duplicateUsage: self = .duplicateUsage
+        }
+    }
+}
