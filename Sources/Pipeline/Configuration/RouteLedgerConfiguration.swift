@@ -360,6 +360,7 @@ public struct RouteLedgerConfiguration: Sendable {
             problems.append("memory: give the battle memory directory, or \"\(Self.databaseMemory)\" for PostgreSQL (or ROUTELEDGER_MEMORY)")
         }
         if learning.groupID.isEmpty { problems.append("learning.group_id: must not be empty") }
+        if ledger.groupID.isEmpty { problems.append("ledger.group_id: must not be empty") }
         for topic in [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes, topics.thresholds, topics.routePrefix] where topic.isEmpty {
             problems.append("topics: topic names must not be empty")
         }
