@@ -23,6 +23,7 @@ let commands = CommandGroup(
             .command(BenchLearnCommand.self),
         ])),
         .command(MigrateCommand.self),
+        .command(AuditCommand.self),
     ])
 
 exit(CommandRunner(root: commands, version: "0.1.0").run(Array(CommandLine.arguments.dropFirst())))

@@ -78,8 +78,9 @@ import TestSupport
                 let usage = (topics.usage, "t\(query % 3)", Self.usage(query, model: model, input: input, output: output))
                 let decision = (topics.decisions, "t\(query % 3)", Self.decision(query, model: model))
                 if query == 5 {
-                    // Usage for the wrong model: refused, the estimate stays.
-                    records += [decision, (topics.usage, "t2", Self.usage(query, model: "strong", input: input, output: output))]
+                    // Usage for the wrong model, sent first so that it waits for its decision
+                    // in the holding table: refused when the decision arrives, the estimate stays.
+                    records += [(topics.usage, "t2", Self.usage(query, model: "strong", input: input, output: output)), decision]
                     expectedSavings += Self.cost("strong", input: 1_000, output: 500) - Self.cost(model, input: 1_000, output: 500)
                     continue
                 }

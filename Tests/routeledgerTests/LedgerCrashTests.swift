@@ -27,7 +27,8 @@ import TestSupport
             defer { try? FileManager.default.removeItem(at: folder) }
             let configuration = folder.appendingPathComponent("routeledger.json")
             try Data("""
-                {"kafka": {"consumer_properties": {"session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"},
+                {"kafka": {"bootstrap_servers": "\(broker.bootstrapServers)",
+                           "consumer_properties": {"session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"},
                            "producer_properties": {"max.in.flight.requests.per.connection": "1"}},
                  "topics": {"decisions": "\(prefix).decisions", "usage": "\(prefix).usage", "deadletter": "\(prefix).deadletter"},
                  "models": [{"name": "strong", "input_per_million": "10", "output_per_million": "30"},
@@ -111,6 +112,13 @@ import TestSupport
             let savings = try connection.query("SELECT sum(savings) FROM ledger")[0].decode(PostgresNumeric.self, at: 0).units(scale: 6)
             #expect(savings == expectedSavings)
             #expect(killedWhileWriting == 10, "every kill should land while the stage is writing")
+
+            // And the reconciliation finds every decision of the topic in the ledger, and the
+            // rollups and costs in agreement.
+            let reconciled = try RouteLedgerTool.run(["audit", "reconcile", "--config", configuration.path,
+                                                      "--database", database.connectionString])
+            #expect(reconciled.status == 0, "\(reconciled.output)\(reconciled.error)")
+            #expect(reconciled.output.contains("kafka: \(decisions) decisions on \(prefix).decisions below the stored offsets, all in the ledger"))
         }
     }
 }

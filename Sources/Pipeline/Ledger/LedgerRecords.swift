@@ -4,7 +4,7 @@ import Postgres
 
 /// The ledger stage's reading of its two topics: decision records (schema
 /// `routeledger.decision.v1`, from the route stage) and usage reports (`routeledger.usage.v1`).
-struct LedgerRecords {
+public struct LedgerRecords {
     let decisionsTopic: String
 
     /// What one record is to the ledger.
@@ -28,7 +28,7 @@ struct LedgerRecords {
 
     /// The fields of a decision record the ledger keeps; the strong win rate is the reference
     /// model's over the cheapest candidate, listed first.
-    static func decision(_ bytes: Data, position: RecordPosition) throws(EventRejection) -> LedgerDecision {
+    public static func decision(_ bytes: Data, position: RecordPosition) throws(EventRejection) -> LedgerDecision {
         let object = try JSONObject(bytes: bytes)
         let schema = try object.requiredString("schema", maxLength: 64)
         guard schema == RoutingDecision.schema else {

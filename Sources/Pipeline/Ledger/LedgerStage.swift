@@ -95,8 +95,15 @@ public final class LedgerStage: PipelineStage {
             batch.nextOffsets = next.map { RecordPosition(topic: $0.key.topic, partition: $0.key.partition.rawValue, offset: $0.value) }
             var rejected: [EventRejection.Kind: Int] = [:]
             let summary = try writer.write(batch) { refused in
-                let deadLetters = unreadable + refused.compactMap { refusal in
-                    records[refusal.position].map { ($0, EventRejection(EventRejection.Kind(refusal.reason), refusal.message)) }
+                let deadLetters = unreadable + refused.map { refusal in
+                    let kind = EventRejection.Kind(refusal.reason)
+                    if let record = records[refusal.position] { return (record, EventRejection(kind, refusal.message)) }
+                    // A report that waited in the holding table for its decision: its bytes are
+                    // no longer at hand, its coordinates say where they are.
+                    let position = refusal.position
+                    return (InputRecord(source: KafkaCoordinates(topic: position.topic, partition: position.partition, offset: position.offset),
+                                        key: nil, value: Data()),
+                            EventRejection(kind, refusal.message + " (it had waited for its decision; raw_base64 is empty, the report is at source)"))
                 }
                 guard !deadLetters.isEmpty else { return }
                 let now = Date()

@@ -1,0 +1,143 @@
+import Foundation
+import Kafka
+import Ledger
+import Pipeline
+import Postgres
+
+/// `routeledger audit`: what routing cost and saved, from the PostgreSQL ledger, for finance;
+/// `routeledger audit reconcile`: whether the ledger agrees with itself and with Kafka.
+enum AuditCommand: Command {
+    static let name = "audit"
+    static let summary = "report cost and savings from the ledger, or reconcile it"
+    static let positionalUsage = "[reconcile]"
+    static let discussion = """
+        Totals of requests, tokens (actual where usage arrived, else estimated), actual cost,
+        reference cost, savings and savings % over the decisions made in [--from, --to),
+        grouped by any of tenant, model, day, week and month (comma-separated, in that order of
+        columns), for one --tenant or all. Money is exact: decimal dollars to the micro-dollar.
+        A period of whole UTC days is summed from the daily rollups, otherwise from the rows.
+        Runs with the privileges of the connecting role: a tenant-scoped role sees its rows only.
+
+        `audit reconcile` checks that the daily rollups equal the ledger rows summed, that every
+        row's costs are its tokens at the prices in effect at its decision time, and, with
+        --config (the run configuration: Kafka, topics and ledger.group_id), that every decision
+        on the decisions topic below the ledger stage's stored offsets is in the ledger. It
+        prints each difference and exits 1 if there is any, 0 if none.
+        """
+    static let options: [Option] = [
+        DatabaseOption.option,
+        .value("from", "TIME", "Decisions at or after this time: 2026-11-01 (UTC midnight) or an RFC 3339 timestamp."),
+        .value("to", "TIME", "Decisions before this time (same forms)."),
+        .value("group-by", "LIST", "Any of tenant, model, day, week, month, comma-separated."),
+        .value("tenant", "NAME", "Only this tenant's decisions."),
+        .value("format", "table|csv|json", "Output format (default table)."),
+        .value("config", "FILE", "reconcile: the run configuration, to compare the ledger with the decisions topic."),
+        .value("wait", "SECONDS", "reconcile: how long to read the decisions topic at most (default 120)."),
+    ]
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        let positionals = try arguments.positionals(atMost: 1)
+        if let word = positionals.first {
+            guard word == "reconcile" else { throw UsageError("unknown argument '\(word)' (the only one is 'reconcile')") }
+            return try reconcile(arguments)
+        }
+        for option in ["config", "wait"] where arguments.string(option) != nil {
+            throw UsageError("option '--\(option)' applies to 'audit reconcile' only")
+        }
+        let groupBy = try (arguments.string("group-by")?.split(separator: ",") ?? []).map { word in
+            let name = word.trimmingCharacters(in: .whitespaces)
+            guard let grouping = AuditQuery.Grouping(rawValue: name) else {
+                throw UsageError("option '--group-by': unknown grouping '\(name)' (tenant, model, day, week, month)")
+            }
+            return grouping
+        }
+        if Set(groupBy).count != groupBy.count { throw UsageError("option '--group-by': a grouping is named twice") }
+        let query = AuditQuery(from: try time(arguments, "from"), to: try time(arguments, "to"), groupBy: groupBy,
+                               tenant: arguments.string("tenant"))
+        let format = try arguments.choice("format", from: ["table", "csv", "json"]) ?? "table"
+        let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
+        let report = try query.run(on: connection)
+        print(AuditOutput(report: report).render(format), terminator: "")
+        return 0
+    }
+
+    /// `2026-11-01` (midnight UTC) or an RFC 3339 timestamp.
+    private static func time(_ arguments: ParsedArguments, _ option: String) throws -> PostgresTimestamp? {
+        guard let text = arguments.string(option) else { return nil }
+        if let day = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return PostgresTimestamp(day) }
+        if let moment = try? Date(text, strategy: .iso8601) { return PostgresTimestamp(moment) }
+        if let moment = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return PostgresTimestamp(moment) }
+        throw UsageError("option '--\(option)': '\(text)' is neither a date (2026-11-01) nor an RFC 3339 timestamp")
+    }
+
+    private static func reconcile(_ arguments: ParsedArguments) throws -> Int32 {
+        for option in ["from", "to", "group-by", "tenant", "format"] where arguments.string(option) != nil {
+            throw UsageError("option '--\(option)' does not apply to 'audit reconcile'")
+        }
+        let wait = try arguments.int("wait", range: 1...86_400) ?? 120
+        let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
+        var differences = try LedgerReconciliation.rollupDifferences(on: connection).map(\.description)
+        print("rollups: \(differences.isEmpty ? "equal to the ledger rows summed" : "\(differences.count) differ")")
+        let costs = try LedgerReconciliation.costDifferences(on: connection).map(\.description)
+        print("costs: \(costs.isEmpty ? "every row priced at the prices in effect at its decision time" : "\(costs.count) differ")")
+        differences += costs
+        if let file = arguments.string("config") {
+            let configuration: RouteLedgerConfiguration
+            do {
+                configuration = try RouteLedgerConfiguration.load(file: URL(fileURLWithPath: file),
+                                                                  environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw CommandFailure(error.description)
+            }
+            let read = try DecisionsTopicReader(configuration: configuration, connection: connection).read(within: .seconds(wait))
+            let missing = try LedgerReconciliation.missingDecisions(read.decisions, on: connection)
+            print("kafka: \(read.decisions.count) decisions on \(configuration.topics.decisions) below the stored offsets, "
+                  + (missing.isEmpty ? "all in the ledger" : "\(missing.count) missing from the ledger"))
+            differences += missing.map { "decision \($0.decisionID) at \($0.position) is not in the ledger" }
+            differences += read.unread.map { "\($0): could not be read up to the stored offset within \(wait) s" }
+        } else {
+            print("kafka: not checked (give --config to compare the ledger with the decisions topic)")
+        }
+        for difference in differences { print(difference) }
+        print(differences.isEmpty ? "reconciled: no differences" : "reconciled: \(differences.count) differences")
+        return differences.isEmpty ? 0 : 1
+    }
+}
+
+/// Reads the decisions topic from its start up to the offsets the ledger stage stored in
+/// PostgreSQL, collecting each decision's id and position.
+private struct DecisionsTopicReader {
+    let configuration: RouteLedgerConfiguration
+    let connection: PostgresConnection
+
+    func read(within timeout: Duration) throws -> (decisions: [(decisionID: String, position: RecordPosition)], unread: [RecordPosition]) {
+        let topic = configuration.topics.decisions
+        var targets: [Int32: Int64] = [:]
+        for position in try LedgerWriter.storedOffsets(group: configuration.ledger.groupID, on: connection) where position.topic == topic {
+            targets[position.partition] = position.offset
+        }
+        guard !targets.isEmpty else { return ([], []) }
+        let consumer = try KafkaConsumer(configuration: configuration.kafkaConsumer(group: "routeledger-reconcile-\(UUID().uuidString.prefix(8))"))
+        defer { try? consumer.close() }
+        try consumer.subscribe(topics: [topic]) { partitions in
+            partitions.map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: KafkaOffset(rawValue: 0)) }
+        }
+        var decisions: [(decisionID: String, position: RecordPosition)] = []
+        var reached: [Int32: Int64] = [:]
+        let deadline = ContinuousClock.now + timeout
+        while targets.contains(where: { (reached[$0.key] ?? 0) < $0.value }), ContinuousClock.now < deadline {
+            for message in try consumer.poll(maxMessages: 5_000, timeout: .milliseconds(200)) {
+                let partition = message.partition.rawValue
+                let offset = message.offset.rawValue
+                reached[partition] = max(reached[partition] ?? 0, offset + 1)
+                let position = RecordPosition(topic: topic, partition: partition, offset: offset)
+                // Records the ledger stage could not read went to the dead-letter topic, not the ledger.
+                guard offset < targets[partition] ?? 0, let decision = try? LedgerRecords.decision(message.value, position: position) else { continue }
+                decisions.append((decision.decisionID, position))
+            }
+        }
+        let unread = targets.filter { (reached[$0.key] ?? 0) < $0.value }.sorted { $0.key < $1.key }
+            .map { RecordPosition(topic: topic, partition: $0.key, offset: $0.value) }
+        return (decisions, unread)
+    }
+}
