@@ -36,6 +36,8 @@ import TestSupport
         let reference = try #require(Decimal(string: summary["strong_only_cost_usd"] as? String ?? ""))
         let savings = try #require(Decimal(string: summary["savings_usd"] as? String ?? ""))
         #expect(cost < reference && reference - cost == savings)
+        // The totals come from the ledger, which matches the workers' reports to the micro-dollar.
+        #expect(summary["ledger_agrees_with_the_usage_reports"] as? Bool == true)
         // Routing on the truth's signal beats a random router that spends the same.
         let quality = try #require(summary["quality"] as? Double)
         #expect(quality > (summary["quality_random_router_at_same_cost"] as? Double ?? 1))

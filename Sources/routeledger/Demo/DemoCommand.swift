@@ -9,7 +9,7 @@ import Ranking
 
 /// `routeledger demo`: the whole pipeline on one machine with nothing to install beyond
 /// ops/setup.sh — a private PostgreSQL cluster, an embedded Kafka-protocol broker, a battle memory
-/// with a known ground truth, the route and learn stages, simulated LLM workers that report
+/// with a known ground truth, the route, learn and ledger stages, simulated LLM workers that report
 /// usage, users who vote, and some malformed events — ending with what routing cost and saved,
 /// whether it followed the ground truth, and the cost-quality plot.
 enum DemoCommand: Command {
@@ -23,10 +23,11 @@ enum DemoCommand: Command {
         the query stream, and quality is MMLU accuracy.
         Starts a private PostgreSQL cluster in --workdir (ops/pg-cluster.sh, socket only) and an
         embedded broker, stores the battles in PostgreSQL, runs the route stage (following the
-        database) and the learn stage, replays the queries (every 50th malformed, to show the
-        dead-letter topic), lets simulated LLM workers answer every routed query with a usage
-        report and users vote on one answer in ten (every 20th vote malformed), waits until the
-        router holds every vote, prints the summary, writes the cost-quality plot (SVG) and stops everything it started.
+        database), the learn stage and the ledger stage, replays the queries (every 50th
+        malformed, to show the dead-letter topic), lets simulated LLM workers answer every routed
+        query with a usage report and users vote on one answer in ten (every 20th vote
+        malformed), waits until the router holds every vote and the ledger every decision with
+        its usage, prints the audit summary from the ledger, writes the cost-quality plot (SVG) and stops everything it started.
         """
     static let options: [Option] = EmbedderChoice.options + [
         .value("battles", "N", "Battles in the memory (default 3000)."),
@@ -100,7 +101,8 @@ enum DemoCommand: Command {
         printStandardError(String(format: "router ready: threshold %.4f calibrated for a %.0f %% strong share\n",
                                   route.snapshotInUse.threshold, share * 100))
         let learn = try RunCommand.learnStage(configuration, database: database, shutdown: shutdown, metrics: metrics)
-        let stages: [any PipelineStage] = [route, follower, learn]
+        let ledger = LedgerStage(configuration: configuration, database: database, shutdown: shutdown, metrics: metrics)
+        let stages: [any PipelineStage] = [route, follower, learn, ledger]
         let stagesDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             do { try runStages(stages, shutdown: shutdown) } catch { printStandardError("a stage failed: \(error)\n") }
@@ -121,11 +123,14 @@ enum DemoCommand: Command {
         }, total: outcome.votes + outcome.malformedVotes)
         try waitUntil("the router holds every vote", done: { route.snapshotInUse.ranker.memory.count - source.battles.count },
                       total: outcome.votes)
+        try waitUntil("the ledger holds every decision and its usage", done: {
+            Int(try AuditQuery().run(on: connection).total.requestsWithUsage)
+        }, total: outcome.usage.count)
 
         let summary = DemoSummary(source: source, configuration: configuration, queries: queries, outcome: outcome,
                                   deadLetters: route.counters.snapshot().rejected.values.reduce(0, +),
                                   voteDeadLetters: learn.counters.snapshot().rejected.values.reduce(0, +),
-                                  router: route.snapshotInUse, plot: plotURL)
+                                  router: route.snapshotInUse, audit: try AuditQuery().run(on: connection).total, plot: plotURL)
         try summary.writePlot()
         summary.print(json: arguments.flag("json"))
         return 0

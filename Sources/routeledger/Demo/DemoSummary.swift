@@ -2,8 +2,9 @@ import Foundation
 import Ledger
 import Pipeline
 
-/// What the demo prints at the end: requests, strong share, the actual cost of the answers
-/// against sending everything to the strong model, quality against the ground truth, what the
+/// What the demo prints at the end: requests, strong share, the ledger's actual cost of the
+/// answers against sending everything to the strong model (checked against the same sums made
+/// here from the usage reports), quality against the ground truth, what the
 /// learn stage took in, and per synthetic topic the strong share beside the topic's truth.
 struct DemoSummary {
     let source: DemoSource
@@ -14,6 +15,8 @@ struct DemoSummary {
     let voteDeadLetters: Int
     /// The router at the end, with the votes learned.
     let router: RouterSnapshot
+    /// The ledger's totals: what finance would see.
+    let audit: AuditTotals
     let plot: URL
 
     private var strong: String { configuration.routing.strong }
@@ -62,10 +65,13 @@ struct DemoSummary {
             ("requests", decisions.count),
             ("dead_lettered", deadLetters),
             ("strong_share", Double(routedStrong.count) / count),
-            ("actual_cost_usd", cost.description),
-            ("strong_only_cost_usd", reference.description),
-            ("savings_usd", (reference - cost).description),
-            ("savings_percent", (1 - costShare) * 100),
+            ("actual_cost_usd", audit.cost.description),
+            ("strong_only_cost_usd", audit.referenceCost.description),
+            ("savings_usd", audit.savings.description),
+            ("savings_percent", audit.savingsPercentText ?? "-"),
+            // The same money summed here from the workers' reports: the ledger must agree to the micro-dollar.
+            ("ledger_agrees_with_the_usage_reports", audit.cost == cost && audit.referenceCost == reference
+                && audit.requests == Int64(decisions.count)),
             ("quality", Double(good) / count),
             ("quality_strong_only", curve.strongOnlyQuality),
             ("quality_weak_only", curve.weakOnlyQuality),
