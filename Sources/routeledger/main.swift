@@ -21,6 +21,7 @@ let commands = CommandGroup(
             .command(BenchEmbedCommand.self),
             .command(BenchPostgresCommand.self),
             .command(BenchLearnCommand.self),
+            .command(BenchLedgerCommand.self),
         ])),
         .command(MigrateCommand.self),
         .command(AuditCommand.self),

@@ -70,3 +70,20 @@ import TestSupport
         }
     }
 }
+
+/// `bench ledger` as a user runs it, on a small scale.
+@Suite struct BenchLedgerCommandTests {
+    @Test func benchLedgerRecordsEveryRowAndReportsItsBaseline() throws {
+        let result = try RouteLedgerTool.run(["bench", "ledger", "--database", try PostgresTestServer.url(), "--decisions", "300",
+                                              "--batch", "100", "--partitions", "2", "--json"])
+        try #require(result.status == 0, "bench failed: \(result.error)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        #expect(figures["decisions"] as? Int == 300)
+        let stage = try #require(figures["stage_rows_per_second"] as? Double)
+        let writer = try #require(figures["writer_alone_rows_per_second"] as? Double)
+        let ratio = try #require(figures["ratio_to_writer_alone"] as? Double)
+        #expect(stage > 0 && writer > 0 && abs(ratio - stage / writer) < 1e-9 * ratio)
+        let records = try #require(figures["stage_records_per_second"] as? Double)
+        #expect(abs(records - 2 * stage) < 1e-9 * records)
+    }
+}

@@ -59,7 +59,7 @@ public struct LedgerRecords {
         }
     }
 
-    static func usage(_ bytes: Data, position: RecordPosition) throws(EventRejection) -> UsageReport {
+    public static func usage(_ bytes: Data, position: RecordPosition) throws(EventRejection) -> UsageReport {
         let event = try UsageEvent(bytes: bytes)
         do {
             return try UsageReport(tenant: event.tenant, queryID: event.queryID, decisionID: event.decisionID, model: event.model,

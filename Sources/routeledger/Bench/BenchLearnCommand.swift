@@ -255,7 +255,7 @@ enum BenchLearnCommand: Command {
     // MARK: - Helpers
 
     /// A migrated database of its own on the server, dropped when `body` returns.
-    private static func withScratchDatabase(on server: PostgresSettings, _ body: (PostgresSettings) throws -> Void) throws {
+    static func withScratchDatabase(on server: PostgresSettings, _ body: (PostgresSettings) throws -> Void) throws {
         let admin = try DatabaseOption.connect(server, waitingUpTo: 10)
         let name = "routeledger_bench_\(ProcessInfo.processInfo.processIdentifier)_\(UInt32.random(in: 0...UInt32.max))"
         let quoted = try PostgresConnection.quoteIdentifier(name)
