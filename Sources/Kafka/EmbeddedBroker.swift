@@ -51,6 +51,16 @@ public final class EmbeddedBroker: Sendable {
         case endTransaction = 26, transactionOffsetCommit = 28
     }
 
+    /// Takes the brokers down: their connections drop and new ones are refused until `bringUp`,
+    /// the way to test how clients live through a broker outage. Records are kept.
+    public func takeDown() {
+        cluster.setBrokersUp(false)
+    }
+
+    public func bringUp() {
+        cluster.setBrokersUp(true)
+    }
+
     /// Makes the next requests of this kind (to any broker) fail with these errors, one each,
     /// in order: the way to test how clients handle a broker's refusal.
     public func failNextRequests(_ request: Request, with errors: [KafkaErrorCode]) {

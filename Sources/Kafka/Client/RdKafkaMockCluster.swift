@@ -36,6 +36,11 @@ final class RdKafkaMockCluster: @unchecked Sendable {
                              .createTopic)
     }
 
+    /// Takes every broker down (connections dropped, new ones refused) or brings them back.
+    func setBrokersUp(_ up: Bool) {
+        _ = up ? rd_kafka_mock_broker_set_up(cluster, -1) : rd_kafka_mock_broker_set_down(cluster, -1)
+    }
+
     func pushRequestErrors(apiKey: Int16, _ errors: [KafkaErrorCode]) {
         let codes = errors.map(\.librdkafkaCode)
         rd_kafka_mock_push_request_errors_array(cluster, apiKey, codes.count, codes)
