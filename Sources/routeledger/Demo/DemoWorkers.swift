@@ -7,7 +7,7 @@ import Ranking
 /// report usage with plausible token counts; one user in ten votes on the two models' answers,
 /// from the query's ground truth. Every 20th vote is sent malformed, to show the learn stage's
 /// dead letters.
-struct DemoWorkers {
+final class DemoWorkers {
     struct Outcome {
         var decisions: [RoutingDecision] = []
         /// Usage reports sent, and the tokens each decision's answer took.
@@ -16,19 +16,28 @@ struct DemoWorkers {
         var malformedVotes = 0
     }
 
-    let configuration: RouteLedgerConfiguration
-    let queries: [String: DemoQuery]
+    private let configuration: RouteLedgerConfiguration
+    private let workers: KafkaConsumer
+    private let reporter: KafkaProducer
+    private var generator = SeededGenerator(seed: 7)
+    /// Votes sent so far, malformed ones included: every 20th is malformed.
+    private var votesSent = 0
 
-    func answerAll(progress: ProgressBar) throws -> Outcome {
+    init(configuration: RouteLedgerConfiguration) throws {
+        self.configuration = configuration
         var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers, groupID: "demo-workers")
         consumerConfiguration.sessionTimeout = .seconds(4)
-        let workers = try KafkaConsumer(configuration: consumerConfiguration)
-        defer { try? workers.close() }
+        workers = try KafkaConsumer(configuration: consumerConfiguration)
         try workers.subscribe(topics: [configuration.routing.strong, configuration.routing.cheaper[0]].map(configuration.topics.route(for:)))
-        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers)
-        producerConfiguration.properties = EmbeddedBroker.producerProperties
-        let reporter = try KafkaProducer(configuration: producerConfiguration)
-        var generator = SeededGenerator(seed: 7)
+        reporter = try KafkaProducer(configuration: configuration.kafkaProducer())
+    }
+
+    deinit {
+        try? workers.close()
+    }
+
+    /// Answers routed queries until every one of `queries` is answered.
+    func answer(_ queries: [String: DemoQuery], progress: ProgressBar) throws -> Outcome {
         var outcome = Outcome()
         let deadline = ContinuousClock.now + .seconds(1_800)
         let now = ISO8601DateFormatter().string(from: Date())
@@ -51,7 +60,8 @@ struct DemoWorkers {
                                                "query_id": decision.queryID, "prompt": query.prompt,
                                                "model_a": configuration.routing.strong, "model_b": configuration.routing.cheaper[0],
                                                "winner": query.winner.label, "voter": "user-\(outcome.votes % 17)", "cast_at": now]
-                    if (outcome.votes + outcome.malformedVotes) % 20 == 19 {
+                    votesSent += 1
+                    if votesSent % 20 == 0 {
                         vote["winner"] = nil
                         outcome.malformedVotes += 1
                     } else {

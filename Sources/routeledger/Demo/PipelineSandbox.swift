@@ -1,0 +1,124 @@
+import Embeddings
+import Foundation
+import Kafka
+import Ledger
+import Pipeline
+import Postgres
+
+/// Everything `routeledger demo` and `routeledger soak` run on: a private PostgreSQL cluster in
+/// the work folder holding the battle memory, an embedded broker, and every stage — the route
+/// stage following the database, the learn stage and the ledger stage — on threads of their own.
+final class PipelineSandbox {
+    static let strongModel = "gpt-4-1106-preview"
+    static let weakModel = "mixtral-8x7b-instruct-v0.1"
+
+    let configuration: RouteLedgerConfiguration
+    let connection: PostgresConnection
+    let metrics = MetricsRegistry()
+    let route: RouteStage
+    let learn: LearnStage
+    let ledger: LedgerStage
+    let battles: Int
+    private let cluster: PrivateCluster
+    private let broker: EmbeddedBroker
+    private let shutdown = ShutdownSignal(signals: [])
+    private let stagesDone = DispatchSemaphore(value: 0)
+
+    /// Starts the cluster, stores `battles` (embedded by `embedder`) as the memory, starts the
+    /// broker and the stages. `refitEveryVotes` keeps the ratings moving in a short run.
+    init(workdir: URL, battles: [NewBattle], embedder choice: EmbedderChoice, embedder: any Embedder, strongShare: Double,
+         refitEveryVotes: Int) throws {
+        printStandardError("starting a private PostgreSQL cluster in \(workdir.appendingPathComponent("postgres").path)\n")
+        cluster = try PrivateCluster(directory: workdir.appendingPathComponent("postgres"))
+        do {
+            let database = try PostgresSettings(cluster.url)
+            connection = try PostgresConnection(database)
+            _ = try Migrator(roles: try SchemaRoles()).migrate(connection)
+            let version = try Self.store(battles, embedder: embedder, on: connection)
+            self.battles = battles.count
+            printStandardError("battle memory: \(battles.count) battles in PostgreSQL, \(version.label)\n")
+
+            var configuration = RouteLedgerConfiguration()
+            configuration.models = [
+                .init(name: Self.strongModel, price: TokenPrice(inputPerMillion: MicroUSD(dollars: "10")!, outputPerMillion: MicroUSD(dollars: "30")!)),
+                .init(name: Self.weakModel, price: TokenPrice(inputPerMillion: MicroUSD(dollars: "0.24")!, outputPerMillion: MicroUSD(dollars: "0.24")!)),
+            ]
+            configuration.routing.strong = Self.strongModel
+            configuration.routing.cheaper = [Self.weakModel]
+            configuration.routing.threshold = .strongShare(strongShare)
+            configuration.routing.tiers = 2
+            configuration.memoryPath = RouteLedgerConfiguration.databaseMemory
+            configuration.databaseURL = cluster.url
+            configuration.embedder = choice.rawValue
+            configuration.batch.maxEvents = 64
+            configuration.learning.followIntervalMilliseconds = 250
+            configuration.learning.refitEveryVotes = refitEveryVotes
+            broker = try EmbeddedBroker(partitions: 3, topics: RunCommand.topics(of: configuration))
+            configuration.kafka.bootstrapServers = broker.bootstrapServers
+            configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
+            configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
+            self.configuration = configuration
+            printStandardError("embedded broker at \(broker.bootstrapServers)\n")
+
+            let (route, follower) = try RunCommand.followingRouteStage(configuration, database: database, shutdown: shutdown, metrics: metrics,
+                                                                       log: StageLog(component: "sandbox"))
+            printStandardError(String(format: "router ready: threshold %.4f calibrated for a %.0f %% strong share\n",
+                                      route.snapshotInUse.threshold, strongShare * 100))
+            self.route = route
+            learn = try RunCommand.learnStage(configuration, database: database, shutdown: shutdown, metrics: metrics)
+            ledger = LedgerStage(configuration: configuration, database: database, shutdown: shutdown, metrics: metrics)
+            let stages: [any PipelineStage] = [route, follower, learn, ledger]
+            let (shutdown, stagesDone) = (shutdown, stagesDone)
+            Thread.detachNewThread {
+                do { try runStages(stages, shutdown: shutdown) } catch { printStandardError("a stage failed: \(error)\n") }
+                stagesDone.signal()
+            }
+        } catch {
+            cluster.stop()
+            throw error
+        }
+    }
+
+    /// Stops the stages (each finishes its batch and commits), then the cluster.
+    func stop() {
+        shutdown.request(reason: "over")
+        stagesDone.wait()
+        cluster.stop()
+    }
+
+    /// Embeds the battles' prompts (with a progress bar) and stores them with a first ratings version.
+    private static func store(_ battles: [NewBattle], embedder: any Embedder, on connection: PostgresConnection) throws -> RatingsVersion {
+        let progress = ProgressBar(label: "embedding the battles", unit: "battles")
+        var embeddings: [Float] = []
+        embeddings.reserveCapacity(battles.count * embedder.dimension)
+        for start in stride(from: 0, to: battles.count, by: 256) {
+            let end = min(start + 256, battles.count)
+            embeddings += try embedder.embed(battles[start..<end].map(\.prompt)).values
+            progress.update(done: end, total: battles.count)
+        }
+        return try DatabaseImport.append(battles, embeddings: embeddings, embedder: embedder.identity, tierCount: 2,
+                                         rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection)
+    }
+
+    /// Produces the query events, every `malformedEvery`-th malformed (an empty prompt); returns
+    /// the good ones by id.
+    func replay(_ queries: [DemoQuery], malformedEvery: Int = 50) throws -> [String: DemoQuery] {
+        let producer = try KafkaProducer(configuration: configuration.kafkaProducer())
+        let createdAt = ISO8601DateFormatter().string(from: Date())
+        var good: [String: DemoQuery] = [:]
+        for (index, query) in queries.enumerated() {
+            var event: [String: Any] = ["schema": "routeledger.query.v1", "id": query.id, "tenant": query.tenant, "created_at": createdAt,
+                                        "prompt": query.prompt, "max_output_tokens": query.outputTokens * 2,
+                                        "metadata": ["demo_group": query.group]]
+            if index % malformedEvery == malformedEvery - 1 {
+                event["prompt"] = ""
+            } else {
+                good[query.id] = query
+            }
+            try producer.send(topic: configuration.topics.queries, key: Data(query.tenant.utf8),
+                              value: try JSONSerialization.data(withJSONObject: event))
+        }
+        try producer.flush(timeout: .seconds(120)).requireDelivered()
+        return good
+    }
+}
