@@ -7,6 +7,7 @@ let commands = CommandGroup(
     summary: "route LLM requests to the cheapest model that will answer well, and account for it",
     children: [
         .command(DemoCommand.self),
+        .command(SoakCommand.self),
         .command(RunCommand.self),
         .command(BrokerCommand.self),
         .command(EmbedCommand.self),

@@ -116,6 +116,15 @@ public final class MetricsRegistry: Sendable {
         families.withLock { $0[metric.name]?.samples[labels]?.number }
     }
 
+    /// The sum of the metric's samples whose labels include `matching` (e.g. one stage's lag
+    /// over all its partitions).
+    public func total(_ metric: Metric, matching: Labels = [:]) -> Double {
+        families.withLock { families in
+            (families[metric.name]?.samples ?? [:]).filter { labels, _ in matching.allSatisfy { labels[$0.key] == $0.value } }
+                .values.reduce(0) { $0 + $1.number }
+        }
+    }
+
     private func update(_ metric: Metric, expecting kind: Metric.Kind, _ change: (inout Family) -> Void) {
         precondition(metric.kind == kind, "\(metric.name) is a \(metric.kind), not a \(kind)")
         families.withLock { families in

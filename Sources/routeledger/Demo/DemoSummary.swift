@@ -48,14 +48,9 @@ struct DemoSummary {
     func print(json: Bool) {
         let decisions = outcome.decisions
         let routedStrong = decisions.filter { $0.model == strong }
-        var cost = MicroUSD.zero
-        var reference = MicroUSD.zero
-        var good = 0
-        for decision in decisions {
-            guard let tokens = outcome.usage[decision.queryID], let query = queries[decision.queryID] else { continue }
-            cost = cost + price(decision.model).cost(inputTokens: tokens.input, outputTokens: tokens.output)
-            reference = reference + price(strong).cost(inputTokens: tokens.input, outputTokens: tokens.output)
-            good += (decision.model == strong ? query.strongIsGood : query.weakIsGood) ? 1 : 0
+        let (cost, reference) = outcome.costs(configuration)
+        let good = decisions.count { decision in
+            queries[decision.queryID].map { decision.model == strong ? $0.strongIsGood : $0.weakIsGood } ?? false
         }
         let curve = CostQualityCurve(curveQueries)
         let costShare = reference.microunits == 0 ? 0 : Double(cost.microunits) / Double(reference.microunits)

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Ledger
 import Pipeline
 import Ranking
 
@@ -14,6 +15,21 @@ final class DemoWorkers {
         var usage: [String: (input: Int64, output: Int64)] = [:]
         var votes = 0
         var malformedVotes = 0
+
+        /// What the answers cost at the configured prices, and what they would have cost on the
+        /// reference (strong) model: the sums the ledger must reach too.
+        func costs(_ configuration: RouteLedgerConfiguration) -> (cost: MicroUSD, reference: MicroUSD) {
+            let prices = Dictionary(uniqueKeysWithValues: configuration.models.map { ($0.name, $0.price) })
+            var cost = MicroUSD.zero
+            var reference = MicroUSD.zero
+            for decision in decisions {
+                guard let tokens = usage[decision.queryID], let chosen = prices[decision.model],
+                      let strong = prices[configuration.routing.strong] else { continue }
+                cost = cost + chosen.cost(inputTokens: tokens.input, outputTokens: tokens.output)
+                reference = reference + strong.cost(inputTokens: tokens.input, outputTokens: tokens.output)
+            }
+            return (cost, reference)
+        }
     }
 
     private let configuration: RouteLedgerConfiguration

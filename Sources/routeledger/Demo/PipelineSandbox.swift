@@ -27,7 +27,7 @@ final class PipelineSandbox {
     /// Starts the cluster, stores `battles` (embedded by `embedder`) as the memory, starts the
     /// broker and the stages. `refitEveryVotes` keeps the ratings moving in a short run.
     init(workdir: URL, battles: [NewBattle], embedder choice: EmbedderChoice, embedder: any Embedder, strongShare: Double,
-         refitEveryVotes: Int) throws {
+         refitEveryVotes: Int, maxBattles: Int? = nil) throws {
         printStandardError("starting a private PostgreSQL cluster in \(workdir.appendingPathComponent("postgres").path)\n")
         cluster = try PrivateCluster(directory: workdir.appendingPathComponent("postgres"))
         do {
@@ -53,6 +53,7 @@ final class PipelineSandbox {
             configuration.batch.maxEvents = 64
             configuration.learning.followIntervalMilliseconds = 250
             configuration.learning.refitEveryVotes = refitEveryVotes
+            configuration.memoryLimits.maxBattles = maxBattles
             broker = try EmbeddedBroker(partitions: 3, topics: RunCommand.topics(of: configuration))
             configuration.kafka.bootstrapServers = broker.bootstrapServers
             configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
@@ -100,9 +101,9 @@ final class PipelineSandbox {
                                          rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection)
     }
 
-    /// Produces the query events, every `malformedEvery`-th malformed (an empty prompt); returns
-    /// the good ones by id.
-    func replay(_ queries: [DemoQuery], malformedEvery: Int = 50) throws -> [String: DemoQuery] {
+    /// Produces the query events, every 50th malformed (an empty prompt) counting from
+    /// `firstIndex`; returns the good ones by id.
+    func replay(_ queries: [DemoQuery], firstIndex: Int = 0) throws -> [String: DemoQuery] {
         let producer = try KafkaProducer(configuration: configuration.kafkaProducer())
         let createdAt = ISO8601DateFormatter().string(from: Date())
         var good: [String: DemoQuery] = [:]
@@ -110,7 +111,7 @@ final class PipelineSandbox {
             var event: [String: Any] = ["schema": "routeledger.query.v1", "id": query.id, "tenant": query.tenant, "created_at": createdAt,
                                         "prompt": query.prompt, "max_output_tokens": query.outputTokens * 2,
                                         "metadata": ["demo_group": query.group]]
-            if index % malformedEvery == malformedEvery - 1 {
+            if (firstIndex + index) % 50 == 49 {
                 event["prompt"] = ""
             } else {
                 good[query.id] = query
