@@ -32,8 +32,8 @@ let package = Package(
 
         .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "CBLAS", "Kafka", "Pipeline", "Ledger", "Postgres"]),
 
-        // What several test targets share: where the shared fixtures are.
-        .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
+        // What several test targets share: where the shared fixtures are, a route stage on test topics.
+        .target(name: "TestSupport", dependencies: ["Postgres", "Pipeline", "Kafka", "Ledger", "Ranking"], path: "Tests/TestSupport"),
         .testTarget(name: "RankingTests", dependencies: ["Ranking", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Postgres", "TestSupport"]),
@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Postgres", "TestSupport"]),
         .testTarget(name: "BattleStoreTests", dependencies: ["BattleStore", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["Pipeline", "Kafka", "TestSupport"], resources: [.copy("Corpus")]),
         .testTarget(name: "routeledgerTests", dependencies: ["routeledger", "Kafka", "Ledger", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// The route stage while the broker misbehaves (the embedded broker's fault injection).

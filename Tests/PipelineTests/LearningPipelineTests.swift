@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Postgres
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// The learn stage and following routers running together against a Kafka-protocol broker and

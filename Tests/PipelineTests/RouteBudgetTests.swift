@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// The budget controller inside a running route stage, on the embedded broker.

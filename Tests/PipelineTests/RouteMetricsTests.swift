@@ -4,6 +4,7 @@ import Kafka
 import Ledger
 import Ranking
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// Prompts of two kinds, embedded by the hashing embedder: proofs, on which the strong model

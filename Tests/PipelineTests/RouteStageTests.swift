@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// The route stage end to end against a Kafka-protocol broker (librdkafka's mock cluster in

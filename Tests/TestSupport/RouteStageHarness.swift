@@ -1,20 +1,20 @@
 import Embeddings
 import Foundation
 import Kafka
-@testable import Pipeline
+import Pipeline
 
 /// A route stage on topics of its own, against a Kafka-protocol broker (librdkafka's mock
 /// cluster in process, or the broker named by KAFKA_BOOTSTRAP_SERVERS).
-struct RouteStageHarness {
-    let broker: TestKafkaBroker
-    var configuration: RouteLedgerConfiguration
-    var snapshot: RouterSnapshot
-    var embedder: (any Embedder)?
-    let metrics = MetricsRegistry()
+public struct RouteStageHarness {
+    public let broker: TestKafkaBroker
+    public var configuration: RouteLedgerConfiguration
+    public var snapshot: RouterSnapshot
+    public var embedder: (any Embedder)?
+    public let metrics = MetricsRegistry()
 
     /// `routing` gives the configuration (its models and routing) and the router; the harness
     /// names the topics and the group, and creates the topics.
-    init(routing: (RouteLedgerConfiguration, RouterSnapshot), embedder: (any Embedder)? = nil, exactlyOnce: Bool = false,
+    public init(routing: (RouteLedgerConfiguration, RouterSnapshot), embedder: (any Embedder)? = nil, exactlyOnce: Bool = false,
          partitions: Int = 3) throws {
         broker = try TestKafkaBroker(partitions: partitions)
         var (configuration, snapshot) = routing
@@ -27,14 +27,14 @@ struct RouteStageHarness {
 
     /// Runs the stage on its own thread until `body` returns, then stops it.
     @discardableResult
-    func whileRunning<T>(_ body: (RouteStage) throws -> T) throws -> T {
+    public func whileRunning<T>(_ body: (RouteStage) throws -> T) throws -> T {
         let shutdown = ShutdownSignal(signals: [])
         let stage = RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown, metrics: metrics,
                                log: StageLog(component: "route", minimumLevel: .warning))
         return try running(stage, shutdown: shutdown) { try body(stage) }
     }
 
-    func send(_ values: [(key: String, value: Data)]) throws {
+    public func send(_ values: [(key: String, value: Data)]) throws {
         let producer = try KafkaProducer(configuration: broker.producerConfiguration())
         for (key, value) in values {
             try producer.send(topic: configuration.topics.queries, key: Data(key.utf8), value: value)
@@ -42,12 +42,12 @@ struct RouteStageHarness {
         try producer.flush(timeout: .seconds(30)).requireDelivered()
     }
 
-    func read(_ topic: String, count: Int) throws -> [KafkaMessage] {
+    public func read(_ topic: String, count: Int) throws -> [KafkaMessage] {
         try Self.readAll(topic, broker: broker, count: count)
     }
 
     /// The first `count` records of `topic`, read by a consumer group of its own.
-    static func readAll(_ topic: String, broker: TestKafkaBroker, count: Int) throws -> [KafkaMessage] {
+    public static func readAll(_ topic: String, broker: TestKafkaBroker, count: Int) throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(configuration: broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
         defer { try? consumer.close() }
         try consumer.subscribe(topics: [topic])
@@ -59,7 +59,7 @@ extension RouteLedgerConfiguration {
     /// Points the configuration at `broker`, with topics and groups named under `prefix` (so
     /// tests do not see each other's records), creates the topics, and sets the short session
     /// timeout and small batches tests want.
-    mutating func useTopics(of broker: TestKafkaBroker, prefix: String) throws {
+    public mutating func useTopics(of broker: TestKafkaBroker, prefix: String) throws {
         topics.queries = "\(prefix).queries"
         topics.votes = "\(prefix).votes"
         topics.decisions = "\(prefix).decisions"
@@ -81,7 +81,7 @@ extension RouteLedgerConfiguration {
 }
 
 /// Runs `stage` on its own thread until `body` returns, then raises `shutdown` and waits for it.
-func running<T>(_ stage: any PipelineStage, shutdown: ShutdownSignal, _ body: () throws -> T) throws -> T {
+public func running<T>(_ stage: any PipelineStage, shutdown: ShutdownSignal, _ body: () throws -> T) throws -> T {
     let finished = DispatchSemaphore(value: 0)
     Thread.detachNewThread {
         try? stage.run()
