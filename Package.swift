@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -46,3 +47,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer harness of the event parsers exists only for ops/fuzz.sh, which sets
+// ROUTELEDGER_FUZZER to the toolchain's libFuzzer runtime without `main` (libclang_rt.fuzzer_no_main):
+// an ordinary build has no libFuzzer to link. Pipeline, where the parsers are, and the harness
+// are compiled with libFuzzer's coverage instrumentation; the other modules and the build tools
+// are left alone.
+if let libFuzzer = ProcessInfo.processInfo.environment["ROUTELEDGER_FUZZER"] {
+    let instrumented = SwiftSetting.unsafeFlags(["-sanitize=fuzzer"])
+    package.targets.first { $0.name == "Pipeline" }!.swiftSettings = [instrumented]
+    package.targets.append(.executableTarget(
+        name: "EventFuzzer", dependencies: ["Pipeline"], swiftSettings: [instrumented],
+        linkerSettings: [.unsafeFlags(["-Xlinker", "--whole-archive", "-Xlinker", libFuzzer, "-Xlinker", "--no-whole-archive", "-lstdc++"])]))
+    package.products.append(.executable(name: "EventFuzzer", targets: ["EventFuzzer"]))
+}

@@ -14,5 +14,9 @@ if [ -z "${ROUTELEDGER_TEST_DATABASE_URL:-}" ]; then
   export ROUTELEDGER_TEST_DATABASE_URL
 fi
 swift test "$@"
-# The whole suite (no arguments) also runs the Kafka-facing tests against Tansu.
-if [ $# -eq 0 ]; then ops/tansu.sh test; fi
+# The whole suite (no arguments) also runs the Kafka-facing tests against Tansu, then fuzzes the
+# event parsers for a minute (ops/fuzz.sh; a crash fails the run).
+if [ $# -eq 0 ]; then
+  ops/tansu.sh test
+  ops/fuzz.sh 60
+fi

@@ -48,10 +48,10 @@ struct BadInputCorpus {
     static let knownModels: Set<String> = ["strong", "weak"]
 
     /// Parses `bytes` as `event`; the rejection's kind, or nil when the parser accepts it.
-    static func rejection(parsing bytes: Data, as event: EventType) -> EventRejection.Kind? {
+    static func rejection(parsing bytes: Data, as event: EventType, queryLimits: QueryEvent.Limits = QueryEvent.Limits()) -> EventRejection.Kind? {
         do {
             switch event {
-            case .query: _ = try QueryEvent(bytes: bytes, limits: QueryEvent.Limits(), knownModels: knownModels)
+            case .query: _ = try QueryEvent(bytes: bytes, limits: queryLimits, knownModels: knownModels)
             case .vote: _ = try VoteEvent(bytes: bytes)
             case .usage: _ = try UsageEvent(bytes: bytes)
             }

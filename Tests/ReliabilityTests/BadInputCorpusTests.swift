@@ -35,6 +35,14 @@ import TestSupport
         #expect(BadInputCorpus.rejection(parsing: vote, as: .vote) == .promptTooLarge)
     }
 
+    /// Found by ops/fuzz.sh: with the widest output limit, 9223372036854775807 became the Double
+    /// 2^63, passed the range check and trapped when converted back to Int64.
+    @Test func aTokenCountBeyondInt64IsRefusedWhateverTheLimit() throws {
+        let entry = try #require(BadInputCorpus.entries.first { $0.file == "query/max-output-tokens-int64-max.json" })
+        let widest = QueryEvent.Limits(maxPromptBytes: .max, maxOutputTokens: .max)
+        #expect(BadInputCorpus.rejection(parsing: try BadInputCorpus.bytes(of: entry), as: .query, queryLimits: widest) == .invalidField)
+    }
+
     /// The query corpus, each bad event after a valid one, through the route stage on the broker:
     /// one dead letter per bad event carrying its bytes and the expected kind, one decision per
     /// valid event.

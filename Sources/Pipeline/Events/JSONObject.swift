@@ -55,10 +55,11 @@ struct JSONObject {
         guard case .number(let value)? = fields[key], value.rounded() == value else {
             throw EventRejection(.invalidField, "'\(key)' must be an integer")
         }
-        guard value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
+        // Compared as integers: Double(Int64.max) rounds up to 2^63, which Int64 cannot hold.
+        guard let integer = Int64(exactly: value), range.contains(integer) else {
             throw EventRejection(.invalidField, "'\(key)' must be between \(range.lowerBound) and \(range.upperBound)")
         }
-        return Int64(value)
+        return integer
     }
 
     func requiredInteger(_ key: String, range: ClosedRange<Int64>) throws(EventRejection) -> Int64 {

@@ -5,7 +5,7 @@
 /// than routing it. Here numbers become `Double` directly, and the parser refuses what an event
 /// must not contain: duplicate keys (which value would count?), nesting deeper than 64, and
 /// text after the document.
-enum JSONValue: Equatable {
+package enum JSONValue: Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -16,7 +16,7 @@ enum JSONValue: Equatable {
     static let maximumDepth = 64
 
     /// Parses one JSON document from valid UTF-8 bytes; the message says what is wrong where.
-    static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+    package static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
         try Array(bytes).withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in
             var parser = JSONParser(bytes: buffer)
             return try parser.parseDocument()
@@ -24,11 +24,11 @@ enum JSONValue: Equatable {
     }
 }
 
-struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
+package struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
     let message: String
     let offset: Int
 
-    var description: String { "\(message) at byte \(offset)" }
+    package var description: String { "\(message) at byte \(offset)" }
 }
 
 private struct JSONParser {
