@@ -116,6 +116,16 @@ import Testing
         #expect(object["error_kind"] as? String == "invalid_utf8")
         #expect(object["schema"] as? String == "routeledger.deadletter.v1")
         #expect(Data(base64Encoded: object["raw_base64"] as? String ?? "") == raw)
+        #expect(object["raw_bytes"] as? Int == 3)
         #expect(object["rejected_at"] as? String == "1970-01-01T00:00:00.000Z")
+    }
+
+    /// A dead letter must fit on the topic even when its event nearly filled a message.
+    @Test func aDeadLetterCarriesAtMostTheFirst64KiBOfItsEvent() {
+        let raw = Data((0..<900_000).map { UInt8(truncatingIfNeeded: $0) })
+        let record = DeadLetterRecord(stage: "route", source: KafkaCoordinates(topic: "llm.queries", partition: 0, offset: 0),
+                                      rejection: EventRejection(.promptTooLarge, "too large"), raw: raw, at: Date())
+        #expect(Data(base64Encoded: record.rawBase64) == raw.prefix(65_536))
+        #expect(record.rawBytes == 900_000)
     }
 }

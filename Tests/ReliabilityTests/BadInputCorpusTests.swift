@@ -81,4 +81,25 @@ import TestSupport
         }
         #expect(seen == Set(expectedKinds.keys))
     }
+
+    /// An 800 kB query fits in a Kafka message, but base64 makes it larger than one: its dead
+    /// letter, once the whole event, could not be produced, and the stage retried that batch for
+    /// ever, deciding nothing after it. The dead letter now carries the event's first 64 KiB.
+    @Test func aQueryNearTheMessageSizeLimitIsDeadLetteredAndTheNextOneDecided() throws {
+        let harness = try RouteStageHarness(routing: twoTopicRouting())
+        let prompt = String(repeating: "lorem ipsum ", count: 800_000 / 12)
+        let large = queryEvent(id: "large", prompt: prompt, embedding: [1, 0, 0, 0])
+        try harness.send([("k", large), ("k", queryEvent(id: "after", embedding: [1, 0, 0, 0]))])
+        var decisions: [KafkaMessage] = []
+        var deadLetters: [KafkaMessage] = []
+        try harness.whileRunning { _ in
+            decisions = try harness.read(harness.configuration.topics.decisions, count: 1)
+            deadLetters = try harness.read(harness.configuration.topics.deadLetter, count: 1)
+        }
+        #expect(try decisions.map { try JSONDecoder().decode(RoutingDecision.self, from: $0.value).queryID } == ["after"])
+        let letter = try #require(try deadLetters.first.map { try JSONDecoder().decode(DeadLetterRecord.self, from: $0.value) })
+        #expect(letter.errorKind == "prompt_too_large")
+        #expect(letter.rawBytes == large.count)
+        #expect(Data(base64Encoded: letter.rawBase64) == large.prefix(DeadLetterRecord.maximumRawBytes))
+    }
 }

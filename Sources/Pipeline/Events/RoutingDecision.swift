@@ -83,13 +83,21 @@ public struct RoutingDecision: Sendable, Codable, Equatable {
 /// What could not be parsed or routed, with why: schema `routeledger.deadletter.v1`.
 public struct DeadLetterRecord: Sendable, Codable, Equatable {
     public static let schema = "routeledger.deadletter.v1"
+    /// The most of an event's bytes a dead letter carries. A whole event near the broker's
+    /// message size limit, base64-encoded, would exceed it: the dead letter could never be
+    /// produced and the stage would retry that batch for ever. The source coordinates still
+    /// point at the whole event.
+    public static let maximumRawBytes = 65_536
 
     public var schema = Self.schema
     public let stage: String
     public let source: KafkaCoordinates
     public let errorKind: String
     public let message: String
+    /// The event's first `maximumRawBytes` bytes (all of them when it is no longer).
     public let rawBase64: String
+    /// The size of the whole event.
+    public let rawBytes: Int
     public let rejectedAt: String
 
     public init(stage: String, source: KafkaCoordinates, rejection: EventRejection, raw: Data, at date: Date) {
@@ -97,7 +105,8 @@ public struct DeadLetterRecord: Sendable, Codable, Equatable {
         self.source = source
         errorKind = rejection.kind.rawValue
         message = rejection.message
-        rawBase64 = raw.base64EncodedString()
+        rawBase64 = raw.prefix(Self.maximumRawBytes).base64EncodedString()
+        rawBytes = raw.count
         rejectedAt = formatTimestamp(date)
     }
 
@@ -106,6 +115,7 @@ public struct DeadLetterRecord: Sendable, Codable, Equatable {
         case errorKind = "error_kind"
         case message
         case rawBase64 = "raw_base64"
+        case rawBytes = "raw_bytes"
         case rejectedAt = "rejected_at"
     }
 }
