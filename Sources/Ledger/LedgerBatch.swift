@@ -37,6 +37,8 @@ public struct LedgerWriteSummary: Sendable, Equatable {
     public var duplicateDecisions = 0
     /// Decisions whose actual usage was recorded, from this batch or from the holding table.
     public var usageRecorded = 0
+    /// Of those, reports recorded in the same insert as their decision, both in this batch.
+    public var usageWithDecision = 0
     /// Of those, reports that had been waiting in the holding table for their decision.
     public var usageFromHolding = 0
     /// Reports put in the holding table to wait for their decision.

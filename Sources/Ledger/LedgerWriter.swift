@@ -6,10 +6,13 @@ import Postgres
 /// Exactly once: the rows of a batch and the offsets after it commit together or not at all,
 /// and a batch's records at offsets already stored are skipped (another writer recorded them),
 /// under a lock every writer takes. Decisions are priced at the prices in effect at their
-/// decision time; a usage report is priced at its decision's price rows. Usage that arrives
-/// before its decision waits in `usage_awaiting_decision` and is recorded in the transaction
-/// that records the decision. Rows go in through temporary tables filled with COPY, since
-/// row-level security rules out COPY into the ledger itself.
+/// decision time; a usage report is priced at its decision's price rows. A report that names a
+/// decision of its own batch goes into the ledger with that decision, complete, in one insert
+/// (the common case when the stage catches up, and the cheap one: no update); a later report
+/// updates its decision's row; one that arrives before its decision waits in
+/// `usage_awaiting_decision` and is recorded in the transaction that records the decision.
+/// Rows go in through temporary tables filled with COPY, since row-level security rules out
+/// COPY into the ledger itself.
 public final class LedgerWriter {
     public let consumerGroup: String
     private let connection: PostgresConnection
@@ -38,8 +41,9 @@ public final class LedgerWriter {
             let usage = batch.usage.filter { isNew($0.position) }
             summary.alreadyRecorded = batch.decisions.count - decisions.count + batch.usage.count - usage.count
 
-            let staged = try recordDecisions(decisions, into: &summary)
-            try recordUsage(usage, decisionsStaged: staged, into: &summary)
+            let numbered = usage.enumerated().map { NumberedUsage(n: Int32($0.offset), report: $0.element) }
+            let (heldCount, unpaired) = try recordDecisions(decisions, pairingWith: numbered, into: &summary)
+            try recordUsage(unpaired, heldCount: heldCount, into: &summary)
             try storeOffsets(batch.nextOffsets)
             try beforeCommit(summary.rejections)
             return summary
@@ -57,12 +61,23 @@ public final class LedgerWriter {
 
     // MARK: - Decisions
 
-    /// Prices the decisions, appends the new ones to the ledger and returns how many were staged.
-    private func recordDecisions(_ decisions: [LedgerDecision], into summary: inout LedgerWriteSummary) throws -> Int {
-        var seen = Set<String>()
-        var rows: [[PostgresValue]] = []
+    /// A usage report of the batch, numbered in batch order (reports waiting in the holding
+    /// table are numbered after the batch's).
+    private struct NumberedUsage {
+        let n: Int32
+        let report: UsageReport
+    }
+
+    /// Prices the decisions and appends the new ones to the ledger, each with its actual usage
+    /// when a report of the batch names it (and no report waiting from earlier claims it).
+    /// Stages the waiting reports that answer these decisions and returns how many there are,
+    /// with the batch's reports still to record.
+    private func recordDecisions(_ decisions: [LedgerDecision], pairingWith usage: [NumberedUsage],
+                                 into summary: inout LedgerWriteSummary) throws -> (heldCount: Int, unpaired: [NumberedUsage]) {
+        var rowOf: [String: Int] = [:]
+        var rows: [(decision: LedgerDecision, price: Price, reference: Price)] = []
         rows.reserveCapacity(decisions.count)
-        for decision in decisions where seen.insert(decision.decisionID).inserted {
+        for decision in decisions where rowOf[decision.decisionID] == nil {
             guard let price = prices.price(of: decision.chosenModel, at: decision.decidedAt),
                   let reference = prices.price(of: decision.referenceModel, at: decision.decidedAt)
             else {
@@ -73,44 +88,74 @@ public final class LedgerWriter {
                     message: "no price of '\(model)' was in effect at \(decision.decidedAt); add one (the run configuration's models, or the prices table)"))
                 continue
             }
+            rowOf[decision.decisionID] = rows.count
+            rows.append((decision, price, reference))
+        }
+        guard !rows.isEmpty else { return (0, usage) }
+
+        // A report pairs with the decision it names when it agrees on model and tenant; the
+        // rest (mismatches included, refused later with their reason) take the usage path.
+        var pairs: [String: NumberedUsage] = [:]
+        var unpaired: [NumberedUsage] = []
+        for numbered in usage {
+            let report = numbered.report
+            if let id = report.decisionID, let row = rowOf[id], pairs[id] == nil,
+               report.model == rows[row].decision.chosenModel, report.tenant == rows[row].decision.tenant {
+                pairs[id] = numbered
+            } else {
+                unpaired.append(numbered)
+            }
+        }
+        try connection.copy(into: "ledger_staged_decisions", columns: Self.stagedDecisionColumns, rows: rows.map { row in
+            let decision = row.decision
             let (input, output) = (decision.estimatedInputTokens, decision.estimatedOutputTokens)
-            rows.append([
+            return [
                 .text(decision.decisionID), .text(decision.queryID), .text(decision.tenant), .timestamptz(decision.decidedAt),
                 .text(decision.chosenModel), .text(decision.referenceModel), .text(decision.routerVersion),
-                .double(decision.threshold), .double(decision.strongWinRate), .bigint(price.id), .bigint(reference.id),
+                .double(decision.threshold), .double(decision.strongWinRate), .bigint(row.price.id), .bigint(row.reference.id),
                 .integer(Int32(input)), .integer(Int32(output)),
-                Self.money(price.tokenPrice.cost(inputTokens: input, outputTokens: output)),
-                Self.money(reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
+                Self.money(row.price.tokenPrice.cost(inputTokens: input, outputTokens: output)),
+                Self.money(row.reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
                 .text(decision.position.topic), .integer(decision.position.partition), .bigint(decision.position.offset),
-            ])
+            ] + (pairs[decision.decisionID].map { Self.actual(of: $0.report, price: row.price, reference: row.reference) }
+                 ?? Self.noActual)
+        })
+        let heldCount = try connection.execute(Self.stageWaitingUsage, [.integer(Int32(usage.count))])
+
+        // A waiting report came first: it claims its decision, and the batch's report for
+        // that decision takes the usage path (where it is a duplicate).
+        func unpair(_ ids: [PostgresRow]) throws {
+            for row in ids {
+                if let numbered = pairs.removeValue(forKey: try row.decode(String.self, at: 0)) { unpaired.append(numbered) }
+            }
         }
-        guard !rows.isEmpty else { return 0 }
-        try connection.copy(into: "ledger_staged_decisions", columns: Self.decisionColumns, rows: rows)
-        let columns = Self.decisionColumns.joined(separator: ", ")
-        summary.decisionsRecorded = try connection.execute("""
-            INSERT INTO ledger (\(columns)) SELECT \(columns) FROM ledger_staged_decisions
-            ON CONFLICT (decision_id) DO NOTHING
-            """)
+        if heldCount > 0 && !pairs.isEmpty { try unpair(try connection.query(Self.yieldToWaitingUsage)) }
+
+        summary.decisionsRecorded = try connection.execute(Self.insertDecisions)
         summary.duplicateDecisions = rows.count - summary.decisionsRecorded
-        return rows.count
+        // A paired decision already in the ledger was not inserted: its report updates that row.
+        if summary.duplicateDecisions > 0 && !pairs.isEmpty { try unpair(try connection.query(Self.pairsNotInserted)) }
+        summary.usageRecorded += pairs.count
+        summary.usageWithDecision = pairs.count
+        return (heldCount, unpaired.sorted { $0.n < $1.n })
     }
 
     // MARK: - Usage
 
-    /// Matches the batch's usage reports, and the waiting ones whose decision was just staged,
-    /// with their decisions; records the actual usage of those that match, holds the batch's
-    /// reports that do not, and refuses duplicates and mismatches.
-    private func recordUsage(_ usage: [UsageReport], decisionsStaged: Int, into summary: inout LedgerWriteSummary) throws {
+    /// Matches the batch's unpaired usage reports, and the `heldCount` waiting ones staged for
+    /// the batch's decisions, with their decisions; records the actual usage of those that
+    /// match, holds the batch's reports that do not, and refuses duplicates and mismatches.
+    private func recordUsage(_ usage: [NumberedUsage], heldCount: Int, into summary: inout LedgerWriteSummary) throws {
+        guard usage.count + heldCount > 0 else { return }
         if !usage.isEmpty {
-            try connection.copy(into: "ledger_staged_usage", columns: Self.usageColumns, rows: usage.enumerated().map { n, report in
-                [.integer(Int32(n)), .bool(false), .text(report.position.topic), .integer(report.position.partition),
-                 .bigint(report.position.offset), .text(report.tenant), .text(report.queryID),
-                 report.decisionID.map { .text($0) } ?? .null, .text(report.model), .integer(Int32(report.inputTokens)),
-                 .integer(Int32(report.outputTokens)), .timestamptz(report.completedAt)]
+            try connection.copy(into: "ledger_staged_usage", columns: Self.usageColumns, rows: usage.map { numbered in
+                let report = numbered.report
+                return [.integer(numbered.n), .bool(false), .text(report.position.topic), .integer(report.position.partition),
+                        .bigint(report.position.offset), .text(report.tenant), .text(report.queryID),
+                        report.decisionID.map { .text($0) } ?? .null, .text(report.model), .integer(Int32(report.inputTokens)),
+                        .integer(Int32(report.outputTokens)), .timestamptz(report.completedAt)]
             })
         }
-        let heldCount = decisionsStaged == 0 ? 0 : try connection.execute(Self.stageWaitingUsage, [.integer(Int32(usage.count))])
-        guard usage.count + heldCount > 0 else { return }
 
         var actuals: [[PostgresValue]] = []
         var outcomes: [[PostgresValue]] = []
@@ -147,17 +192,10 @@ public final class LedgerWriter {
             recordedFrom[decisionID] = match.position
             summary.usageRecorded += 1
             if match.held { summary.usageFromHolding += 1 }
-            let (input, output) = (Int64(match.inputTokens), Int64(match.outputTokens))
-            actuals.append([
-                .text(decisionID), .integer(match.inputTokens), .integer(match.outputTokens),
-                Self.money(price.tokenPrice.cost(inputTokens: input, outputTokens: output)),
-                Self.money(reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
-                .timestamptz(match.completedAt), .text(match.position.topic), .integer(match.position.partition),
-                .bigint(match.position.offset),
-            ])
+            actuals.append([.text(decisionID)] + Self.actual(of: match, price: price, reference: reference))
         }
         if !actuals.isEmpty {
-            try connection.copy(into: "ledger_staged_actuals", columns: Self.actualColumns, rows: actuals)
+            try connection.copy(into: "ledger_staged_actuals", columns: ["decision_id"] + Self.actualColumns, rows: actuals)
             let updated = try connection.execute(Self.recordActuals)
             guard updated == actuals.count else {
                 throw LedgerError("recorded the actual usage of \(updated) decisions where \(actuals.count) were matched")
@@ -170,16 +208,30 @@ public final class LedgerWriter {
         }
     }
 
+    /// The values of `actualColumns` for a report priced at its decision's price rows.
+    private static func actual(of usage: some ActualUsage, price: Price, reference: Price) -> [PostgresValue] {
+        let (input, output) = (usage.inputTokens, usage.outputTokens)
+        return [
+            .integer(Int32(input)), .integer(Int32(output)),
+            money(price.tokenPrice.cost(inputTokens: input, outputTokens: output)),
+            money(reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
+            .timestamptz(usage.completedAt), .text(usage.position.topic), .integer(usage.position.partition),
+            .bigint(usage.position.offset),
+        ]
+    }
+
+    private static let noActual = [PostgresValue](repeating: .null, count: actualColumns.count)
+
     /// One row of `matchUsage`: a usage report, staged from the batch or from the holding
     /// table, with the decision it answers if that is in the ledger.
-    private struct UsageMatch {
+    private struct UsageMatch: ActualUsage {
         let n: Int32
         let held: Bool
         let position: RecordPosition
         let tenant: String
         let model: String
-        let inputTokens: Int32
-        let outputTokens: Int32
+        let inputTokens: Int64
+        let outputTokens: Int64
         let completedAt: PostgresTimestamp
         let decisionID: String?
         let decisionTenant: String
@@ -195,8 +247,8 @@ public final class LedgerWriter {
             position = RecordPosition(topic: try row.decode(at: 2), partition: try row.decode(at: 3), offset: try row.decode(at: 4))
             tenant = try row.decode(at: 5)
             model = try row.decode(at: 6)
-            inputTokens = try row.decode(at: 7)
-            outputTokens = try row.decode(at: 8)
+            inputTokens = Int64(try row.decode(Int32.self, at: 7))
+            outputTokens = Int64(try row.decode(Int32.self, at: 8))
             completedAt = try row.decode(at: 9)
             decisionID = try row.decode(at: 10)
             decisionTenant = try row.decode(String?.self, at: 11) ?? ""
@@ -247,19 +299,27 @@ public final class LedgerWriter {
         .numeric(PostgresNumeric(units: amount.microunits, scale: 6))
     }
 
-    static let decisionColumns = [
+    private static let decisionColumns = [
         "decision_id", "query_id", "tenant", "decided_at", "chosen_model", "reference_model", "router_version", "threshold",
         "strong_win_rate", "price_id", "reference_price_id", "estimated_input_tokens", "estimated_output_tokens",
         "estimated_cost", "estimated_reference_cost", "kafka_topic", "kafka_partition", "kafka_offset",
     ]
+    /// The ledger's actual-usage columns but `usage_recorded_at`, which is the time of writing.
+    private static let actualColumns = [
+        "actual_input_tokens", "actual_output_tokens", "actual_cost", "actual_reference_cost", "usage_completed_at",
+        "usage_topic", "usage_partition", "usage_offset",
+    ]
+    private static let stagedDecisionColumns = decisionColumns + actualColumns
     private static let usageColumns = [
         "n", "held", "usage_topic", "usage_partition", "usage_offset", "tenant", "query_id", "decision_id", "model",
         "input_tokens", "output_tokens", "completed_at",
     ]
-    private static let actualColumns = [
-        "decision_id", "input_tokens", "output_tokens", "cost", "reference_cost", "completed_at", "usage_topic",
-        "usage_partition", "usage_offset",
-    ]
+
+    private static let actualColumnTypes = """
+        actual_input_tokens integer, actual_output_tokens integer, actual_cost numeric(20, 6),
+        actual_reference_cost numeric(20, 6), usage_completed_at timestamptz, usage_topic text, usage_partition integer,
+        usage_offset bigint
+        """
 
     /// Per session, emptied at every commit.
     private static let stagingTables = """
@@ -268,19 +328,42 @@ public final class LedgerWriter {
             reference_model text, router_version text, threshold double precision, strong_win_rate double precision,
             price_id bigint, reference_price_id bigint, estimated_input_tokens integer, estimated_output_tokens integer,
             estimated_cost numeric(20, 6), estimated_reference_cost numeric(20, 6), kafka_topic text,
-            kafka_partition integer, kafka_offset bigint
+            kafka_partition integer, kafka_offset bigint, \(actualColumnTypes)
         ) ON COMMIT DELETE ROWS;
         CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_usage (
             n integer, held boolean, usage_topic text, usage_partition integer, usage_offset bigint, tenant text,
             query_id text, decision_id text, model text, input_tokens integer, output_tokens integer,
             completed_at timestamptz
         ) ON COMMIT DELETE ROWS;
-        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_actuals (
-            decision_id text, input_tokens integer, output_tokens integer, cost numeric(20, 6),
-            reference_cost numeric(20, 6), completed_at timestamptz, usage_topic text, usage_partition integer,
-            usage_offset bigint
-        ) ON COMMIT DELETE ROWS;
+        CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_actuals (decision_id text, \(actualColumnTypes))
+            ON COMMIT DELETE ROWS;
         CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_outcomes (n integer, outcome text) ON COMMIT DELETE ROWS;
+        """
+
+    /// The staged decisions, each with its report's actual usage if it was paired with one.
+    private static let insertDecisions = """
+        INSERT INTO ledger (\(stagedDecisionColumns.joined(separator: ", ")), usage_recorded_at)
+        SELECT \(stagedDecisionColumns.joined(separator: ", ")), CASE WHEN actual_cost IS NOT NULL THEN now() END
+        FROM ledger_staged_decisions
+        ON CONFLICT (decision_id) DO NOTHING
+        """
+
+    /// Unpairs the staged decisions that a staged waiting report names, or answers by tenant and
+    /// query; returns their ids. Run before the batch's own reports are staged.
+    private static let yieldToWaitingUsage = """
+        UPDATE ledger_staged_decisions AS d
+        SET \(actualColumns.map { "\($0) = NULL" }.joined(separator: ", "))
+        WHERE d.actual_cost IS NOT NULL
+          AND (d.decision_id IN (SELECT decision_id FROM ledger_staged_usage)
+               OR (d.tenant, d.query_id) IN (SELECT tenant, query_id FROM ledger_staged_usage WHERE decision_id IS NULL))
+        RETURNING d.decision_id
+        """
+
+    /// Paired decisions the ledger already held from another record, so their usage is not in it.
+    private static let pairsNotInserted = """
+        SELECT s.decision_id FROM ledger_staged_decisions AS s JOIN ledger AS l USING (decision_id)
+        WHERE s.actual_cost IS NOT NULL
+          AND (l.usage_topic, l.usage_partition, l.usage_offset) IS DISTINCT FROM (s.usage_topic, s.usage_partition, s.usage_offset)
         """
 
     /// Stages the waiting reports that answer a staged decision, numbered after the batch's ($1).
@@ -325,9 +408,7 @@ public final class LedgerWriter {
 
     private static let recordActuals = """
         UPDATE ledger AS l
-        SET actual_input_tokens = a.input_tokens, actual_output_tokens = a.output_tokens, actual_cost = a.cost,
-            actual_reference_cost = a.reference_cost, usage_recorded_at = now(), usage_completed_at = a.completed_at,
-            usage_topic = a.usage_topic, usage_partition = a.usage_partition, usage_offset = a.usage_offset
+        SET \(actualColumns.map { "\($0) = a.\($0)" }.joined(separator: ", ")), usage_recorded_at = now()
         FROM ledger_staged_actuals AS a
         WHERE l.decision_id = a.decision_id AND l.usage_recorded_at IS NULL
         """
@@ -350,3 +431,13 @@ public final class LedgerWriter {
         ON CONFLICT DO NOTHING
         """
 }
+
+/// What pricing a report's actual usage needs, from a report of the batch or a matched row.
+private protocol ActualUsage {
+    var inputTokens: Int64 { get }
+    var outputTokens: Int64 { get }
+    var completedAt: PostgresTimestamp { get }
+    var position: RecordPosition { get }
+}
+
+extension UsageReport: ActualUsage {}

@@ -70,6 +70,55 @@ import Testing
         }
     }
 
+    @Test func aReportInItsDecisionsBatchGoesInWithTheDecision() throws {
+        try withLedger { connection, writer in
+            let summary = try writer.write(Data.batch([Data.decision("q1", offset: 0), Data.decision("q2", offset: 1)],
+                                                      [Data.usage("q1", naming: "d-acme-q1", input: 800, output: 300, offset: 0)]))
+            #expect(summary.decisionsRecorded == 2 && summary.usageRecorded == 1 && summary.usageWithDecision == 1)
+            // 800 input and 300 output tokens: weak 800 + 600 µ$, strong 8,000 + 9,000 µ$.
+            #expect(try Data.row("d-acme-q1", on: connection)
+                    == Data.Row(estimatedCost: 2_000, estimatedReferenceCost: 25_000, actualCost: 1_400,
+                                actualReferenceCost: 17_000, actualInputTokens: 800, savings: 15_600))
+            #expect(try Data.row("d-acme-q2", on: connection)?.actualCost == nil)
+            // The day's totals: q1 at its actual costs, q2 at its estimated ones (2,000 and 25,000 µ$).
+            let totals = try connection.query("SELECT decisions, decisions_with_usage, cost, savings FROM ledger_daily")
+            #expect(totals.count == 1)
+            #expect(try totals[0].decode(Int.self, at: 0) == 2 && totals[0].decode(Int.self, at: 1) == 1)
+            #expect(try totals[0].decode(PostgresNumeric.self, at: 2).units(scale: 6) == 3_400)
+            #expect(try totals[0].decode(PostgresNumeric.self, at: 3).units(scale: 6) == 15_600 + 23_000)
+        }
+    }
+
+    /// A report that waited for its decision came first: the batch's own report for that
+    /// decision is the duplicate.
+    @Test func aWaitingReportHasPrecedenceOverOneInItsDecisionsBatch() throws {
+        try withLedger { connection, writer in
+            try writer.write(Data.batch([], [Data.usage("q1", naming: "d-acme-q1", input: 100, output: 0, offset: 0)]))
+            var refused: [LedgerRejection] = []
+            let summary = try writer.write(Data.batch([Data.decision("q1", offset: 0)],
+                                                      [Data.usage("q1", naming: "d-acme-q1", input: 200, output: 0, offset: 1)])) {
+                refused = $0
+            }
+            #expect(summary.usageRecorded == 1 && summary.usageFromHolding == 1 && summary.usageWithDecision == 0)
+            #expect(refused.map(\.reason) == [.duplicateUsage] && refused.map(\.position.offset) == [1])
+            #expect(try Data.row("d-acme-q1", on: connection)?.actualInputTokens == 100)
+            #expect(try Data.count("SELECT count(*) FROM usage_awaiting_decision", on: connection) == 0)
+        }
+    }
+
+    /// The decision was in the ledger already (delivered twice): its report of the second
+    /// delivery's batch is recorded on the row that is there.
+    @Test func aReportBesideARedeliveredDecisionCompletesTheRecordedRow() throws {
+        try withLedger { connection, writer in
+            try writer.write(Data.batch([Data.decision("q1", offset: 0)]))
+            let summary = try writer.write(Data.batch([Data.decision("q1", offset: 1)],
+                                                      [Data.usage("q1", naming: "d-acme-q1", input: 800, output: 300, offset: 0)]))
+            #expect(summary.duplicateDecisions == 1 && summary.usageRecorded == 1 && summary.usageWithDecision == 0)
+            #expect(try Data.row("d-acme-q1", on: connection)?.actualCost == 1_400)
+            #expect(try Data.count("SELECT count(*) FROM ledger", on: connection) == 1)
+        }
+    }
+
     @Test func usageMatchesTheDecisionItNamesOrElseTheTenantsQuery() throws {
         try withLedger { connection, writer in
             // The same query id for two tenants; the second report names its decision.

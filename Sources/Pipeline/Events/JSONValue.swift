@@ -51,7 +51,12 @@ private struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
     }
 
     private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
@@ -137,7 +142,8 @@ private struct JSONParser {
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         position += 1
-        var scalars = String.UnicodeScalarView()
+        // Escapes are rare in events: a string without one is its bytes, decoded once.
+        var unescaped = ""
         var runStart = position
         while true {
             guard position < bytes.count else { throw error("unterminated string") }
@@ -145,9 +151,9 @@ private struct JSONParser {
             if byte == UInt8(ascii: "\"") {
                 break
             } else if byte == UInt8(ascii: "\\") {
-                appendRun(from: runStart, to: position, into: &scalars)
+                unescaped += run(from: runStart, to: position)
                 position += 1
-                scalars.append(try parseEscape())
+                unescaped.unicodeScalars.append(try parseEscape())
                 runStart = position
             } else if byte < 0x20 {
                 throw error("control character in a string")
@@ -155,15 +161,14 @@ private struct JSONParser {
                 position += 1
             }
         }
-        appendRun(from: runStart, to: position, into: &scalars)
+        let last = run(from: runStart, to: position)
         position += 1
-        return String(scalars)
+        return unescaped.isEmpty ? last : unescaped + last
     }
 
-    /// Copies bytes that need no unescaping (the input was checked to be valid UTF-8).
-    private func appendRun(from start: Int, to end: Int, into scalars: inout String.UnicodeScalarView) {
-        guard end > start else { return }
-        scalars.append(contentsOf: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self).unicodeScalars)
+    /// Bytes that need no unescaping (the input was checked to be valid UTF-8).
+    private func run(from start: Int, to end: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
     }
 
     private mutating func parseEscape() throws(JSONSyntaxError) -> Unicode.Scalar {

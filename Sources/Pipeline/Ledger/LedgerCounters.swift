@@ -9,6 +9,8 @@ public final class LedgerCounters: Sendable {
         public var rowsRecorded = 0
         public var duplicateDecisions = 0
         public var usageRecorded = 0
+        /// Of those, reports recorded in the same insert as their decision (no update).
+        public var usageWithDecision = 0
         /// Usage reports waiting in the holding table for their decision.
         public var usageHeld = 0
         /// Records another instance had recorded already.
@@ -41,6 +43,7 @@ public final class LedgerCounters: Sendable {
             state.rowsRecorded += summary.decisionsRecorded
             state.duplicateDecisions += summary.duplicateDecisions
             state.usageRecorded += summary.usageRecorded
+            state.usageWithDecision += summary.usageWithDecision
             state.usageHeld += summary.usageHeld - summary.usageFromHolding
             state.alreadyRecorded += summary.alreadyRecorded
             state.batches += 1

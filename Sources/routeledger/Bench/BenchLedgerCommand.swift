@@ -80,6 +80,7 @@ enum BenchLedgerCommand: Command {
         printStandardError("running the ledger stage\n")
         var stageRows = 0
         var stageSeconds = 0.0
+        var stagePaired = 0
         try BenchLearnCommand.withScratchDatabase(on: server) { database in
             let shutdown = ShutdownSignal(signals: [])
             let stage = LedgerStage(configuration: configuration, database: database, shutdown: shutdown,
@@ -104,6 +105,7 @@ enum BenchLedgerCommand: Command {
             }
             stageSeconds = (ContinuousClock.now - started).seconds
             stageRows = count - first
+            stagePaired = stage.counters.snapshot().usageWithDecision
             let connection = try PostgresConnection(database)
             let rows = try connection.query("SELECT count(*) FROM ledger WHERE actual_cost IS NOT NULL")[0].decode(Int.self, at: 0)
             guard rows == count else { throw CommandFailure("the ledger holds \(rows) rows with usage, not \(count)") }
@@ -115,6 +117,7 @@ enum BenchLedgerCommand: Command {
             ("batch_records", batch),
             ("stage_rows_per_second", stageRate),
             ("stage_records_per_second", 2 * stageRate),
+            ("stage_usage_with_decision_fraction", Double(stagePaired) / Double(count)),
             ("writer_alone_rows_per_second", writerRate),
             ("ratio_to_writer_alone", stageRate / writerRate),
         ], json: arguments.flag("json"))
