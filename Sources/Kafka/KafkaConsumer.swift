@@ -87,6 +87,13 @@ public final class KafkaConsumer: Sendable {
         try client.commit(offsets)
     }
 
+    /// Commits these offsets without waiting for the broker's answer; a failure is not reported
+    /// (for offsets kept elsewhere too, whose copy in the group is informative).
+    public func commitAsync(_ offsets: [KafkaTopicPartitionOffset]) throws {
+        try checkOpen(.commit)
+        try client.commit(offsets, waiting: false)
+    }
+
     /// The group's committed offsets for these partitions (``KafkaOffset/invalid`` where none).
     public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartitionOffset] {
         try checkOpen(.committed)

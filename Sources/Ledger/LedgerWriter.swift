@@ -133,8 +133,14 @@ public final class LedgerWriter {
 
         summary.decisionsRecorded = try connection.execute(Self.insertDecisions)
         summary.duplicateDecisions = rows.count - summary.decisionsRecorded
-        // A paired decision already in the ledger was not inserted: its report updates that row.
-        if summary.duplicateDecisions > 0 && !pairs.isEmpty { try unpair(try connection.query(Self.pairsNotInserted)) }
+        // A paired decision already in the ledger was not inserted: its report updates that row,
+        // unless the row's usage came from this very report (read again after a restart).
+        if summary.duplicateDecisions > 0 && !pairs.isEmpty {
+            for row in try connection.query(Self.pairsNotInserted) {
+                let id = try row.decode(String.self, at: 0)
+                if try row.decode(Bool.self, at: 1) { pairs[id] = nil } else { try unpair([row]) }
+            }
+        }
         summary.usageRecorded += pairs.count
         summary.usageWithDecision = pairs.count
         return (heldCount, unpaired.sorted { $0.n < $1.n })
@@ -359,11 +365,13 @@ public final class LedgerWriter {
         RETURNING d.decision_id
         """
 
-    /// Paired decisions the ledger already held from another record, so their usage is not in it.
+    /// Paired decisions the ledger held before this transaction (whose rows it inserted carry
+    /// its time, now()), and whether the row's usage was recorded from the report paired with it.
     private static let pairsNotInserted = """
-        SELECT s.decision_id FROM ledger_staged_decisions AS s JOIN ledger AS l USING (decision_id)
-        WHERE s.actual_cost IS NOT NULL
-          AND (l.usage_topic, l.usage_partition, l.usage_offset) IS DISTINCT FROM (s.usage_topic, s.usage_partition, s.usage_offset)
+        SELECT s.decision_id,
+               (l.usage_topic, l.usage_partition, l.usage_offset) IS NOT DISTINCT FROM (s.usage_topic, s.usage_partition, s.usage_offset)
+        FROM ledger_staged_decisions AS s JOIN ledger AS l USING (decision_id)
+        WHERE s.actual_cost IS NOT NULL AND l.recorded_at <> now()
         """
 
     /// Stages the waiting reports that answer a staged decision, numbered after the batch's ($1).

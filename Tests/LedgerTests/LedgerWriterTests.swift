@@ -119,6 +119,21 @@ import Testing
         }
     }
 
+    /// The stage stores no offset past a record it holds back, so a restart reads again records
+    /// that were written: a pair read again changes nothing and is refused for nothing.
+    @Test func aPairReadAgainAfterARestartIsRecognised() throws {
+        try withLedger { connection, writer in
+            let pair = LedgerBatch(decisions: [Data.decision("q1", offset: 0)],
+                                   usage: [Data.usage("q1", naming: "d-acme-q1", input: 800, output: 300, offset: 0)])
+            #expect(try writer.write(pair).usageWithDecision == 1)
+            var refused: [LedgerRejection] = []
+            let again = try writer.write(pair) { refused = $0 }
+            #expect(again.decisionsRecorded == 0 && again.duplicateDecisions == 1 && again.usageRecorded == 0)
+            #expect(refused.isEmpty)
+            #expect(try Data.row("d-acme-q1", on: connection)?.actualCost == 1_400)
+        }
+    }
+
     @Test func usageMatchesTheDecisionItNamesOrElseTheTenantsQuery() throws {
         try withLedger { connection, writer in
             // The same query id for two tenants; the second report names its decision.

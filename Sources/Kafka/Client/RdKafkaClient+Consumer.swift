@@ -22,11 +22,11 @@ extension RdKafkaClient {
         return .success(Self.message(raw))
     }
 
-    func commit(_ offsets: [KafkaTopicPartitionOffset]) throws {
+    func commit(_ offsets: [KafkaTopicPartitionOffset], waiting: Bool = true) throws {
         guard !offsets.isEmpty else { return }
         let list = TopicPartitionList.make(offsets)
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        try KafkaError.check(rd_kafka_commit(handle, list, 0), .commit)
+        try KafkaError.check(rd_kafka_commit(handle, list, waiting ? 0 : 1), .commit)
     }
 
     func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws -> [KafkaTopicPartitionOffset] {

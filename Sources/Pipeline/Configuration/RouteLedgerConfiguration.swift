@@ -92,6 +92,11 @@ public struct RouteLedgerConfiguration: Sendable {
         /// Consumer group of the ledger stage (it reads the decisions and usage topics); its
         /// offsets live in PostgreSQL under this name.
         public var groupID = "routeledger-ledger"
+        /// A decision waits this long for its usage report (and a report for its decision)
+        /// before it is written alone; 0 writes every record as soon as it is read.
+        public var pairingWindowMilliseconds = 5_000
+        /// At most this many records wait so; beyond it the oldest are written alone.
+        public var pairingMaxRecords = 100_000
     }
 
     public var kafka = Kafka()
@@ -296,6 +301,9 @@ public struct RouteLedgerConfiguration: Sendable {
         }
         if let section = reader.object("ledger") {
             ledger.groupID = section.string("group_id") ?? ledger.groupID
+            ledger.pairingWindowMilliseconds = section.integer("pairing_window_ms", in: 0...3_600_000)
+                ?? ledger.pairingWindowMilliseconds
+            ledger.pairingMaxRecords = section.integer("pairing_max_records", in: 0...10_000_000) ?? ledger.pairingMaxRecords
             section.finish()
         }
         if let section = reader.object("budget") { budget = BudgetSettings.read(section) }

@@ -11,6 +11,8 @@ public final class LedgerCounters: Sendable {
         public var usageRecorded = 0
         /// Of those, reports recorded in the same insert as their decision (no update).
         public var usageWithDecision = 0
+        /// Decisions and reports held back in memory, waiting for their counterpart (LedgerPairing).
+        public var heldForPairing = 0
         /// Usage reports waiting in the holding table for their decision.
         public var usageHeld = 0
         /// Records another instance had recorded already.
@@ -37,8 +39,9 @@ public final class LedgerCounters: Sendable {
         consuming.store(value, ordering: .releasing)
     }
 
-    func record(_ summary: LedgerWriteSummary, records: Int, rejected: [EventRejection.Kind: Int], latency: Duration) {
+    func record(_ summary: LedgerWriteSummary, records: Int, rejected: [EventRejection.Kind: Int], latency: Duration, held: Int) {
         state.withLock { state in
+            state.heldForPairing = held
             state.records += records
             state.rowsRecorded += summary.decisionsRecorded
             state.duplicateDecisions += summary.duplicateDecisions

@@ -60,6 +60,10 @@ public final class LedgerStage: PipelineStage {
         let lag = ConsumerLagReporter(stage: "ledger", metrics: counters.metrics, log: log)
         let reader = LedgerRecords(decisionsTopic: configuration.topics.decisions)
         let encoder = JSONEncoder()
+        var pairing = LedgerPairing(window: .milliseconds(configuration.ledger.pairingWindowMilliseconds),
+                                    capacity: configuration.ledger.pairingMaxRecords)
+        // Per partition, the offset after the last record read (held records included).
+        var read: [KafkaTopicPartition: Int64] = [:]
         var closed = false
         defer {
             counters.setConsuming(false)
@@ -71,28 +75,38 @@ public final class LedgerStage: PipelineStage {
                                              timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
             counters.setConsuming(true)
             lag.reportIfDue(consumer)
-            guard !messages.isEmpty else { continue }
             let started = ContinuousClock.now
-            var batch = LedgerBatch()
+            var decisions: [LedgerPairing.Decision] = []
+            var usage: [LedgerPairing.Report] = []
             var unreadable: [(InputRecord, EventRejection)] = []
-            var records: [RecordPosition: InputRecord] = [:]
-            var next: [KafkaTopicPartition: Int64] = [:]
             for message in messages {
                 let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
-                next[partition] = max(next[partition] ?? 0, message.offset.rawValue + 1)
+                read[partition] = max(read[partition] ?? 0, message.offset.rawValue + 1)
                 // Below the stored offset: recorded (or dead-lettered) before a crash or by another member.
                 guard message.offset.rawValue >= stored[partition] ?? 0 else { continue }
                 let record = InputRecord(source: KafkaCoordinates(topic: message.topic, partition: message.partition.rawValue,
                                                                   offset: message.offset.rawValue),
                                          key: message.key, value: message.value)
-                records[RecordPosition(topic: message.topic, partition: message.partition.rawValue, offset: message.offset.rawValue)] = record
                 switch reader.read(record) {
-                case .decision(let decision): batch.decisions.append(decision)
-                case .usage(let report): batch.usage.append(report)
+                case .decision(let decision): decisions.append((decision, record))
+                case .usage(let report): usage.append((report, record))
                 case .rejected(let rejection): unreadable.append((record, rejection))
                 }
             }
-            batch.nextOffsets = next.map { RecordPosition(topic: $0.key.topic, partition: $0.key.partition.rawValue, offset: $0.value) }
+            let release = pairing.admit(decisions: decisions, usage: usage, now: started)
+            // The offset to store per partition: after what was read, but not past a held record.
+            var next: [KafkaTopicPartition: Int64] = [:]
+            for (partition, offset) in read {
+                let position = min(offset, pairing.earliestHeld(in: partition) ?? offset)
+                if position > stored[partition] ?? 0 { next[partition] = position }
+            }
+            guard !release.isEmpty || !unreadable.isEmpty || !next.isEmpty else { continue }
+            var records: [RecordPosition: InputRecord] = [:]
+            for input in release.decisions.map(\.input) + release.usage.map(\.input) {
+                records[RecordPosition(topic: input.source.topic, partition: input.source.partition, offset: input.source.offset)] = input
+            }
+            let batch = LedgerBatch(decisions: release.decisions.map(\.decision), usage: release.usage.map(\.report),
+                                    nextOffsets: next.map { RecordPosition(topic: $0.key.topic, partition: $0.key.partition.rawValue, offset: $0.value) })
             var rejected: [EventRejection.Kind: Int] = [:]
             let summary = try writer.write(batch) { refused in
                 let deadLetters = unreadable + refused.map { refusal in
@@ -115,8 +129,10 @@ public final class LedgerStage: PipelineStage {
                 try producer.flush(timeout: .seconds(120)).requireDelivered()
             }
             stored.merge(next) { max($0, $1) }
-            try consumer.commit(next.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: KafkaOffset(rawValue: $0.value)) })
-            counters.record(summary, records: messages.count, rejected: rejected, latency: ContinuousClock.now - started)
+            // Kafka's copy of the offsets is for tools that watch the group's lag: not waited for.
+            try consumer.commitAsync(next.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: KafkaOffset(rawValue: $0.value)) })
+            counters.record(summary, records: messages.count, rejected: rejected, latency: ContinuousClock.now - started,
+                            held: pairing.count)
         }
         closed = true
         try consumer.close()
