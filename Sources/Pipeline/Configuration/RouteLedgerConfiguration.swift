@@ -92,6 +92,8 @@ public struct RouteLedgerConfiguration: Sendable {
         /// Consumer group of the ledger stage (it reads the decisions and usage topics); its
         /// offsets live in PostgreSQL under this name.
         public var groupID = "routeledger-ledger"
+        /// Records per ledger transaction at most (a batch is what one poll returns).
+        public var batchRecords = 2_000
         /// A decision waits this long for its usage report (and a report for its decision)
         /// before it is written alone; 0 writes every record as soon as it is read.
         public var pairingWindowMilliseconds = 5_000
@@ -301,6 +303,7 @@ public struct RouteLedgerConfiguration: Sendable {
         }
         if let section = reader.object("ledger") {
             ledger.groupID = section.string("group_id") ?? ledger.groupID
+            ledger.batchRecords = section.integer("batch_records", in: 1...100_000) ?? ledger.batchRecords
             ledger.pairingWindowMilliseconds = section.integer("pairing_window_ms", in: 0...3_600_000)
                 ?? ledger.pairingWindowMilliseconds
             ledger.pairingMaxRecords = section.integer("pairing_max_records", in: 0...10_000_000) ?? ledger.pairingMaxRecords

@@ -46,72 +46,54 @@ public final class LedgerStage: PipelineStage {
         let producer = try KafkaProducer(configuration: configuration.kafkaProducer())
         // Partitions start where PostgreSQL says; those it has never seen, at the group's
         // committed offset (or the topic's start).
-        var stored = Dictionary(try LedgerWriter.storedOffsets(group: writer.consumerGroup, on: connection).map {
+        let stored = Dictionary(try LedgerWriter.storedOffsets(group: writer.consumerGroup, on: connection).map {
             (KafkaTopicPartition(topic: $0.topic, partition: KafkaPartition(rawValue: $0.partition)), $0.offset)
         }, uniquingKeysWith: max)
         let topics = [configuration.topics.decisions, configuration.topics.usage]
-        let startingOffsets = stored
         try consumer.subscribe(topics: topics) { partitions in
             partitions.compactMap { partition in
-                startingOffsets[partition].map { KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: KafkaOffset(rawValue: $0)) }
+                stored[partition].map { KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: KafkaOffset(rawValue: $0)) }
             }
         }
         log(.info, "consuming", ["topics": topics.joined(separator: ","), "group": writer.consumerGroup])
-        let lag = ConsumerLagReporter(stage: "ledger", metrics: counters.metrics, log: log)
-        let reader = LedgerRecords(decisionsTopic: configuration.topics.decisions)
-        let encoder = JSONEncoder()
-        var pairing = LedgerPairing(window: .milliseconds(configuration.ledger.pairingWindowMilliseconds),
-                                    capacity: configuration.ledger.pairingMaxRecords)
-        // Per partition, the offset after the last record read (held records included).
-        var read: [KafkaTopicPartition: Int64] = [:]
-        var closed = false
-        defer {
-            counters.setConsuming(false)
-            lag.clear()
-            if !closed { try? consumer.close() }
-        }
-        while !shutdown.isRequested {
-            let messages = try consumer.poll(maxMessages: configuration.batch.maxEvents,
-                                             timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
-            counters.setConsuming(true)
-            lag.reportIfDue(consumer)
-            let started = ContinuousClock.now
-            var decisions: [LedgerPairing.Decision] = []
-            var usage: [LedgerPairing.Report] = []
-            var unreadable: [(InputRecord, EventRejection)] = []
-            for message in messages {
-                let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
-                read[partition] = max(read[partition] ?? 0, message.offset.rawValue + 1)
-                // Below the stored offset: recorded (or dead-lettered) before a crash or by another member.
-                guard message.offset.rawValue >= stored[partition] ?? 0 else { continue }
-                let record = InputRecord(source: KafkaCoordinates(topic: message.topic, partition: message.partition.rawValue,
-                                                                  offset: message.offset.rawValue),
-                                         key: message.key, value: message.value)
-                switch reader.read(record) {
-                case .decision(let decision): decisions.append((decision, record))
-                case .usage(let report): usage.append((report, record))
-                case .rejected(let rejection): unreadable.append((record, rejection))
+
+        // Reading (poll, parse, pair) on a thread of its own, writing on this one.
+        let handoff = BatchHandoff<PreparedLedgerBatch>()
+        let readerStopped = DispatchSemaphore(value: 0)
+        let (configuration, counters, log, shutdown) = (configuration, counters, log, shutdown)
+        Thread.detachNewThread {
+            let lag = ConsumerLagReporter(stage: "ledger", metrics: counters.metrics, log: log)
+            var reader = LedgerBatchReader(consumer: consumer, configuration: configuration, stored: stored)
+            do {
+                while !shutdown.isRequested && !handoff.isCancelled {
+                    let prepared = try reader.next()
+                    counters.setConsuming(true)
+                    lag.reportIfDue(consumer)
+                    if let prepared, !handoff.put(prepared) { break }
                 }
+                handoff.finish()
+            } catch {
+                handoff.finish(error)
             }
-            let release = pairing.admit(decisions: decisions, usage: usage, now: started)
-            // The offset to store per partition: after what was read, but not past a held record.
-            var next: [KafkaTopicPartition: Int64] = [:]
-            for (partition, offset) in read {
-                let position = min(offset, pairing.earliestHeld(in: partition) ?? offset)
-                if position > stored[partition] ?? 0 { next[partition] = position }
+            lag.clear()
+            readerStopped.signal()
+        }
+        var readerRunning = true
+        defer {
+            if readerRunning {
+                handoff.cancel()
+                readerStopped.wait()
             }
-            guard !release.isEmpty || !unreadable.isEmpty || !next.isEmpty else { continue }
-            var records: [RecordPosition: InputRecord] = [:]
-            for input in release.decisions.map(\.input) + release.usage.map(\.input) {
-                records[RecordPosition(topic: input.source.topic, partition: input.source.partition, offset: input.source.offset)] = input
-            }
-            let batch = LedgerBatch(decisions: release.decisions.map(\.decision), usage: release.usage.map(\.report),
-                                    nextOffsets: next.map { RecordPosition(topic: $0.key.topic, partition: $0.key.partition.rawValue, offset: $0.value) })
+            counters.setConsuming(false)
+            try? consumer.close()
+        }
+        let encoder = JSONEncoder()
+        while let prepared = try handoff.take() {
             var rejected: [EventRejection.Kind: Int] = [:]
-            let summary = try writer.write(batch) { refused in
-                let deadLetters = unreadable + refused.map { refusal in
+            let summary = try writer.write(prepared.batch) { refused in
+                let deadLetters = prepared.unreadable + refused.map { refusal in
                     let kind = EventRejection.Kind(refusal.reason)
-                    if let record = records[refusal.position] { return (record, EventRejection(kind, refusal.message)) }
+                    if let record = prepared.records[refusal.position] { return (record, EventRejection(kind, refusal.message)) }
                     // A report that waited in the holding table for its decision: its bytes are
                     // no longer at hand, its coordinates say where they are.
                     let position = refusal.position
@@ -128,14 +110,15 @@ public final class LedgerStage: PipelineStage {
                 }
                 try producer.flush(timeout: .seconds(120)).requireDelivered()
             }
-            stored.merge(next) { max($0, $1) }
             // Kafka's copy of the offsets is for tools that watch the group's lag: not waited for.
-            try consumer.commitAsync(next.map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: KafkaOffset(rawValue: $0.value)) })
-            counters.record(summary, records: messages.count, rejected: rejected, latency: ContinuousClock.now - started,
-                            held: pairing.count)
+            try consumer.commitAsync(prepared.next.map {
+                KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: KafkaOffset(rawValue: $0.value))
+            })
+            counters.record(summary, records: prepared.messageCount, rejected: rejected,
+                            latency: ContinuousClock.now - prepared.polledAt, held: prepared.held)
         }
-        closed = true
-        try consumer.close()
+        readerStopped.wait()
+        readerRunning = false
         log(.info, "stopped", ["reason": shutdown.reason ?? "shutdown", "recorded": counters.snapshot().rowsRecorded])
     }
 }

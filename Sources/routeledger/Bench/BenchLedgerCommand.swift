@@ -38,7 +38,7 @@ enum BenchLedgerCommand: Command {
             .init(name: "strong", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "10")!, outputPerMillion: MicroUSD(dollars: "30")!)),
             .init(name: "weak", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "0.24")!, outputPerMillion: MicroUSD(dollars: "0.24")!)),
         ]
-        configuration.batch.maxEvents = batch
+        configuration.ledger.batchRecords = batch
         configuration.ledger.groupID = "bench-ledger"
         let records = (0..<count).map { index in (decision: decisionRecord(index), usage: usageRecord(index)) }
 
