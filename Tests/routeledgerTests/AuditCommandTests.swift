@@ -85,5 +85,7 @@ import TestSupport
         #expect(stage > 0 && writer > 0 && abs(ratio - stage / writer) < 1e-9 * ratio)
         let records = try #require(figures["stage_records_per_second"] as? Double)
         #expect(abs(records - 2 * stage) < 1e-9 * records)
+        // Every report arrives within the pairing window of its decision: each row goes in whole.
+        #expect(figures["stage_usage_with_decision_fraction"] as? Double == 1)
     }
 }

@@ -13,32 +13,36 @@ enum BenchLedgerCommand: Command {
     static let discussion = """
         Makes --decisions decision records and a usage report for each, then, each on a scratch
         database of its own on the server of --database (migrated, dropped at the end):
-        the baseline, the ledger writer alone writing them in batches of --batch records (what a
-        batch costs in PostgreSQL: staging COPY, pricing, the ledger insert, the usage update, the
-        offsets — one transaction each); then the ledger stage reading the same records from an
-        embedded broker. A ledger row counts when its decision and its usage are both recorded.
-        The stage's clock starts at its first recorded row (group join excluded).
+        the baseline, the ledger writer alone writing them in batches of --batch records, each
+        decision in the batch of its report (what a batch costs in PostgreSQL: staging COPY,
+        pricing, the ledger insert, the offsets — one transaction each); then the ledger stage
+        reading the same records from an embedded broker, pairing decisions with their reports
+        for --pairing-window-ms. A ledger row counts when its decision and its usage are both
+        recorded. The stage's clock starts at its first recorded row (group join excluded).
         """
     static let options: [Option] = [
         DatabaseOption.option,
         .value("decisions", "N", "Decisions, each with a usage report (default 50000)."),
-        .value("batch", "N", "Records per batch (default 1000)."),
+        .value("batch", "N", "Records per batch (default \(RouteLedgerConfiguration().ledger.batchRecords), as ledger.batch_records)."),
         .value("partitions", "N", "Partitions of each topic on the embedded broker (default 16)."),
+        .value("pairing-window-ms", "MS", "The stage's ledger.pairing_window_ms (default 5000); 0: nothing waits, and a report outside its decision's batch updates the row."),
         .flag("json", "Print one JSON object instead of text."),
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
         let count = try arguments.int("decisions", range: 1...10_000_000) ?? 50_000
-        let batch = try arguments.int("batch", range: 2...100_000) ?? 1_000
-        let partitions = try arguments.int("partitions", range: 1...1_000) ?? 16
-        let server = try DatabaseOption.settings(arguments)
         var configuration = RouteLedgerConfiguration()
+        let batch = try arguments.int("batch", range: 2...100_000) ?? configuration.ledger.batchRecords
+        let partitions = try arguments.int("partitions", range: 1...1_000) ?? 16
+        let pairingWindow = try arguments.int("pairing-window-ms", range: 0...3_600_000)
+        let server = try DatabaseOption.settings(arguments)
         configuration.models = [
             .init(name: "strong", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "10")!, outputPerMillion: MicroUSD(dollars: "30")!)),
             .init(name: "weak", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "0.24")!, outputPerMillion: MicroUSD(dollars: "0.24")!)),
         ]
         configuration.ledger.batchRecords = batch
+        configuration.ledger.pairingWindowMilliseconds = pairingWindow ?? configuration.ledger.pairingWindowMilliseconds
         configuration.ledger.groupID = "bench-ledger"
         let records = (0..<count).map { index in (decision: decisionRecord(index), usage: usageRecord(index)) }
 
@@ -118,6 +122,7 @@ enum BenchLedgerCommand: Command {
             ("stage_rows_per_second", stageRate),
             ("stage_records_per_second", 2 * stageRate),
             ("stage_usage_with_decision_fraction", Double(stagePaired) / Double(count)),
+            ("stage_pairing_window_ms", configuration.ledger.pairingWindowMilliseconds),
             ("writer_alone_rows_per_second", writerRate),
             ("ratio_to_writer_alone", stageRate / writerRate),
         ], json: arguments.flag("json"))
