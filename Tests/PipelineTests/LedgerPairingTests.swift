@@ -90,6 +90,20 @@ import Testing
         #expect(pairing.count == 0)
     }
 
+    /// Thousands of records released from the front of a partition's queue (which then drops
+    /// them): the earliest still held is still the one found.
+    @Test func theEarliestHeldSurvivesALongRunOfReleases() {
+        var pairing = LedgerPairing(window: .seconds(60), capacity: 10_000)
+        _ = pairing.admit(decisions: (0..<3_000).map { decision("d\($0)", offset: Int64($0)) }, usage: [], now: start)
+        let release = pairing.admit(decisions: [], usage: (0..<2_000).map { report(naming: "d\($0)", offset: Int64($0)) },
+                                    now: start)
+        #expect(release.decisions.count == 2_000 && pairing.count == 1_000)
+        #expect(pairing.earliestHeld(in: Self.decisionsPartition) == 2_000)
+        #expect(pairing.earliestHeld(in: Self.decisionsPartition) == 2_000)
+        _ = pairing.admit(decisions: [], usage: [report(naming: "d2000", offset: 2_000)], now: start)
+        #expect(pairing.earliestHeld(in: Self.decisionsPartition) == 2_001)
+    }
+
     @Test func aZeroWindowHoldsNothing() {
         var pairing = LedgerPairing(window: .zero, capacity: 100)
         let release = pairing.admit(decisions: [decision("a", offset: 0)], usage: [report(naming: "b", offset: 0)], now: start)

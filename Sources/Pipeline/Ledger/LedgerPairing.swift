@@ -115,12 +115,13 @@ struct LedgerPairing {
             fronts[partition] = nil
             return nil
         }
+        let place = queue[index]
         if index > 1_024 && index * 2 > queue.count {
             queues[partition] = Array(queue[index...])
             index = 0
         }
         fronts[partition] = index
-        return queue[index]
+        return place
     }
 
     /// Releases what was held for `window` or longer, then, oldest first, what is over capacity.
