@@ -61,6 +61,62 @@ import TestSupport
         return try condition()
     }
 
+    /// A decision waits for the report that names it and goes in with it, as one complete row;
+    /// while it waits, the offset stored for its partition stays before it, so a decision held
+    /// when the stage stops is read again by the next run.
+    @Test func aDecisionWaitsForItsReportAndItsOffsetIsNotStoredPastIt() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let broker = try TestKafkaBroker(partitions: 1)
+            var configuration = try Self.configuration(broker)
+            configuration.ledger.pairingWindowMilliseconds = 600_000
+            let topics = configuration.topics
+            let connection = try database.connect()
+            func rows() throws -> [(String, Bool)] {
+                try connection.query("SELECT decision_id, actual_cost IS NOT NULL FROM ledger ORDER BY decision_id").map {
+                    (try $0.decode(String.self, at: 0), try $0.decode(Bool.self, at: 1))
+                }
+            }
+            func storedDecisionsOffset() throws -> Int64? {
+                try LedgerWriter.storedOffsets(group: configuration.ledger.groupID, on: connection)
+                    .first { $0.topic == topics.decisions }?.offset
+            }
+            let named = Data("""
+                {"schema":"routeledger.usage.v1","query_id":"q1","tenant":"t1","model":"weak","decision_id":"d1",
+                 "input_tokens":10,"output_tokens":20,"completed_at":"2026-11-24T10:00:09Z"}
+                """.utf8)
+
+            let metrics = MetricsRegistry()
+            let shutdown = ShutdownSignal(signals: [])
+            let stage = LedgerStage(configuration: configuration, database: database.settings, shutdown: shutdown,
+                                    metrics: metrics, log: StageLog(component: "ledger", minimumLevel: .warning))
+            try running(stage, shutdown: shutdown) {
+                try Self.send([(topics.decisions, "t1", Self.decision(1, model: "weak"))], broker: broker)
+                #expect(Self.waitUntil { stage.counters.snapshot().heldForPairing == 1 })
+                #expect(metrics.total(.ledgerPairingHeld) == 1)
+                #expect(try rows().isEmpty && storedDecisionsOffset() ?? 0 == 0)
+
+                try Self.send([(topics.usage, "t1", named), (topics.decisions, "t2", Self.decision(2, model: "weak"))], broker: broker)
+                #expect(Self.waitUntil { stage.counters.snapshot().usageRecorded == 1 })
+                #expect(stage.counters.snapshot().usageWithDecision == 1)
+                #expect(try rows().map(\.0) == ["d1"] && rows()[0].1)
+                // d2 waits now: the decisions partition's offset stops at it.
+                #expect(Self.waitUntil { stage.counters.snapshot().heldForPairing == 1 })
+                #expect(try storedDecisionsOffset() == 1)
+            }
+
+            // The next run, pairing off, reads d2 again and writes it alone.
+            configuration.ledger.pairingWindowMilliseconds = 0
+            let again = ShutdownSignal(signals: [])
+            let restarted = LedgerStage(configuration: configuration, database: database.settings, shutdown: again,
+                                        log: StageLog(component: "ledger", minimumLevel: .warning))
+            try running(restarted, shutdown: again) {
+                #expect(Self.waitUntil { restarted.counters.snapshot().rowsRecorded == 1 })
+            }
+            #expect(try rows().map(\.0) == ["d1", "d2"] && !rows()[1].1)
+            #expect(try storedDecisionsOffset() == 2)
+        }
+    }
+
     /// 40 decisions, usage for each (some before their decision), one decision delivered twice,
     /// a malformed decision and a usage report for the wrong model: every decision recorded
     /// once, savings to the micro-dollar, the two bad records dead-lettered with their reasons;

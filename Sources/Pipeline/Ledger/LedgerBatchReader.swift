@@ -11,8 +11,6 @@ struct PreparedLedgerBatch: Sendable {
     /// Per partition, the offset to store (and commit) with the batch.
     var next: [KafkaTopicPartition: Int64]
     var messageCount: Int
-    /// Records held back for pairing after this batch.
-    var held: Int
     var polledAt: ContinuousClock.Instant
 }
 
@@ -40,6 +38,9 @@ struct LedgerBatchReader {
                                 capacity: configuration.ledger.pairingMaxRecords)
         self.stored = stored
     }
+
+    /// Records held back, waiting for their counterpart.
+    var held: Int { pairing.count }
 
     /// Polls once; returns what there is to write, or nil when there is nothing.
     mutating func next() throws -> PreparedLedgerBatch? {
@@ -78,6 +79,6 @@ struct LedgerBatchReader {
         let batch = LedgerBatch(decisions: release.decisions.map(\.decision), usage: release.usage.map(\.report),
                                 nextOffsets: next.map { RecordPosition(topic: $0.key.topic, partition: $0.key.partition.rawValue, offset: $0.value) })
         return PreparedLedgerBatch(batch: batch, records: byPosition, unreadable: unreadable, next: next,
-                                   messageCount: messages.count, held: pairing.count, polledAt: polledAt)
+                                   messageCount: messages.count, polledAt: polledAt)
     }
 }

@@ -39,9 +39,13 @@ public final class LedgerCounters: Sendable {
         consuming.store(value, ordering: .releasing)
     }
 
-    func record(_ summary: LedgerWriteSummary, records: Int, rejected: [EventRejection.Kind: Int], latency: Duration, held: Int) {
+    func setHeldForPairing(_ held: Int) {
+        state.withLock { $0.heldForPairing = held }
+        metrics.set(.ledgerPairingHeld, to: Double(held))
+    }
+
+    func record(_ summary: LedgerWriteSummary, records: Int, rejected: [EventRejection.Kind: Int], latency: Duration) {
         state.withLock { state in
-            state.heldForPairing = held
             state.records += records
             state.rowsRecorded += summary.decisionsRecorded
             state.duplicateDecisions += summary.duplicateDecisions

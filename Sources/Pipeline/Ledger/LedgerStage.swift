@@ -68,6 +68,7 @@ public final class LedgerStage: PipelineStage {
                 while !shutdown.isRequested && !handoff.isCancelled {
                     let prepared = try reader.next()
                     counters.setConsuming(true)
+                    counters.setHeldForPairing(reader.held)
                     lag.reportIfDue(consumer)
                     if let prepared, !handoff.put(prepared) { break }
                 }
@@ -115,7 +116,7 @@ public final class LedgerStage: PipelineStage {
                 KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: KafkaOffset(rawValue: $0.value))
             })
             counters.record(summary, records: prepared.messageCount, rejected: rejected,
-                            latency: ContinuousClock.now - prepared.polledAt, held: prepared.held)
+                            latency: ContinuousClock.now - prepared.polledAt)
         }
         readerStopped.wait()
         readerRunning = false

@@ -94,6 +94,8 @@ extension Metric {
                                                         "Decisions already in the ledger (a replay by the route stage), not recorded again.")
     public static let ledgerUsage = Metric("routeledger_ledger_usage_total", .counter,
                                            "Usage reports the ledger stage took (label outcome: recorded, held until the decision arrives).")
+    public static let ledgerPairingHeld = Metric("routeledger_ledger_pairing_held", .gauge,
+                                                 "Decisions and usage reports the ledger stage holds in memory, waiting for their counterpart.")
     public static let ledgerBatchSeconds = Metric("routeledger_ledger_batch_seconds", .histogram,
                                                   "Time from a batch's poll to its commit in the ledger stage.", buckets: latencyBuckets)
 
@@ -106,6 +108,6 @@ extension Metric {
         votes, battlesStored, duplicateVotes, queryPromptsRecorded, pendingVotes, learnBatchSeconds, refits, refitSeconds,
         ratingsVersion, modelRating, modelTier,
         routerSwapSeconds, routerSwaps, routerBattles,
-        ledgerRows, ledgerDuplicateDecisions, ledgerUsage, ledgerBatchSeconds,
+        ledgerRows, ledgerDuplicateDecisions, ledgerUsage, ledgerPairingHeld, ledgerBatchSeconds,
     ]
 }
