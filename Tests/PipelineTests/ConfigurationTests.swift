@@ -46,6 +46,7 @@ import Testing
                         {"name": "b", "input_per_million": "1", "output_per_million": "2"}],
              "routing": {"strong": "zzz", "weak": "b", "threshold": 1.5, "same_tier_rule": "odd"},
              "batch": {"max_events": 0},
+             "ledger": {"batch_records": 0, "pairing_window_ms": -1, "pairing_max_records": "many"},
              "exactly_once": "yes"}
             """)
         do {
@@ -56,7 +57,8 @@ import Testing
             for expected in ["kafka.group_id: expected a string", "kafka.bootstrap: unknown setting",
                              "models[0].input_per_million", "'b' is configured more than once",
                              "routing.strong: 'zzz' is not among", "routing.threshold: expected a number in 0.0...1.0",
-                             "routing.same_tier_rule", "batch.max_events", "exactly_once: expected true or false",
+                             "routing.same_tier_rule", "batch.max_events", "ledger.batch_records", "ledger.pairing_window_ms",
+                             "ledger.pairing_max_records", "exactly_once: expected true or false",
                              "ROUTELEDGER_BATCH_LINGER_MS: expected a number", "memory: give the battle memory"] {
                 #expect(text.contains(expected), "missing: \(expected)")
             }

@@ -88,4 +88,10 @@ import TestSupport
         // Every report arrives within the pairing window of its decision: each row goes in whole.
         #expect(figures["stage_usage_with_decision_fraction"] as? Double == 1)
     }
+
+    @Test func aNegativePairingWindowIsRefusedNamingTheFlag() throws {
+        let result = try RouteLedgerTool.run(["bench", "ledger", "--database", try PostgresTestServer.url(),
+                                              "--pairing-window-ms", "-5"])
+        #expect(result.status == 2 && result.error.contains("--pairing-window-ms"))
+    }
 }

@@ -172,13 +172,13 @@ private func parseUTCTimestamp(_ text: String) -> Date? {
               year >= 1900, (1...12).contains(month), hour < 24, minute < 60, second < 60
         else { return nil }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        let monthDays = month == 2 && leap ? 29 : daysInMonth[month - 1]
         guard (1...monthDays).contains(day) else { return nil }
         var fraction = 0.0
         if bytes.count > 20 {
             let digits = bytes.count - 21
             guard bytes[19] == UInt8(ascii: "."), (1...9).contains(digits), let value = number(20, digits) else { return nil }
-            fraction = Double(value) / Double([1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000][digits])
+            fraction = Double(value) / powersOfTen[digits]
         }
         // Days since 1970-01-01 in the proleptic Gregorian calendar (years counted from March).
         let marchYear = month <= 2 ? year - 1 : year
@@ -190,3 +190,7 @@ private func parseUTCTimestamp(_ text: String) -> Date? {
         return Date(timeIntervalSinceReferenceDate: Double(seconds - 978_307_200) + fraction)
     }
 }
+
+/// Days per month outside leap years, and 10^n for n fraction digits: looked up per timestamp.
+private let daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+private let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]

@@ -5,8 +5,8 @@ import Ledger
 /// A batch the ledger stage has read, ready for the writer.
 struct PreparedLedgerBatch: Sendable {
     var batch: LedgerBatch
-    /// The batch's records by position, for the dead-letter topic.
-    var records: [RecordPosition: InputRecord]
+    /// The batch's decisions' and reports' records, for the dead-letter topic.
+    var records: [InputRecord]
     var unreadable: [(InputRecord, EventRejection)]
     /// Per partition, the offset to store (and commit) with the batch.
     var next: [KafkaTopicPartition: Int64]
@@ -72,13 +72,10 @@ struct LedgerBatchReader {
         }
         guard !release.isEmpty || !unreadable.isEmpty || !next.isEmpty else { return nil }
         stored.merge(next) { max($0, $1) }
-        var byPosition: [RecordPosition: InputRecord] = [:]
-        for input in release.decisions.map(\.input) + release.usage.map(\.input) {
-            byPosition[RecordPosition(topic: input.source.topic, partition: input.source.partition, offset: input.source.offset)] = input
-        }
         let batch = LedgerBatch(decisions: release.decisions.map(\.decision), usage: release.usage.map(\.report),
                                 nextOffsets: next.map { RecordPosition(topic: $0.key.topic, partition: $0.key.partition.rawValue, offset: $0.value) })
-        return PreparedLedgerBatch(batch: batch, records: byPosition, unreadable: unreadable, next: next,
+        return PreparedLedgerBatch(batch: batch, records: release.decisions.map(\.input) + release.usage.map(\.input),
+                                   unreadable: unreadable, next: next,
                                    messageCount: messages.count, polledAt: polledAt)
     }
 }

@@ -92,9 +92,13 @@ public final class LedgerStage: PipelineStage {
         while let prepared = try handoff.take() {
             var rejected: [EventRejection.Kind: Int] = [:]
             let summary = try writer.write(prepared.batch) { refused in
+                // Looked up only when something was refused: most batches refuse nothing.
+                let byPosition = refused.isEmpty ? [:] : Dictionary(prepared.records.map {
+                    (RecordPosition(topic: $0.source.topic, partition: $0.source.partition, offset: $0.source.offset), $0)
+                }, uniquingKeysWith: { first, _ in first })
                 let deadLetters = prepared.unreadable + refused.map { refusal in
                     let kind = EventRejection.Kind(refusal.reason)
-                    if let record = prepared.records[refusal.position] { return (record, EventRejection(kind, refusal.message)) }
+                    if let record = byPosition[refusal.position] { return (record, EventRejection(kind, refusal.message)) }
                     // A report that waited in the holding table for its decision: its bytes are
                     // no longer at hand, its coordinates say where they are.
                     let position = refusal.position
