@@ -150,8 +150,10 @@ func formatTimestamp(_ date: Date) -> String {
 }
 
 /// The form events carry, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` from 1900 on with every field in
-/// range, read directly (Foundation's parser was a tenth of the ledger stage's time); nil for
-/// anything else, which Foundation then reads or refuses.
+/// range and at most six fraction digits, read directly (Foundation's parser was a tenth of the
+/// ledger stage's time); nil for anything else, which Foundation then reads or refuses. The two
+/// can differ in a Double's last bits, never in the microsecond RouteLedger keeps: with at most
+/// six digits the exact value is a whole microsecond.
 private func parseUTCTimestamp(_ text: String) -> Date? {
     var text = text
     return text.withUTF8 { bytes -> Date? in
@@ -164,7 +166,7 @@ private func parseUTCTimestamp(_ text: String) -> Date? {
             }
             return value
         }
-        guard bytes.count >= 20, bytes.count <= 30, bytes[bytes.count - 1] == UInt8(ascii: "Z"),
+        guard bytes.count >= 20, bytes.count <= 27, bytes[bytes.count - 1] == UInt8(ascii: "Z"),
               bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
               let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
@@ -177,7 +179,7 @@ private func parseUTCTimestamp(_ text: String) -> Date? {
         var fraction = 0.0
         if bytes.count > 20 {
             let digits = bytes.count - 21
-            guard bytes[19] == UInt8(ascii: "."), (1...9).contains(digits), let value = number(20, digits) else { return nil }
+            guard bytes[19] == UInt8(ascii: "."), (1...6).contains(digits), let value = number(20, digits) else { return nil }
             fraction = Double(value) / powersOfTen[digits]
         }
         // Days since 1970-01-01 in the proleptic Gregorian calendar (years counted from March).
@@ -193,4 +195,4 @@ private func parseUTCTimestamp(_ text: String) -> Date? {
 
 /// Days per month outside leap years, and 10^n for n fraction digits: looked up per timestamp.
 private let daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-private let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+private let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6]
