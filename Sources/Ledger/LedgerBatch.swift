@@ -22,6 +22,8 @@ public struct LedgerRejection: Sendable, Equatable {
         case usageMismatch
         /// The decision's actual usage was already recorded from another report.
         case duplicateUsage
+        /// PostgreSQL refused a value the record carries; the message has its SQLSTATE.
+        case refusedByDatabase
     }
 
     public let position: RecordPosition
@@ -48,4 +50,16 @@ public struct LedgerWriteSummary: Sendable, Equatable {
     public var rejections: [LedgerRejection] = []
 
     public init() {}
+
+    /// Adds what another part of the same transaction did.
+    mutating func add(_ other: LedgerWriteSummary) {
+        decisionsRecorded += other.decisionsRecorded
+        duplicateDecisions += other.duplicateDecisions
+        usageRecorded += other.usageRecorded
+        usageWithDecision += other.usageWithDecision
+        usageFromHolding += other.usageFromHolding
+        usageHeld += other.usageHeld
+        alreadyRecorded += other.alreadyRecorded
+        rejections += other.rejections
+    }
 }

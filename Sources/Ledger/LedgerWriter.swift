@@ -41,13 +41,43 @@ public final class LedgerWriter {
             let usage = batch.usage.filter { isNew($0.position) }
             summary.alreadyRecorded = batch.decisions.count - decisions.count + batch.usage.count - usage.count
 
-            let numbered = usage.enumerated().map { NumberedUsage(n: Int32($0.offset), report: $0.element) }
-            let (heldCount, unpaired) = try recordDecisions(decisions, pairingWith: numbered, into: &summary)
-            try recordUsage(unpaired, heldCount: heldCount, into: &summary)
+            try record(decisions[...], usage[...], into: &summary)
             try storeOffsets(batch.nextOffsets)
             try beforeCommit(summary.rejections)
             return summary
         }
+    }
+
+    /// Records the decisions and reports under a savepoint. When the server refuses a value
+    /// one of them carries (an index entry too large, a constraint), the savepoint is rolled
+    /// back and each half is recorded on its own, down to the record that is refused: that
+    /// one goes to the dead-letter topic with the server's error, and the rest of the batch is
+    /// recorded. A refused record retried for ever would stop every partition behind it.
+    private func record(_ decisions: ArraySlice<LedgerDecision>, _ usage: ArraySlice<UsageReport>,
+                        into summary: inout LedgerWriteSummary, emptyingStagingFirst: Bool = false) throws {
+        var part = LedgerWriteSummary()
+        do {
+            try connection.savepoint {
+                if emptyingStagingFirst { try connection.executeScript(Self.emptyStagingTables) }
+                let numbered = usage.enumerated().map { NumberedUsage(n: Int32($0.offset), report: $0.element) }
+                let (heldCount, unpaired) = try recordDecisions(Array(decisions), pairingWith: numbered, into: &part)
+                try recordUsage(unpaired, heldCount: heldCount, into: &part)
+            }
+        } catch let error as PostgresError where error.sqlState?.rejectsTheValues == true && !error.connectionLost {
+            guard decisions.count + usage.count > 1 else {
+                let position = decisions.first?.position ?? usage.first!.position
+                summary.rejections.append(LedgerRejection(position: position, reason: .refusedByDatabase,
+                                                          message: "PostgreSQL refused it: \(error)"))
+                return
+            }
+            // Halves of the batch's records in order, decisions first: neither half is empty.
+            let half = (decisions.count + usage.count) / 2
+            let (firstDecisions, firstUsage) = (min(half, decisions.count), half - min(half, decisions.count))
+            try record(decisions.prefix(firstDecisions), usage.prefix(firstUsage), into: &summary, emptyingStagingFirst: true)
+            try record(decisions.dropFirst(firstDecisions), usage.dropFirst(firstUsage), into: &summary, emptyingStagingFirst: true)
+            return
+        }
+        summary.add(part)
     }
 
     /// The stored positions of `group`: per partition, the next offset to read.
@@ -344,6 +374,11 @@ public final class LedgerWriter {
         CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_actuals (decision_id text, \(actualColumnTypes))
             ON COMMIT DELETE ROWS;
         CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_outcomes (n integer, outcome text) ON COMMIT DELETE ROWS;
+        """
+
+    /// Between the parts of a batch recorded one after the other (see `record`).
+    private static let emptyStagingTables = """
+        TRUNCATE ledger_staged_decisions, ledger_staged_usage, ledger_staged_actuals, ledger_staged_outcomes
         """
 
     /// The staged decisions, each with its report's actual usage if it was paired with one.

@@ -62,6 +62,28 @@ extension PostgresConnection {
         return value
     }
 
+    /// Runs `body` inside the open transaction under a savepoint: when it throws, what it did is
+    /// undone and the transaction goes on as it was before, so the caller can try something else.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        guard isInTransaction else {
+            throw PostgresError(operation: "savepoint", message: "a savepoint needs an open transaction")
+        }
+        try executeScript("SAVEPOINT routeledger_savepoint")
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            // A lost connection has lost the transaction too: nothing is left to roll back to.
+            if !((error as? PostgresError)?.connectionLost ?? false) {
+                try executeScript("ROLLBACK TO SAVEPOINT routeledger_savepoint")
+                try executeScript("RELEASE SAVEPOINT routeledger_savepoint")
+            }
+            throw error
+        }
+        try executeScript("RELEASE SAVEPOINT routeledger_savepoint")
+        return value
+    }
+
     private func rollBackIfOpen() {
         guard let handle = try? liveHandle(for: "roll back") else { return }
         let status = PQtransactionStatus(handle)

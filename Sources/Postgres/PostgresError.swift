@@ -53,6 +53,14 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let duplicateObject = SQLState(rawValue: "42710")
 
     public var description: String { rawValue }
+
+    /// True for errors about the values a statement carried rather than the server or the
+    /// session: a data exception (class 22), an integrity constraint violation (23) or a value
+    /// beyond an implementation limit (54, such as an index entry too large). Sending the same
+    /// values again fails the same way; leaving them out lets the rest through.
+    public var rejectsTheValues: Bool {
+        ["22", "23", "54"].contains(rawValue.prefix(2))
+    }
 }
 
 extension PostgresError {

@@ -21,8 +21,11 @@ enum AuditCommand: Command {
         `audit reconcile` checks that the daily rollups equal the ledger rows summed, that every
         row's costs are its tokens at the prices in effect at its decision time, and, with
         --config (the run configuration: Kafka, topics and ledger.group_id), that every decision
-        on the decisions topic below the ledger stage's stored offsets is in the ledger. It
-        prints each difference and exits 1 if there is any, 0 if none.
+        on the decisions topic below the ledger stage's stored offsets is in the ledger and
+        that the ledger stage is not stalled: a partition of the decisions or usage topic
+        whose oldest record past the stored offset was produced more than --stall-after
+        seconds ago is a difference (a stage that is down, or keeps failing on one record).
+        It prints each difference and exits 1 if there is any, 0 if none.
         """
     static let options: [Option] = [
         DatabaseOption.option,
@@ -33,6 +36,7 @@ enum AuditCommand: Command {
         .value("format", "table|csv|json", "Output format (default table)."),
         .value("config", "FILE", "reconcile: the run configuration, to compare the ledger with the decisions topic."),
         .value("wait", "SECONDS", "reconcile: how long to read the decisions topic at most (default 120)."),
+        .value("stall-after", "SECONDS", "reconcile: how old the oldest unrecorded record may be before the ledger counts as stalled (default 300)."),
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
@@ -41,7 +45,7 @@ enum AuditCommand: Command {
             guard word == "reconcile" else { throw UsageError("unknown argument '\(word)' (the only one is 'reconcile')") }
             return try reconcile(arguments)
         }
-        for option in ["config", "wait"] where arguments.string(option) != nil {
+        for option in ["config", "wait", "stall-after"] where arguments.string(option) != nil {
             throw UsageError("option '--\(option)' applies to 'audit reconcile' only")
         }
         let groupBy = try (arguments.string("group-by")?.split(separator: ",") ?? []).map { word in
@@ -75,6 +79,7 @@ enum AuditCommand: Command {
             throw UsageError("option '--\(option)' does not apply to 'audit reconcile'")
         }
         let wait = try arguments.int("wait", range: 1...86_400) ?? 120
+        let stallAfter = try arguments.int("stall-after", range: 1...31_536_000) ?? 300
         let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
         var differences = try LedgerReconciliation.rollupDifferences(on: connection).map(\.description)
         print("rollups: \(differences.isEmpty ? "equal to the ledger rows summed" : "\(differences.count) differ")")
@@ -95,6 +100,16 @@ enum AuditCommand: Command {
                   + (missing.isEmpty ? "all in the ledger" : "\(missing.count) missing from the ledger"))
             differences += missing.map { "decision \($0.decisionID) at \($0.position) is not in the ledger" }
             differences += read.unread.map { "\($0): could not be read up to the stored offset within \(wait) s" }
+            let backlog = try LedgerBacklog.measure(configuration: configuration, connection: connection, within: .seconds(wait))
+            let stalled = backlog.stalled(olderThan: .seconds(stallAfter))
+            print("progress: \(backlog.partitions.reduce(0) { $0 + $1.records }) records on \(configuration.topics.decisions) and "
+                  + "\(configuration.topics.usage) not yet recorded, "
+                  + (stalled.isEmpty ? "none older than \(stallAfter) s" : "\(stalled.count) partitions stalled"))
+            differences += stalled.map { partition in
+                let age = partition.oldestUnrecordedAt.map { "was produced \(Int(Date().timeIntervalSince($0))) s ago" } ?? "could not be read"
+                return "ledger stalled: \(partition) has \(partition.records) records past its stored offset \(partition.storedOffset); "
+                    + "the oldest \(age) (see the ledger stage's log)"
+            }
         } else {
             print("kafka: not checked (give --config to compare the ledger with the decisions topic)")
         }

@@ -11,7 +11,7 @@ import TestSupport
     /// Prices chosen so every cost is a whole number of micro-dollars (strong $10 / $30 per
     /// million tokens: 10 and 30 µ$ a token; weak $1 / $2: 1 and 2 µ$ a token), so the test's
     /// own arithmetic needs no rounding rule.
-    private static func configuration(_ broker: TestKafkaBroker) throws -> RouteLedgerConfiguration {
+    static func configuration(_ broker: TestKafkaBroker) throws -> RouteLedgerConfiguration {
         var configuration = RouteLedgerConfiguration()
         configuration.models = [
             .init(name: "strong", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "10")!, outputPerMillion: MicroUSD(dollars: "30")!)),
@@ -27,7 +27,7 @@ import TestSupport
         model == "strong" ? input * 10 + output * 30 : input + output * 2
     }
 
-    private static func decision(_ query: Int, model: String) -> Data {
+    static func decision(_ query: Int, model: String) -> Data {
         Data("""
             {"schema":"routeledger.decision.v1","decision_id":"d\(query)","query_id":"q\(query)","tenant":"t\(query % 3)",
              "model":"\(model)","reference_model":"strong","candidates":[{"model":"weak","reference_win_rate":0.4},
@@ -39,20 +39,20 @@ import TestSupport
             """.utf8)
     }
 
-    private static func usage(_ query: Int, model: String, input: Int64, output: Int64) -> Data {
+    static func usage(_ query: Int, model: String, input: Int64, output: Int64) -> Data {
         Data("""
             {"schema":"routeledger.usage.v1","query_id":"q\(query)","tenant":"t\(query % 3)","model":"\(model)",
              "input_tokens":\(input),"output_tokens":\(output),"completed_at":"2026-11-24T10:00:09Z"}
             """.utf8)
     }
 
-    private static func send(_ records: [(topic: String, key: String, value: Data)], broker: TestKafkaBroker) throws {
+    static func send(_ records: [(topic: String, key: String, value: Data)], broker: TestKafkaBroker) throws {
         let producer = try KafkaProducer(configuration: broker.producerConfiguration())
         for record in records { try producer.send(topic: record.topic, key: Data(record.key.utf8), value: record.value) }
         try producer.flush(timeout: .seconds(30)).requireDelivered()
     }
 
-    private static func waitUntil(_ condition: () throws -> Bool) rethrows -> Bool {
+    static func waitUntil(_ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if try condition() { return true }

@@ -51,6 +51,11 @@ import Testing
         (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","max_output_tokens":true}"#, .invalidField),
         (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","metadata":[]}"#, .invalidField),
         (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","routeledger":{}}"#, .invalidField),
+        // Reserved even as null: the routed copy would carry the key twice.
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","routeledger":null}"#, .invalidField),
+        // What the router accepts the ledger must record: no U+0000 in an identifier.
+        (#"{"schema":"routeledger.query.v1","id":"q\u0000","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x"}"#, .invalidField),
+        (#"{"schema":"routeledger.query.v1","id":"q","tenant":"\u0000","created_at":"2026-11-24T10:00:00Z","prompt":"x"}"#, .invalidField),
     ])
     func refusesDefectsWithTheirKind(json: String, kind: EventRejection.Kind) {
         #expect(throws: EventRejection.self) { try parse(json) }

@@ -22,6 +22,9 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
         case usageMismatch = "usage_mismatch"
         /// A second usage report for a decision whose usage the ledger already holds.
         case duplicateUsage = "duplicate_usage"
+        /// PostgreSQL refused a value of the record (the message has the SQLSTATE); the rest of
+        /// its batch was recorded.
+        case refusedByDatabase = "refused_by_database"
     }
 
     public let kind: Kind

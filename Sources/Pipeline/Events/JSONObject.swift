@@ -38,9 +38,22 @@ struct JSONObject {
             throw EventRejection(.invalidField, "'\(key)' must be a string")
         }
         guard !value.isEmpty else { throw EventRejection(.invalidField, "'\(key)' must not be empty") }
-        guard value.utf8.count <= maxLength else {
-            throw EventRejection(.invalidField, "'\(key)' is longer than \(maxLength) bytes")
+        // Characters as JSON Schema's maxLength counts them: Unicode code points.
+        guard value.unicodeScalars.count <= maxLength else {
+            throw EventRejection(.invalidField, "'\(key)' is longer than \(maxLength) characters")
         }
+        return value
+    }
+
+    /// An id, tenant, model name or version within `EventBounds`.
+    func requiredIdentifier(_ key: String) throws(EventRejection) -> String {
+        guard let value = try optionalIdentifier(key) else { throw EventRejection(.missingField, "'\(key)' is required") }
+        return value
+    }
+
+    func optionalIdentifier(_ key: String) throws(EventRejection) -> String? {
+        guard let value = try optionalString(key) else { return nil }
+        if let problem = EventBounds.identifierProblem(value) { throw EventRejection(.invalidField, "'\(key)' \(problem)") }
         return value
     }
 

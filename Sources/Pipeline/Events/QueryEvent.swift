@@ -39,8 +39,8 @@ public struct QueryEvent: Sendable {
         guard schema == Self.schema else {
             throw EventRejection(.wrongSchema, "schema '\(schema)' is not \(Self.schema)")
         }
-        id = try object.requiredString("id", maxLength: 256)
-        tenant = try object.requiredString("tenant", maxLength: 256)
+        id = try object.requiredIdentifier("id")
+        tenant = try object.requiredIdentifier("tenant")
         createdAt = try object.requiredTimestamp("created_at")
 
         let texts: [String]
@@ -83,7 +83,8 @@ public struct QueryEvent: Sendable {
             allowedModels = nil
         }
         _ = try object.optionalObject("metadata")
-        guard !object.has(Self.decisionKey) else {
+        // Present at all, even as null: the enriched copy would carry the key twice.
+        guard object.fields[Self.decisionKey] == nil else {
             throw EventRejection(.invalidField, "'\(Self.decisionKey)' is reserved for the routing decision")
         }
         raw = bytes

@@ -22,12 +22,12 @@ public struct UsageEvent: Sendable, Equatable {
         guard schema == Self.schema else {
             throw EventRejection(.wrongSchema, "schema '\(schema)' is not \(Self.schema)")
         }
-        queryID = try object.requiredString("query_id", maxLength: 256)
-        tenant = try object.requiredString("tenant", maxLength: 256)
-        model = try object.requiredString("model", maxLength: 256)
-        inputTokens = try object.requiredInteger("input_tokens", range: 0...TokenPrice.maximumTokens)
-        outputTokens = try object.requiredInteger("output_tokens", range: 0...TokenPrice.maximumTokens)
+        queryID = try object.requiredIdentifier("query_id")
+        tenant = try object.requiredIdentifier("tenant")
+        model = try object.requiredIdentifier("model")
+        inputTokens = try object.requiredInteger("input_tokens", range: EventBounds.tokens)
+        outputTokens = try object.requiredInteger("output_tokens", range: EventBounds.tokens)
         completedAt = try object.requiredTimestamp("completed_at")
-        decisionID = try object.optionalString("decision_id")
+        decisionID = try object.optionalIdentifier("decision_id")
     }
 }

@@ -22,8 +22,8 @@ public struct VoteEvent: Sendable, Equatable {
         guard schema == Self.schema else {
             throw EventRejection(.wrongSchema, "schema '\(schema)' is not \(Self.schema)")
         }
-        voteID = try object.requiredString("vote_id", maxLength: 256)
-        queryID = try object.optionalString("query_id")
+        voteID = try object.requiredIdentifier("vote_id")
+        queryID = try object.optionalIdentifier("query_id")
         let prompt = try object.optionalString("prompt")
         guard prompt != nil || queryID != nil else {
             throw EventRejection(.missingField, "'prompt' or 'query_id' is required")
@@ -35,8 +35,8 @@ public struct VoteEvent: Sendable, Equatable {
             guard prompt.contains(where: { !$0.isWhitespace }) else { throw EventRejection(.emptyPrompt, "the prompt is empty") }
         }
         self.prompt = prompt
-        modelA = try object.requiredString("model_a", maxLength: 256)
-        modelB = try object.requiredString("model_b", maxLength: 256)
+        modelA = try object.requiredIdentifier("model_a")
+        modelB = try object.requiredIdentifier("model_b")
         guard modelA != modelB else {
             throw EventRejection(.invalidField, "'model_a' and 'model_b' must differ, both are '\(modelA)'")
         }
@@ -45,7 +45,7 @@ public struct VoteEvent: Sendable, Equatable {
             throw EventRejection(.invalidField, "'winner' must be model_a, model_b, tie or tie (bothbad), got '\(label)'")
         }
         winner = outcome
-        voter = try object.requiredString("voter", maxLength: 256)
+        voter = try object.requiredIdentifier("voter")
         castAt = try object.requiredTimestamp("cast_at")
     }
 }

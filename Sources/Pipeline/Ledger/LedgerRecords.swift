@@ -40,16 +40,16 @@ public struct LedgerRecords {
         guard case .object(let cheapest)? = candidates.first, case .number(let winRate)? = cheapest["reference_win_rate"] else {
             throw EventRejection(.invalidField, "'candidates' must hold at least one object with a numeric 'reference_win_rate'")
         }
-        let decisionID = try object.requiredString("decision_id", maxLength: 256)
-        let queryID = try object.requiredString("query_id", maxLength: 256)
-        let tenant = try object.requiredString("tenant", maxLength: 256)
+        let decisionID = try object.requiredIdentifier("decision_id")
+        let queryID = try object.requiredIdentifier("query_id")
+        let tenant = try object.requiredIdentifier("tenant")
         let decidedAt = PostgresTimestamp(try object.requiredTimestamp("decided_at"))
-        let model = try object.requiredString("model", maxLength: 256)
-        let reference = try object.requiredString("reference_model", maxLength: 256)
-        let routerVersion = try object.requiredString("router_version", maxLength: 256)
+        let model = try object.requiredIdentifier("model")
+        let reference = try object.requiredIdentifier("reference_model")
+        let routerVersion = try object.requiredIdentifier("router_version")
         let threshold = try object.requiredNumber("threshold", range: 0...1)
-        let inputTokens = try object.requiredInteger("estimated_input_tokens", range: 0...TokenPrice.maximumTokens)
-        let outputTokens = try object.requiredInteger("estimated_output_tokens", range: 0...TokenPrice.maximumTokens)
+        let inputTokens = try object.requiredInteger("estimated_input_tokens", range: EventBounds.tokens)
+        let outputTokens = try object.requiredInteger("estimated_output_tokens", range: EventBounds.tokens)
         do {
             return try LedgerDecision(decisionID: decisionID, queryID: queryID, tenant: tenant, decidedAt: decidedAt, chosenModel: model,
                                       referenceModel: reference, routerVersion: routerVersion, threshold: threshold, strongWinRate: winRate,
@@ -78,6 +78,7 @@ extension EventRejection.Kind {
         case .unpricedModel: self = .unpricedModel
         case .usageMismatch: self = .usageMismatch
         case .duplicateUsage: self = .duplicateUsage
+        case .refusedByDatabase: self = .refusedByDatabase
         }
     }
 }

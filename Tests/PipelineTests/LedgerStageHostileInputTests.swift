@@ -1,0 +1,103 @@
+import Foundation
+import Kafka
+import Ledger
+import Postgres
+import Testing
+import TestSupport
+@testable import Pipeline
+
+/// Records built to stop the ledger: each must go to the dead-letter topic with its reason
+/// while every other record of its batch is recorded and the stored offsets move past it.
+extension LedgerStageTests {
+    private static func deadLetterKinds(_ topic: String, broker: TestKafkaBroker, count: Int) throws -> [String: String] {
+        var kinds: [String: String] = [:]
+        for letter in try RouteStageHarness.readAll(topic, broker: broker, count: count) {
+            let object = try #require(try JSONSerialization.jsonObject(with: letter.value) as? [String: Any])
+            let source = try #require(object["source"] as? [String: Any])
+            kinds["\(source["topic"]!)@\(source["offset"]!)"] = "\(object["error_kind"]!): \(object["message"]!)"
+        }
+        return kinds
+    }
+
+    private static func storedOffsets(_ configuration: RouteLedgerConfiguration, on connection: PostgresConnection) throws -> [String: Int64] {
+        Dictionary(try LedgerWriter.storedOffsets(group: configuration.ledger.groupID, on: connection).map { ($0.topic, $0.offset) },
+                   uniquingKeysWith: +)
+    }
+
+    /// A report naming a decision id thousands of characters long (which no btree entry can
+    /// hold) and reports with U+0000 in their tenant are refused when read, by the same bounds
+    /// the route stage applies; the decisions and reports around them are recorded.
+    @Test func identifiersBeyondTheBoundsAreDeadLetteredAndTheLedgerMovesOn() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let broker = try TestKafkaBroker(partitions: 1)
+            let configuration = try Self.configuration(broker)
+            let topics = configuration.topics
+            let longID = String(repeating: "x", count: 5_000)
+            let hostile = [
+                Data(#"{"schema":"routeledger.usage.v1","query_id":"q-none","tenant":"t0","model":"weak","decision_id":"\#(longID)","input_tokens":1,"output_tokens":1,"completed_at":"2026-11-24T10:00:09Z"}"#.utf8),
+                Data(#"{"schema":"routeledger.usage.v1","query_id":"q1","tenant":"t\u0000","model":"weak","input_tokens":1,"output_tokens":1,"completed_at":"2026-11-24T10:00:09Z"}"#.utf8),
+            ]
+            var records = hostile.map { (topic: topics.usage, key: "t0", value: $0) }
+            for query in 0..<10 {
+                records += [(topics.decisions, "t", Self.decision(query, model: "weak")),
+                            (topics.usage, "t", Self.usage(query, model: "weak", input: 100, output: 10))]
+            }
+            try Self.send(records, broker: broker)
+
+            let connection = try database.connect()
+            let shutdown = ShutdownSignal(signals: [])
+            let stage = LedgerStage(configuration: configuration, database: database.settings, shutdown: shutdown,
+                                    log: StageLog(component: "ledger", minimumLevel: .error))
+            try running(stage, shutdown: shutdown) {
+                #expect(Self.waitUntil { stage.counters.snapshot().usageRecorded == 10 })
+            }
+            #expect(try connection.query("SELECT count(*) FROM ledger WHERE actual_cost IS NOT NULL")[0].decode(Int.self, at: 0) == 10)
+            #expect(try connection.query("SELECT count(*) FROM usage_awaiting_decision")[0].decode(Int.self, at: 0) == 0)
+            #expect(try Self.storedOffsets(configuration, on: connection) == [topics.decisions: 10, topics.usage: 12])
+            let letters = try Self.deadLetterKinds(topics.deadLetter, broker: broker, count: 2)
+            #expect(letters["\(topics.usage)@0"]?.hasPrefix("invalid_field: 'decision_id' is 5000 characters long; the limit is 256") == true)
+            #expect(letters["\(topics.usage)@1"]?.hasPrefix("invalid_field: 'tenant' contains the control character U+0000") == true)
+        }
+    }
+
+    /// Whatever the parsers let through, a value the server refuses (here a constraint the test
+    /// adds, standing for any per-row error) costs only its own record: the batch is split
+    /// until the refused record is alone, that one is dead-lettered with the SQLSTATE, and the
+    /// rest of the batch is recorded once, in the same transaction as the offsets after it.
+    @Test func aRecordThatPostgreSQLRefusesIsDeadLetteredAndTheRestOfItsBatchIsRecorded() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let broker = try TestKafkaBroker(partitions: 1)
+            let configuration = try Self.configuration(broker)
+            let topics = configuration.topics
+            let connection = try database.connect()
+            try connection.executeScript("ALTER TABLE ledger ADD CONSTRAINT refuse_q13 CHECK (query_id <> 'q13')")
+            var records: [(topic: String, key: String, value: Data)] = []
+            for query in 0..<30 {
+                records += [(topics.decisions, "t", Self.decision(query, model: "weak")),
+                            (topics.usage, "t", Self.usage(query, model: "weak", input: 100, output: 10))]
+            }
+            try Self.send(records, broker: broker)
+
+            let shutdown = ShutdownSignal(signals: [])
+            let stage = LedgerStage(configuration: configuration, database: database.settings, shutdown: shutdown,
+                                    log: StageLog(component: "ledger", minimumLevel: .error))
+            try running(stage, shutdown: shutdown) {
+                #expect(Self.waitUntil {
+                    let counters = stage.counters.snapshot()
+                    return counters.rowsRecorded == 29 && counters.rejected[.refusedByDatabase] == 1
+                })
+                // The report of the refused decision waits for it; nothing else does.
+                #expect(Self.waitUntil { (try? connection.query("SELECT query_id FROM usage_awaiting_decision")
+                    .map { try $0.decode(String.self, at: 0) }) == ["q13"] })
+            }
+            let ids = try connection.query("SELECT query_id FROM ledger WHERE actual_cost IS NOT NULL ORDER BY kafka_offset").map {
+                try $0.decode(String.self, at: 0)
+            }
+            #expect(ids == (0..<30).filter { $0 != 13 }.map { "q\($0)" })
+            #expect(try Self.storedOffsets(configuration, on: connection) == [topics.decisions: 30, topics.usage: 30])
+            let letters = try Self.deadLetterKinds(topics.deadLetter, broker: broker, count: 1)
+            let letter = try #require(letters["\(topics.decisions)@13"])
+            #expect(letter.hasPrefix("refused_by_database: PostgreSQL refused it:") && letter.contains("[23514]") && letter.contains("refuse_q13"))
+        }
+    }
+}
