@@ -1,10 +1,17 @@
 /// Days and dates of the proleptic Gregorian calendar, as PostgreSQL counts them (from
 /// 2000-01-01, year 0 being 1 BC), written the way the server reads them in any `DateStyle`.
-enum CivilCalendar {
-    struct Date {
-        let year: Int64
-        let month: Int64
-        let day: Int64
+/// (Foundation's Gregorian calendar turns Julian before October 1582: never used for dates.)
+public enum CivilCalendar {
+    public struct Date: Sendable, Equatable {
+        public let year: Int64
+        public let month: Int64
+        public let day: Int64
+
+        public init(year: Int64, month: Int64, day: Int64) {
+            self.year = year
+            self.month = month
+            self.day = day
+        }
 
         /// `2024-03-01`; the year of a BC date as the server writes it (1 BC for year 0),
         /// leaving the ` BC` suffix to the caller since it follows a time of day.
@@ -13,8 +20,23 @@ enum CivilCalendar {
         }
     }
 
+    /// The days in `month` of `year`: February has 29 in leap years.
+    public static func days(inMonth month: Int64, of year: Int64) -> Int64 {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return month == 2 ? (leap ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Int(month - 1)]
+    }
+
+    /// After Howard Hinnant's `days_from_civil`; the date must exist.
+    public static func daysSince2000(_ date: Date) -> Int64 {
+        let marchYear = date.month <= 2 ? date.year - 1 : date.year
+        let era = floorDivision(marchYear, 400).0
+        let yearOfEra = marchYear - era * 400
+        let dayOfYear = (153 * ((date.month + 9) % 12) + 2) / 5 + date.day - 1
+        return era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468 - 10_957
+    }
+
     /// After Howard Hinnant's `civil_from_days`.
-    static func date(daysSince2000: Int64) -> Date {
+    public static func date(daysSince2000: Int64) -> Date {
         let shifted = daysSince2000 + 10_957 + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097
@@ -26,12 +48,12 @@ enum CivilCalendar {
         return Date(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
     }
 
-    static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+    public static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let remainder = value % divisor
         return remainder < 0 ? (value / divisor - 1, remainder + divisor) : (value / divisor, remainder)
     }
 
-    static func padded(_ value: Int64, _ width: Int) -> String {
+    public static func padded(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }

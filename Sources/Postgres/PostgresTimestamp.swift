@@ -43,12 +43,26 @@ public struct PostgresTimestamp: Hashable, Comparable, Sendable, CustomStringCon
     public var description: String {
         if self == .infinity { return "infinity" }
         if self == .negativeInfinity { return "-infinity" }
+        let (date, time) = civilDateAndTime
+        return date.year > 0 ? "\(date.text) \(time)+00" : "\(date.text) \(time)+00 BC"
+    }
+
+    /// RFC 3339 in UTC, `2024-02-29T12:34:56.789012Z`, for years 1 to 9999 (the form has no
+    /// other years); nil outside them.
+    public var rfc3339: String? {
+        guard self != .infinity, self != .negativeInfinity else { return nil }
+        let (date, time) = civilDateAndTime
+        guard (1...9_999).contains(date.year) else { return nil }
+        return "\(date.text)T\(time)Z"
+    }
+
+    /// The proleptic Gregorian date and `HH:MM:SS.ffffff` in UTC.
+    private var civilDateAndTime: (CivilCalendar.Date, String) {
         let (day, timeOfDay) = CivilCalendar.floorDivision(microsecondsSince2000, 86_400_000_000)
-        let date = CivilCalendar.date(daysSince2000: day)
         let seconds = timeOfDay / 1_000_000
         let time = CivilCalendar.padded(seconds / 3600, 2) + ":" + CivilCalendar.padded(seconds / 60 % 60, 2) + ":"
-            + CivilCalendar.padded(seconds % 60, 2) + "." + CivilCalendar.padded(timeOfDay % 1_000_000, 6) + "+00"
-        return date.year > 0 ? "\(date.text) \(time)" : "\(date.text) \(time) BC"
+            + CivilCalendar.padded(seconds % 60, 2) + "." + CivilCalendar.padded(timeOfDay % 1_000_000, 6)
+        return (CivilCalendar.date(daysSince2000: day), time)
     }
 
     /// Microseconds from 2000-01-01 to Foundation's reference date, 2001-01-01 (366 days).

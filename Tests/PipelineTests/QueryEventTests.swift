@@ -122,7 +122,7 @@ import Testing
         #expect(object["schema"] as? String == "routeledger.deadletter.v1")
         #expect(Data(base64Encoded: object["raw_base64"] as? String ?? "") == raw)
         #expect(object["raw_bytes"] as? Int == 3)
-        #expect(object["rejected_at"] as? String == "1970-01-01T00:00:00.000Z")
+        #expect(object["rejected_at"] as? String == "1970-01-01T00:00:00.000000Z")
     }
 
     /// A dead letter must fit on the topic even when its event nearly filled a message.

@@ -98,7 +98,7 @@ struct JSONObject {
     func requiredTimestamp(_ key: String) throws(EventRejection) -> Date {
         let text = try requiredString(key, maxLength: 64)
         guard let date = parseTimestamp(text) else {
-            throw EventRejection(.invalidField, "'\(key)' must be an RFC 3339 timestamp such as 2026-11-24T10:00:00Z")
+            throw EventRejection(.invalidField, "'\(key)' must be an RFC 3339 timestamp of a real date and time, such as 2026-11-24T10:00:00Z")
         }
         return date
     }
@@ -150,62 +150,3 @@ struct JSONObject {
         return vector
     }
 }
-
-/// RFC 3339 timestamps, with or without fractional seconds.
-func parseTimestamp(_ text: String) -> Date? {
-    if let date = parseUTCTimestamp(text) { return date }
-    if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-    return try? Date(text, strategy: Date.ISO8601FormatStyle())
-}
-
-func formatTimestamp(_ date: Date) -> String {
-    date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-}
-
-/// The form events carry, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` from 1900 on with every field in
-/// range and at most six fraction digits, read directly (Foundation's parser was a tenth of the
-/// ledger stage's time); nil for anything else, which Foundation then reads or refuses. The two
-/// can differ in a Double's last bits, never in the microsecond RouteLedger keeps: with at most
-/// six digits the exact value is a whole microsecond.
-private func parseUTCTimestamp(_ text: String) -> Date? {
-    var text = text
-    return text.withUTF8 { bytes -> Date? in
-        func number(_ start: Int, _ count: Int) -> Int? {
-            var value = 0
-            for index in start..<start + count {
-                let digit = Int(bytes[index]) - 48
-                guard (0...9).contains(digit) else { return nil }
-                value = value * 10 + digit
-            }
-            return value
-        }
-        guard bytes.count >= 20, bytes.count <= 27, bytes[bytes.count - 1] == UInt8(ascii: "Z"),
-              bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
-              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              year >= 1900, (1...12).contains(month), hour < 24, minute < 60, second < 60
-        else { return nil }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let monthDays = month == 2 && leap ? 29 : daysInMonth[month - 1]
-        guard (1...monthDays).contains(day) else { return nil }
-        var fraction = 0.0
-        if bytes.count > 20 {
-            let digits = bytes.count - 21
-            guard bytes[19] == UInt8(ascii: "."), (1...6).contains(digits), let value = number(20, digits) else { return nil }
-            fraction = Double(value) / powersOfTen[digits]
-        }
-        // Days since 1970-01-01 in the proleptic Gregorian calendar (years counted from March).
-        let marchYear = month <= 2 ? year - 1 : year
-        let era = marchYear / 400
-        let yearOfEra = marchYear - era * 400
-        let dayOfYear = (153 * ((month + 9) % 12) + 2) / 5 + day - 1
-        let days = era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
-        let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second
-        return Date(timeIntervalSinceReferenceDate: Double(seconds - 978_307_200) + fraction)
-    }
-}
-
-/// Days per month outside leap years, and 10^n for n fraction digits: looked up per timestamp.
-private let daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-private let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6]
