@@ -26,7 +26,7 @@ enum RunCommand: Command {
     static let options: [Option] = [
         .value("config", "FILE", "Configuration file (JSON). Without it, settings come from the environment only."),
         .value("metrics-port", "PORT", "Port of the metrics endpoint (default 9464; 0 turns it off)."),
-        .value("metrics-host", "ADDRESS", "Address the metrics endpoint listens on (default 0.0.0.0)."),
+        .value("metrics-host", "ADDRESS", "Address the metrics endpoint listens on (default \(MetricsServer.defaultHost), this host only; 0.0.0.0 for every interface)."),
         .value("stages", "LIST", "Comma-separated stages to run, from: \(availableStages.joined(separator: ", ")) (default: all)."),
         .flag("embedded-broker", "Start a Kafka-protocol broker in this process and use it."),
         .value("partitions", "N", "Partitions of each topic on the embedded broker (default 3)."),
@@ -89,9 +89,9 @@ enum RunCommand: Command {
         var server: MetricsServer?
         if metricsPort != 0 {
             let running = stages
-            server = try MetricsServer(host: arguments.string("metrics-host") ?? "0.0.0.0", port: metricsPort, registry: metrics,
-                                       isReady: { running.allSatisfy(\.isConsuming) })
-            log(.info, "metrics endpoint listening", ["port": metricsPort])
+            let host = arguments.string("metrics-host") ?? MetricsServer.defaultHost
+            server = try MetricsServer(host: host, port: metricsPort, registry: metrics, isReady: { running.allSatisfy(\.isConsuming) })
+            log(.info, "metrics endpoint listening", ["host": host, "port": metricsPort])
         }
         defer { server?.stop() }
         // The embedded broker lives as long as the stages run.
