@@ -38,6 +38,9 @@ enum RunCommand: Command {
         _ = try arguments.positionals(atMost: 0)
         let stageNames = try arguments.string("stages").map { list in
             let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if names.allSatisfy(\.isEmpty) {
+                throw UsageError("option '--stages' names no stage (stages: \(availableStages.joined(separator: ", ")))")
+            }
             if let unknown = names.first(where: { !availableStages.contains($0) }) {
                 throw UsageError("unknown stage '\(unknown)' in --stages (stages: \(availableStages.joined(separator: ", ")))")
             }
@@ -166,10 +169,7 @@ enum RunCommand: Command {
 
     /// Every topic the configuration names, for the embedded broker to create.
     static func topics(of configuration: RouteLedgerConfiguration) -> [String] {
-        let topics = configuration.topics
-        let models = [configuration.routing.strong] + configuration.routing.cheaper
-        return [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes, topics.thresholds]
-            + models.map(topics.route(for:))
+        configuration.namedTopics.map(\.name) + configuration.routedModels.map(configuration.topics.route(for:))
     }
 
     /// The configured embedder, which must be the one the memory's vectors came from.

@@ -101,5 +101,7 @@ import Testing
         #expect(runner.run(["run", "--partitions", "2"]) == 2)
         #expect(runner.run(["run", "--metrics-port", "70000"]) == 2)
         #expect(runner.run(["run", "--stages", "route,bogus"]) == 2)
+        #expect(runner.run(["run", "--stages", ""]) == 2)
+        #expect(runner.run(["run", "--stages", " , "]) == 2)
     }
 }
