@@ -56,6 +56,7 @@ enum RunCommand: Command {
         do {
             configuration = try RouteLedgerConfiguration.load(file: arguments.string("config").map(URL.init(fileURLWithPath:)),
                                                               environment: ProcessInfo.processInfo.environment)
+            try configuration.validateKafkaClients()
         } catch {
             throw CommandFailure(error.description)
         }

@@ -360,6 +360,7 @@ public struct RouteLedgerConfiguration: Sendable {
         if learning.groupID.isEmpty { problems.append("learning.group_id: must not be empty") }
         if ledger.groupID.isEmpty { problems.append("ledger.group_id: must not be empty") }
         problems += topicNameProblems()
+        problems += stageOwnedPropertyProblems()
         if kafka.bootstrapServers.isEmpty { problems.append("kafka.bootstrap_servers: must not be empty") }
         return problems
     }
