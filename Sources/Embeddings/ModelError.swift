@@ -2,6 +2,10 @@
 public enum ModelError: Error, Equatable, CustomStringConvertible {
     /// No model folder was found; `searched` lists where the search looked, in order.
     case missing(searched: [String])
+    /// The file or folder is there, but this process may not read it (or enter a folder on its way).
+    case permissionDenied(path: String)
+    /// The model directory names something that is not a folder.
+    case notADirectory(path: String)
     case unreadable(file: String, reason: String)
     /// A file is there but is not what the model needs (truncated, wrong shapes, bad header).
     case corrupt(file: String, reason: String)
@@ -12,6 +16,11 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .missing(let searched):
             "the all-MiniLM-L6-v2 model was not found (looked in \(searched.joined(separator: ", "))); \(Self.fix)"
+        case .permissionDenied(let path):
+            "permission denied reading \(path): let the user running routeledger read the model files and enter their folders "
+                + "(the files are there; fetching them again would not help)"
+        case .notADirectory(let path):
+            "\(path) is not a folder: give the folder that holds the all-MiniLM-L6-v2 files (--model-dir DIR or ROUTELEDGER_MODEL_DIR)"
         case .unreadable(let file, let reason):
             "cannot read model file \(file): \(reason); \(Self.fix)"
         case .corrupt(let file, let reason):

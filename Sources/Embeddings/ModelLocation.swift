@@ -41,13 +41,7 @@ public enum ModelLocation {
     }
 
     private static func checked(_ directory: URL, origin: String) throws(ModelError) -> URL {
-        let missing = requiredFiles.filter {
-            !FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
-        }
-        guard missing.isEmpty else {
-            let what = missing.count == requiredFiles.count ? "" : " (no \(missing.joined(separator: ", ")))"
-            throw .missing(searched: ["\(directory.path) from \(origin)\(what)"])
-        }
+        if let problem = ModelFileAccess.problem(in: directory, origin: origin) { throw problem }
         return directory
     }
 }

@@ -26,7 +26,7 @@ enum RunCommand: Command {
     static let options: [Option] = [
         .value("config", "FILE", "Configuration file (JSON). Without it, settings come from the environment only."),
         .value("metrics-port", "PORT", "Port of the metrics endpoint (default 9464; 0 turns it off)."),
-        .value("metrics-host", "ADDRESS", "Address the metrics endpoint listens on (default 0.0.0.0)."),
+        .value("metrics-host", "ADDRESS", "Address the metrics endpoint listens on (default \(MetricsServer.defaultHost), this host only; 0.0.0.0 for every interface)."),
         .value("stages", "LIST", "Comma-separated stages to run, from: \(availableStages.joined(separator: ", ")) (default: all)."),
         .flag("embedded-broker", "Start a Kafka-protocol broker in this process and use it."),
         .value("partitions", "N", "Partitions of each topic on the embedded broker (default 3)."),
@@ -38,6 +38,9 @@ enum RunCommand: Command {
         _ = try arguments.positionals(atMost: 0)
         let stageNames = try arguments.string("stages").map { list in
             let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if names.allSatisfy(\.isEmpty) {
+                throw UsageError("option '--stages' names no stage (stages: \(availableStages.joined(separator: ", ")))")
+            }
             if let unknown = names.first(where: { !availableStages.contains($0) }) {
                 throw UsageError("unknown stage '\(unknown)' in --stages (stages: \(availableStages.joined(separator: ", ")))")
             }
@@ -53,6 +56,7 @@ enum RunCommand: Command {
         do {
             configuration = try RouteLedgerConfiguration.load(file: arguments.string("config").map(URL.init(fileURLWithPath:)),
                                                               environment: ProcessInfo.processInfo.environment)
+            try configuration.validateKafkaClients()
         } catch {
             throw CommandFailure(error.description)
         }
@@ -89,9 +93,9 @@ enum RunCommand: Command {
         var server: MetricsServer?
         if metricsPort != 0 {
             let running = stages
-            server = try MetricsServer(host: arguments.string("metrics-host") ?? "0.0.0.0", port: metricsPort, registry: metrics,
-                                       isReady: { running.allSatisfy(\.isConsuming) })
-            log(.info, "metrics endpoint listening", ["port": metricsPort])
+            let host = arguments.string("metrics-host") ?? MetricsServer.defaultHost
+            server = try MetricsServer(host: host, port: metricsPort, registry: metrics, isReady: { running.allSatisfy(\.isConsuming) })
+            log(.info, "metrics endpoint listening", ["host": host, "port": metricsPort])
         }
         defer { server?.stop() }
         // The embedded broker lives as long as the stages run.
@@ -166,10 +170,7 @@ enum RunCommand: Command {
 
     /// Every topic the configuration names, for the embedded broker to create.
     static func topics(of configuration: RouteLedgerConfiguration) -> [String] {
-        let topics = configuration.topics
-        let models = [configuration.routing.strong] + configuration.routing.cheaper
-        return [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes, topics.thresholds]
-            + models.map(topics.route(for:))
+        configuration.namedTopics.map(\.name) + configuration.routedModels.map(configuration.topics.route(for:))
     }
 
     /// The configured embedder, which must be the one the memory's vectors came from.

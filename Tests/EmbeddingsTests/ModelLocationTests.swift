@@ -1,4 +1,4 @@
-import Embeddings
+@testable import Embeddings
 import Foundation
 import Testing
 
@@ -47,5 +47,41 @@ import Testing
             #expect(error.description.contains("no vocab.txt"))
             #expect(error.description.contains("ops/fetch-model.sh"))
         }
+    }
+
+    /// Given as the model folder, a regular file is said to be no folder, not a missing model.
+    @Test func aFileWhereTheFolderShouldBeIsReportedAsNoFolder() throws {
+        let (root, executable) = try makeRepository()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("Package.swift").path
+        do {
+            _ = try ModelLocation.locate(explicit: file, environment: [:], executable: executable)
+            Issue.record("a regular file was accepted as the model folder")
+        } catch {
+            #expect(error == .notADirectory(path: file))
+            #expect(!error.description.contains("not found") && !error.description.contains("damaged"))
+        }
+    }
+
+    /// A required file in the folder's place of a folder (`vocab.txt/model.safetensors`) gives
+    /// the system's ENOTDIR: reported as that, not as a missing model.
+    @Test func aPathThroughAFileIsUnreadableNotMissing() throws {
+        let (root, _) = try makeRepository()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let vocabulary = root.appendingPathComponent("models/all-MiniLM-L6-v2/vocab.txt")
+        let error = ModelFileAccess.problem(in: vocabulary.appendingPathComponent("inner"), origin: "--model-dir")
+        #expect(error == .unreadable(file: vocabulary.appendingPathComponent("inner").path, reason: "Not a directory"))
+    }
+
+    /// Permission checks do not apply to root, which runs these tests, so the refusal a user
+    /// gets from the system is given here: permission denied names the path and says fetching
+    /// would not help; a missing path says how to fetch.
+    @Test func permissionDeniedIsToldApartFromMissing() {
+        let denied = ModelFileAccess.problem(at: "/srv/model/vocab.txt", error: EACCES, origin: "--model-dir")
+        #expect(denied == .permissionDenied(path: "/srv/model/vocab.txt"))
+        #expect(denied.description.contains("permission denied reading /srv/model/vocab.txt"))
+        #expect(!denied.description.contains("not found") && !denied.description.contains("damaged"))
+        let missing = ModelFileAccess.problem(at: "/srv/model", error: ENOENT, origin: "--model-dir")
+        #expect(missing.description.contains("not found") && missing.description.contains("ops/fetch-model.sh"))
     }
 }

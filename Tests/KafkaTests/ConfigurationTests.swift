@@ -1,4 +1,4 @@
-import Kafka
+@testable import Kafka
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -69,5 +69,13 @@ import Testing
             #expect(KafkaTopicName.problem(with: bad) != nil, "'\(bad)' accepted")
         }
         #expect(KafkaTopicName.problem(with: String(repeating: "x", count: 249)) == nil)
+    }
+}
+
+/// librdkafka's reasons are free text that may quote a value.
+@Suite struct RedactionTests {
+    @Test func secretValuesQuotedInAMessageAreBlankedOut() {
+        let properties: KafkaProperties = ["sasl.username": "router", "sasl.password": "hunter2", "ssl.key.password": ""]
+        #expect(properties.redacting("login router:hunter2 failed (hunter2)") == "login router:[redacted] failed ([redacted])")
     }
 }

@@ -74,4 +74,57 @@ import Testing
             try RouteLedgerConfiguration.load(file: URL(fileURLWithPath: "/nonexistent.json"), environment: [:])
         }
     }
+
+    /// A valid configuration apart from what `edit` changes in its text.
+    private func minimal(_ edit: (String) -> String = { $0 }) throws -> URL {
+        try write(edit("""
+            {"models": [{"name": "strong", "input_per_million": "10", "output_per_million": "30"},
+                        {"name": "weak", "input_per_million": "1", "output_per_million": "2"}],
+             "routing": {"strong": "strong", "weak": "weak", "threshold": 0.5},
+             "memory": "/m"}
+            """))
+    }
+
+    private func problems(_ file: URL) -> [String] {
+        do {
+            _ = try RouteLedgerConfiguration.load(file: file, environment: [:])
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    @Test func theMinimalConfigurationOfTheseTestsLoads() throws {
+        #expect(problems(try minimal()) == [])
+    }
+
+    /// Foundation's parser would keep one of the two thresholds; the file is refused instead,
+    /// at the second key's line and column.
+    @Test func aKeyGivenTwiceIsRefusedNamingItAndWhereItIs() throws {
+        let file = try minimal { $0.replacingOccurrences(of: #""threshold": 0.5}"#, with: #""threshold": 0.5,"# + "\n" + #"   "threshold": 0.9}"#) }
+        #expect(problems(file) == ["\(file.path), line 4, column 4: duplicate key 'threshold'"])
+        let twiceAtTop = try minimal { $0.replacingOccurrences(of: #""memory": "/m"}"#, with: #""memory": "/m", "memory": "/n"}"#) }
+        #expect(problems(twiceAtTop).first?.hasSuffix("line 4, column 18: duplicate key 'memory'") == true)
+    }
+
+    @Test func topicNamesKafkaWouldRefuseAreRefusedNamingTheSetting() throws {
+        let file = try minimal { $0.replacingOccurrences(of: #""memory""#, with: #""topics": {"queries": "llm queries", "decisions": "..", "#
+            + #""votes": "\#(String(repeating: "v", count: 250))", "usage": "ok.usage-1_x"}, "memory""#) }
+        let found = problems(file)
+        #expect(found.count == 3)
+        #expect(found.contains { $0.hasPrefix("topics.queries: ") && $0.contains("'llm queries'") })
+        #expect(found.contains { $0.hasPrefix("topics.decisions: ") })
+        #expect(found.contains { $0.hasPrefix("topics.votes: ") && $0.contains("249") })
+    }
+
+    /// A decision goes to `llm.route.<model>`: a model whose name cannot be part of a topic name
+    /// is refused at start, named.
+    @Test func aModelThatCannotNameItsDecisionTopicIsRefusedNamingTheModel() throws {
+        let file = try minimal { $0.replacingOccurrences(of: #": "weak""#, with: #": "org/weak""#) }
+        let found = problems(file)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.hasPrefix("models: 'org/weak' cannot name a decision topic") == true)
+        #expect(found.first?.contains("'llm.route.org/weak'") == true)
+    }
 }
+

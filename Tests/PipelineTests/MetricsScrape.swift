@@ -5,10 +5,20 @@ import Testing
 import Glibc
 #endif
 
-/// One HTTP request over a plain socket, as Prometheus makes it; returns the status line and body.
-func httpGet(_ path: String, port: Int, method: String = "GET") throws -> (status: String, body: String) {
+/// Everything the peer sends until it closes the connection (or an error ends the reading).
+func readUntilClosed(_ fd: Int32) -> [UInt8] {
+    var received = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 4_096)
+    while true {
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count <= 0 { return received }
+        received += buffer[0..<count]
+    }
+}
+
+/// A socket connected to `port` on the loopback address; the caller closes it.
+func connectToLoopback(port: Int) throws -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -16,17 +26,25 @@ func httpGet(_ path: String, port: Int, method: String = "GET") throws -> (statu
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    try #require(connected == 0)
+    guard connected == 0 else {
+        close(fd)
+        throw SocketFailure(operation: "connect to 127.0.0.1:\(port)", code: errno)
+    }
+    return fd
+}
+
+struct SocketFailure: Error {
+    let operation: String
+    let code: Int32
+}
+
+/// One HTTP request over a plain socket, as Prometheus makes it; returns the status line and body.
+func httpGet(_ path: String, port: Int, method: String = "GET") throws -> (status: String, body: String) {
+    let fd = try connectToLoopback(port: port)
+    defer { close(fd) }
     let request = Array("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
     _ = request.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count, 0) }
-    var response = [UInt8]()
-    var buffer = [UInt8](repeating: 0, count: 4_096)
-    while true {
-        let count = recv(fd, &buffer, buffer.count, 0)
-        if count <= 0 { break }
-        response += buffer[0..<count]
-    }
-    let text = String(decoding: response, as: UTF8.self)
+    let text = String(decoding: readUntilClosed(fd), as: UTF8.self)
     let status = text.components(separatedBy: "\r\n").first ?? ""
     let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
     return (status, body)

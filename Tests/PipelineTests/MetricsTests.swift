@@ -1,6 +1,5 @@
 import Foundation
 import Ledger
-import Synchronization
 import Testing
 @testable import Pipeline
 
@@ -68,32 +67,5 @@ import Testing
         #expect(scraped.types.count == Metric.all.count)
         for metric in Metric.all { #expect(scraped.types[metric.name] == metric.kind.rawValue) }
         #expect(Set(Metric.all.map(\.name)).count == Metric.all.count, "a metric name is declared twice")
-    }
-}
-
-@Suite struct MetricsServerTests {
-    private let events = Metric("test_events_total", .counter, "Events read.")
-
-    @Test func servesMetricsHealthAndReadiness() throws {
-        let registry = MetricsRegistry(declaring: [])
-        registry.increment(events)
-        let ready = Atomic(false)
-        let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: registry, isReady: { ready.load(ordering: .relaxed) })
-        defer { server.stop() }
-        let (status, body) = try httpGet("/metrics", port: server.port)
-        #expect(status == "HTTP/1.1 200 OK")
-        #expect(body.contains("test_events_total 1"))
-        #expect(try httpGet("/healthz", port: server.port).status == "HTTP/1.1 200 OK")
-        #expect(try httpGet("/readyz", port: server.port).status == "HTTP/1.1 503 Service Unavailable")
-        ready.store(true, ordering: .relaxed)
-        #expect(try httpGet("/readyz", port: server.port).status == "HTTP/1.1 200 OK")
-        #expect(try httpGet("/nope", port: server.port).status == "HTTP/1.1 404 Not Found")
-        #expect(try httpGet("/metrics", port: server.port, method: "POST").status == "HTTP/1.1 405 Method Not Allowed")
-    }
-
-    @Test func refusesAnAddressItCannotUse() {
-        #expect(throws: MetricsServerError.self) {
-            try MetricsServer(host: "not-an-ip", port: 0, registry: MetricsRegistry(), isReady: { true })
-        }
     }
 }

@@ -90,4 +90,37 @@ import Testing
         }
         #expect(lines == ["a", "b", "<too long>", "c"])
     }
+
+    /// A model folder the user may not read is reported as that, naming it — not as a missing
+    /// model to fetch again. Root reads anything, so as root the command runs as `nobody`.
+    @Test func anUnreadableModelFolderIsReportedAsPermissionDenied() throws {
+        let model = FileManager.default.temporaryDirectory.appendingPathComponent("unreadable-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        for file in ModelLocation.requiredFiles { try Data([1]).write(to: model.appendingPathComponent(file)) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: model.path)
+        defer {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: model.path)
+            try? FileManager.default.removeItem(at: model)
+        }
+        let routeledger = try #require(Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("routeledger"))
+        let command = [routeledger.path, "embed", "--embedder", "minilm", "--model-dir", model.path, "/dev/null"]
+        let process = Process()
+        if geteuid() == 0 {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups"] + command
+        } else {
+            process.executableURL = routeledger
+            process.arguments = Array(command.dropFirst())
+        }
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let printed = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(printed)")
+        #expect(printed.contains("permission denied reading \(model.path)"), "\(printed)")
+        #expect(!printed.contains("fetch-model") && !printed.contains("not found"), "\(printed)")
+    }
 }
+

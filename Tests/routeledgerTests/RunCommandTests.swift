@@ -101,5 +101,39 @@ import Testing
         #expect(runner.run(["run", "--partitions", "2"]) == 2)
         #expect(runner.run(["run", "--metrics-port", "70000"]) == 2)
         #expect(runner.run(["run", "--stages", "route,bogus"]) == 2)
+        #expect(runner.run(["run", "--stages", ""]) == 2)
+        #expect(runner.run(["run", "--stages", " , "]) == 2)
+    }
+
+    /// A Kafka setting librdkafka refuses stops `run` at start with status 1 and the property
+    /// named (before, every stage session failed on it and restarted for ever); the secret given
+    /// beside it is not printed.
+    @Test func aBadKafkaSettingStopsTheRunAtStartWithoutShowingSecrets() throws {
+        let broker = try TestKafkaBroker(partitions: 1)
+        let prefix = TestKafkaBroker.uniqueName("badkafka")
+        let workspace = try Self.makeWorkspace(topicsPrefix: prefix, broker: broker, partitions: 1)
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        let file = workspace.appendingPathComponent("routeledger.json")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: #"{"kafka": {"#, with: #"{"kafka": {"properties": {"security.protocol": "carrier-pigeon"}, "#)
+            .utf8).write(to: file)
+        let secret = "hunter2-\(UUID().uuidString)"
+        let process = Process()
+        process.executableURL = try #require(Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("routeledger"))
+        process.arguments = ["run", "--config", file.path, "--stages", "route", "--metrics-port", "0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers, "ROUTELEDGER_KAFKA_SASL_PASSWORD": secret]) { $1 }
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let exited = Self.waitForExit(process, within: .seconds(30))
+        if !exited { kill(process.processIdentifier, SIGKILL) }
+        #expect(exited, "still running after 30 s")
+        let printed = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 1)
+        #expect(printed.contains("invalid value for librdkafka property 'security.protocol'"), "\(printed)")
+        #expect(!printed.contains(secret))
     }
 }
+

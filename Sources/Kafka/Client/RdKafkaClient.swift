@@ -39,11 +39,7 @@ final class RdKafkaClient: @unchecked Sendable {
                                         events: Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue())
             }
         }
-        var reason = [CChar](repeating: 0, count: 512)
-        guard let handle = rd_kafka_new(kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf, &reason, reason.count) else {
-            rd_kafka_conf_destroy(conf)
-            throw KafkaError(operation: .createClient, code: .invalidArgument, message: Self.string(reason))
-        }
+        let handle = try Self.newHandle(kind, conf, properties: properties)
         if kind == .consumer {
             // One queue for messages, rebalances and errors: served by `poll`.
             rd_kafka_poll_set_consumer(handle)
@@ -54,6 +50,17 @@ final class RdKafkaClient: @unchecked Sendable {
 
     deinit {
         rd_kafka_destroy(handle)
+    }
+
+    /// `rd_kafka_new`, which takes `conf` on success and leaves it destroyed either way. Its
+    /// reason may quote a value, so secret values are blanked out of it.
+    static func newHandle(_ kind: Kind, _ conf: OpaquePointer, properties: KafkaProperties) throws -> OpaquePointer {
+        var reason = [CChar](repeating: 0, count: 512)
+        guard let handle = rd_kafka_new(kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf, &reason, reason.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError(operation: .createClient, code: .invalidArgument, message: properties.redacting(Self.string(reason)))
+        }
+        return handle
     }
 
     /// librdkafka's fatal error, if one has happened: the client cannot be used any more.

@@ -16,8 +16,15 @@ enum RdKafkaConfiguration {
         return conf
     }
 
-    static func validate(_ properties: KafkaProperties) throws {
-        rd_kafka_conf_destroy(try make(properties))
+    /// Checks `properties` as librdkafka does when a client of `kind` is made: each setting on
+    /// its own, then all of them together (a SASL mechanism it does not know, an OAuth method
+    /// without its settings, a delivery time-out beyond the transaction's), by creating a client
+    /// and destroying it at once.
+    static func validate(_ properties: KafkaProperties, as kind: RdKafkaClient.Kind) throws {
+        let conf = try make(properties)
+        // The probe has nothing to report; its attempts to connect must not show in the log.
+        rd_kafka_conf_set(conf, "log_level", "0", nil, 0)
+        rd_kafka_destroy(try RdKafkaClient.newHandle(kind, conf, properties: properties))
     }
 
     private static func set(_ conf: OpaquePointer, _ key: String, _ value: String) throws {

@@ -54,8 +54,9 @@ public struct KafkaConsumerConfiguration: Sendable {
         return base
     }
 
-    /// Checks every setting against librdkafka without connecting anywhere.
+    /// Checks every setting, and the settings together, as librdkafka does when it creates the
+    /// client: the errors a client would meet at its start, found before anything starts.
     public func validate() throws {
-        try RdKafkaConfiguration.validate(try librdkafkaProperties())
+        try RdKafkaConfiguration.validate(try librdkafkaProperties(), as: .consumer)
     }
 }

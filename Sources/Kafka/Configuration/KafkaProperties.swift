@@ -1,3 +1,5 @@
+import Foundation
+
 /// librdkafka settings as key–value strings (see librdkafka's CONFIGURATION.md), in the order set.
 ///
 /// Anything librdkafka accepts can be passed this way, so TLS, SASL and tuning need no code.
@@ -64,6 +66,12 @@ public struct KafkaProperties: Sendable, Equatable, ExpressibleByDictionaryLiter
     public func displayValue(of key: String) -> String? {
         guard let value = values[key] else { return nil }
         return Self.isSecret(key) ? "[redacted]" : value
+    }
+
+    /// `text` with every secret value it quotes replaced by the marker.
+    func redacting(_ text: String) -> String {
+        keys.filter(Self.isSecret).compactMap { values[$0] }.filter { !$0.isEmpty }
+            .reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
     }
 
     public var description: String {

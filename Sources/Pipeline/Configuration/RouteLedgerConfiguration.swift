@@ -146,20 +146,7 @@ public struct RouteLedgerConfiguration: Sendable {
 
     /// Reads the file, applies the environment, and checks the result.
     public static func load(file: URL?, environment: [String: String]) throws(ConfigurationError) -> RouteLedgerConfiguration {
-        var settings: [String: Any] = [:]
-        if let file {
-            do {
-                let data = try Data(contentsOf: file)
-                guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                    throw ConfigurationError(problems: ["\(file.path): the configuration must be a JSON object"])
-                }
-                settings = object
-            } catch let error as ConfigurationError {
-                throw error
-            } catch {
-                throw ConfigurationError(problems: ["\(file.path): cannot read it as JSON (\(error.localizedDescription))"])
-            }
-        }
+        var settings = try file.map(ConfigurationFile.read) ?? [:]
         var problems: [String] = []
         applyEnvironment(environment, to: &settings, problems: &problems)
         let reader = SettingsReader(settings)
@@ -372,9 +359,8 @@ public struct RouteLedgerConfiguration: Sendable {
         }
         if learning.groupID.isEmpty { problems.append("learning.group_id: must not be empty") }
         if ledger.groupID.isEmpty { problems.append("ledger.group_id: must not be empty") }
-        for topic in [topics.queries, topics.decisions, topics.deadLetter, topics.usage, topics.votes, topics.thresholds, topics.routePrefix] where topic.isEmpty {
-            problems.append("topics: topic names must not be empty")
-        }
+        problems += topicNameProblems()
+        problems += stageOwnedPropertyProblems()
         if kafka.bootstrapServers.isEmpty { problems.append("kafka.bootstrap_servers: must not be empty") }
         return problems
     }

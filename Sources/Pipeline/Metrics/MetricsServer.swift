@@ -6,19 +6,33 @@ import Glibc
 
 /// A small HTTP/1.1 server for operations: `GET /metrics` (Prometheus text format),
 /// `GET /healthz` (the process is alive) and `GET /readyz` (200 once the stages are consuming,
-/// 503 before). One thread accepts and answers; every response closes its connection.
+/// 503 before). One thread accepts; each connection is answered on a thread of its own, so a
+/// slow client delays nobody else, and every response closes its connection.
 public final class MetricsServer: Sendable {
+    /// Connections answered at once at most: each holds a thread for up to `requestTimeout`.
+    public static let defaultMaxConnections = 16
+    /// A whole request must arrive within this, or the connection is closed unanswered.
+    public static let defaultRequestTimeout: Duration = .seconds(5)
+    /// Only this host can reach the endpoint unless another address is given.
+    public static let defaultHost = "127.0.0.1"
+
     public let port: Int
     private let socket: Int32
     private let registry: MetricsRegistry
     private let isReady: @Sendable () -> Bool
+    private let maxConnections: Int
+    private let requestTimeout: Duration
+    private let openConnections = Atomic(0)
     private let stopped = Atomic(false)
 
     /// Listens on `host:port` (port 0 picks a free one, see `port`).
-    public init(host: String = "0.0.0.0", port: Int, registry: MetricsRegistry,
+    public init(host: String = MetricsServer.defaultHost, port: Int, registry: MetricsRegistry,
+                maxConnections: Int = MetricsServer.defaultMaxConnections, requestTimeout: Duration = MetricsServer.defaultRequestTimeout,
                 isReady: @escaping @Sendable () -> Bool) throws(MetricsServerError) {
         self.registry = registry
         self.isReady = isReady
+        self.maxConnections = maxConnections
+        self.requestTimeout = requestTimeout
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw .system("socket", errno) }
         var yes: Int32 = 1
@@ -48,7 +62,8 @@ public final class MetricsServer: Sendable {
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
-    /// Stops accepting; the listening socket is closed.
+    /// Stops accepting; the listening socket is closed. Connections being answered finish
+    /// within `requestTimeout`.
     public func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(socket, Int32(SHUT_RDWR))
@@ -61,38 +76,22 @@ public final class MetricsServer: Sendable {
         while !stopped.load(ordering: .acquiring) {
             let client = accept(socket, nil, nil)
             guard client >= 0 else {
-                if errno == EINTR { continue }
+                if errno == EINTR || errno == ECONNABORTED { continue }
                 return
             }
-            answer(client)
-            close(client)
-        }
-    }
-
-    private func answer(_ client: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var request = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4_096)
-        // Only the request line matters; read until the end of the headers or 16 KiB.
-        while request.count < 16_384 {
-            let count = recv(client, &buffer, buffer.count, 0)
-            guard count > 0 else { break }
-            request += buffer[0..<count]
-            if request.count >= 4, request.suffix(4).elementsEqual("\r\n\r\n".utf8) { break }
-        }
-        let line = String(decoding: request.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
-        let parts = line.split(separator: " ")
-        let (status, contentType, body) = response(method: parts.first.map(String.init) ?? "",
-                                                   path: parts.count > 1 ? String(parts[1]) : "")
-        let bytes = Array(body.utf8)
-        let head = "HTTP/1.1 \(status)\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\nConnection: close\r\n\r\n"
-        let payload = Array(head.utf8) + bytes
-        var sent = 0
-        while sent < payload.count {
-            let count = payload[sent...].withUnsafeBufferPointer { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { return }
-            sent += count
+            let connection = MetricsConnection(socket: client, deadline: .now + requestTimeout)
+            // Only this thread adds, so the count never passes the cap.
+            guard openConnections.load(ordering: .acquiring) < maxConnections else {
+                connection.refuse(status: "503 Service Unavailable", body: "too many connections\n")
+                continue
+            }
+            openConnections.add(1, ordering: .acquiringAndReleasing)
+            Thread.detachNewThread { [self] in
+                defer { openConnections.subtract(1, ordering: .acquiringAndReleasing) }
+                guard let (method, path) = connection.readRequestLine() else { return connection.close() }
+                let (status, contentType, body) = response(method: method, path: path)
+                connection.answer(status: status, contentType: contentType, body: body)
+            }
         }
     }
 
@@ -103,18 +102,6 @@ public final class MetricsServer: Sendable {
         case "/healthz": return ("200 OK", "text/plain", "ok\n")
         case "/readyz": return isReady() ? ("200 OK", "text/plain", "ready\n") : ("503 Service Unavailable", "text/plain", "not ready\n")
         default: return ("404 Not Found", "text/plain", "not found\n")
-        }
-    }
-}
-
-public enum MetricsServerError: Error, CustomStringConvertible {
-    case system(String, Int32)
-    case badAddress(String)
-
-    public var description: String {
-        switch self {
-        case .system(let operation, let code): "\(operation) failed: \(String(cString: strerror(code)))"
-        case .badAddress(let host): "'\(host)' is not an IPv4 address"
         }
     }
 }
