@@ -24,6 +24,8 @@ public struct LedgerRejection: Sendable, Equatable {
         case duplicateUsage
         /// PostgreSQL refused a value the record carries; the message has its SQLSTATE.
         case refusedByDatabase
+        /// A usage report waited longer than its limit for a decision that never came.
+        case noDecision
     }
 
     public let position: RecordPosition
@@ -45,6 +47,8 @@ public struct LedgerWriteSummary: Sendable, Equatable {
     public var usageFromHolding = 0
     /// Reports put in the holding table to wait for their decision.
     public var usageHeld = 0
+    /// Of the reports recorded, those that name another model or query than their decision.
+    public var usageDiffering = 0
     /// Records skipped because their offsets were already stored: another instance recorded them.
     public var alreadyRecorded = 0
     public var rejections: [LedgerRejection] = []
@@ -59,6 +63,7 @@ public struct LedgerWriteSummary: Sendable, Equatable {
         usageWithDecision += other.usageWithDecision
         usageFromHolding += other.usageFromHolding
         usageHeld += other.usageHeld
+        usageDiffering += other.usageDiffering
         alreadyRecorded += other.alreadyRecorded
         rejections += other.rejections
     }

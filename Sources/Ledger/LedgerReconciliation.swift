@@ -53,7 +53,8 @@ public enum LedgerReconciliation {
             let page = try connection.query("""
                 SELECT id, decision_id, decided_at, chosen_model, reference_model, price_id, reference_price_id,
                        estimated_input_tokens, estimated_output_tokens, estimated_cost, estimated_reference_cost,
-                       actual_input_tokens, actual_output_tokens, actual_cost, actual_reference_cost
+                       actual_input_tokens, actual_output_tokens, actual_cost, actual_reference_cost, usage_model,
+                       usage_price_id
                 FROM ledger WHERE id > $1 ORDER BY id LIMIT $2
                 """, [.bigint(lastID), .bigint(Int64(pageSize))])
             for row in page {
@@ -72,18 +73,23 @@ public enum LedgerReconciliation {
         func micros(_ index: Int) throws -> Int64? {
             try row.decode(PostgresNumeric?.self, at: index).flatMap { $0.units(scale: 6) }
         }
-        for (model, priceColumn) in [(try row.decode(String.self, at: 3), 5), (try row.decode(String.self, at: 4), 6)] {
-            let charged: Int64 = try row.decode(at: priceColumn)
+        // A usage report that named another model than the chosen one is priced at that model.
+        let usageModel: String? = try row.decode(at: 15)
+        var charges = [(try row.decode(String.self, at: 3), try row.decode(Int64.self, at: 5)),
+                       (try row.decode(String.self, at: 4), try row.decode(Int64.self, at: 6))]
+        if let usageModel { charges.append((usageModel, try row.decode(Int64.self, at: 16))) }
+        for (model, charged) in charges {
             if let inEffect = prices.price(of: model, at: decidedAt), inEffect.id != charged {
                 note("charged price row \(charged) of \(quoted(model)), but row \(inEffect.id) is in effect at its decision time (added later?)")
             }
         }
-        guard let price = prices.price(id: try row.decode(at: 5)), let reference = prices.price(id: try row.decode(at: 6)) else {
+        guard let price = prices.price(id: try row.decode(at: 5)), let reference = prices.price(id: try row.decode(at: 6)),
+              let actualPrice = usageModel == nil ? price : prices.price(id: try row.decode(at: 16)) else {
             note("names a price row that is not in the prices table")
             return found
         }
-        let pairs: [(String, Int, Int, Int, Int)] = [("estimated", 7, 8, 9, 10), ("actual", 11, 12, 13, 14)]
-        for (kind, inputColumn, outputColumn, costColumn, referenceColumn) in pairs {
+        let pairs: [(String, Int, Int, Int, Int, Price)] = [("estimated", 7, 8, 9, 10, price), ("actual", 11, 12, 13, 14, actualPrice)]
+        for (kind, inputColumn, outputColumn, costColumn, referenceColumn, price) in pairs {
             guard let input = try row.decode(Int64?.self, at: inputColumn), let output = try row.decode(Int64?.self, at: outputColumn)
             else { continue }
             let expected = (price.tokenPrice.cost(inputTokens: input, outputTokens: output).microunits,

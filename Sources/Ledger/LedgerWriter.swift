@@ -17,10 +17,14 @@ public final class LedgerWriter {
     public let consumerGroup: String
     private let connection: PostgresConnection
     private var prices: PriceBook
+    /// How long a usage report waits in the holding table for its decision.
+    private let usageWaitLimit: Duration
+    private var lastExpiry: ContinuousClock.Instant?
 
-    public init(connection: PostgresConnection, consumerGroup: String) throws {
+    public init(connection: PostgresConnection, consumerGroup: String, usageWaitLimit: Duration = .seconds(604_800)) throws {
         self.connection = connection
         self.consumerGroup = consumerGroup
+        self.usageWaitLimit = usageWaitLimit
         prices = try PriceBook.load(from: connection)
     }
 
@@ -42,6 +46,7 @@ public final class LedgerWriter {
             summary.alreadyRecorded = batch.decisions.count - decisions.count + batch.usage.count - usage.count
 
             try record(decisions[...], usage[...], into: &summary)
+            try expireWaitingUsage(into: &summary)
             try storeOffsets(batch.nextOffsets)
             try beforeCommit(summary.rejections)
             return summary
@@ -78,6 +83,25 @@ public final class LedgerWriter {
             return
         }
         summary.add(part)
+    }
+
+    /// Takes the reports that have waited longer than `usageWaitLimit` out of the holding table,
+    /// for the dead-letter topic: a report whose decision never comes would wait for ever, and a
+    /// flood of them would fill the table. Looked for at most once a minute.
+    private func expireWaitingUsage(into summary: inout LedgerWriteSummary) throws {
+        let now = ContinuousClock.now
+        if let lastExpiry, now - lastExpiry < min(usageWaitLimit, .seconds(60)) { return }
+        lastExpiry = now
+        let seconds = Double(usageWaitLimit.components.seconds)
+        for row in try connection.query(Self.expireWaitingUsage, [.double(seconds)]) {
+            let named = try row.decode(String?.self, column: "decision_id").map { "decision \($0)" }
+                ?? "tenant '\(try row.decode(String.self, column: "tenant"))' query '\(try row.decode(String.self, column: "query_id"))'"
+            summary.rejections.append(LedgerRejection(
+                position: RecordPosition(topic: try row.decode(column: "usage_topic"), partition: try row.decode(column: "usage_partition"),
+                                         offset: try row.decode(column: "usage_offset")),
+                reason: .noDecision,
+                message: "the usage report waited \(Int(seconds)) s (ledger.usage_wait_seconds) for its decision, \(named), which never came"))
+        }
     }
 
     /// The stored positions of `group`: per partition, the next offset to read.
@@ -123,14 +147,14 @@ public final class LedgerWriter {
         }
         guard !rows.isEmpty else { return (0, usage) }
 
-        // A report pairs with the decision it names when it agrees on model and tenant; the
-        // rest (mismatches included, refused later with their reason) take the usage path.
+        // A report pairs with the decision it names when it agrees on model, tenant and query;
+        // the rest (those that differ included, booked or refused later) take the usage path.
         var pairs: [String: NumberedUsage] = [:]
         var unpaired: [NumberedUsage] = []
         for numbered in usage {
             let report = numbered.report
-            if let id = report.decisionID, let row = rowOf[id], pairs[id] == nil,
-               report.model == rows[row].decision.chosenModel, report.tenant == rows[row].decision.tenant {
+            if let id = report.decisionID, let row = rowOf[id], pairs[id] == nil, report.model == rows[row].decision.chosenModel,
+               report.tenant == rows[row].decision.tenant, report.queryID == rows[row].decision.queryID {
                 pairs[id] = numbered
             } else {
                 unpaired.append(numbered)
@@ -147,7 +171,7 @@ public final class LedgerWriter {
                 Self.money(row.price.tokenPrice.cost(inputTokens: input, outputTokens: output)),
                 Self.money(row.reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
                 .text(decision.position.topic), .integer(decision.position.partition), .bigint(decision.position.offset),
-            ] + (pairs[decision.decisionID].map { Self.actual(of: $0.report, price: row.price, reference: row.reference) }
+            ] + (pairs[decision.decisionID].map { Self.actual(of: $0.report, price: row.price, reference: row.reference, differing: .none) }
                  ?? Self.noActual)
         })
         let heldCount = try connection.execute(Self.stageWaitingUsage, [.integer(Int32(usage.count))])
@@ -214,21 +238,36 @@ public final class LedgerWriter {
                 }
                 continue
             }
-            if match.model != match.chosenModel || match.tenant != match.decisionTenant {
-                let what = match.model != match.chosenModel
-                    ? "model '\(match.model)', but its decision \(decisionID) chose '\(match.chosenModel)'"
-                    : "tenant '\(match.tenant)', but its decision \(decisionID) is for '\(match.decisionTenant)'"
-                summary.rejections.append(LedgerRejection(position: match.position, reason: .usageMismatch,
-                                                          message: "the usage report is for \(what)"))
+            // Another tenant's report is not booked on this decision: that would bill one tenant
+            // for another's request.
+            guard match.tenant == match.decisionTenant else {
+                summary.rejections.append(LedgerRejection(
+                    position: match.position, reason: .usageMismatch,
+                    message: "the usage report is for tenant '\(match.tenant)', but its decision \(decisionID) is for '\(match.decisionTenant)'"))
                 continue
             }
-            guard let price = prices.price(id: match.priceID), let reference = prices.price(id: match.referencePriceID) else {
+            guard let chosen = prices.price(id: match.priceID), let reference = prices.price(id: match.referencePriceID) else {
                 throw LedgerError("decision \(decisionID) names price rows \(match.priceID) and \(match.referencePriceID), not both in the prices table")
             }
+            // Another model than the one chosen answered (a worker's fallback, or a query decided
+            // twice): real spend all the same, priced at that model, and the row says so.
+            var price = chosen
+            if match.model != match.chosenModel {
+                guard let reported = prices.price(of: match.model, at: match.decidedAt) else {
+                    summary.rejections.append(LedgerRejection(
+                        position: match.position, reason: .unpricedModel,
+                        message: "the usage report names model '\(match.model)', not the chosen '\(match.chosenModel)', and no price of it was in effect at \(match.decidedAt)"))
+                    continue
+                }
+                price = reported
+            }
+            let differing = UsageDifference(model: match.model == match.chosenModel ? nil : (match.model, price.id),
+                                            queryID: match.queryID == match.decisionQueryID ? nil : match.queryID)
             recordedFrom[decisionID] = match.position
             summary.usageRecorded += 1
             if match.held { summary.usageFromHolding += 1 }
-            actuals.append([.text(decisionID)] + Self.actual(of: match, price: price, reference: reference))
+            if differing != .none { summary.usageDiffering += 1 }
+            actuals.append([.text(decisionID)] + Self.actual(of: match, price: price, reference: reference, differing: differing))
         }
         if !actuals.isEmpty {
             try connection.copy(into: "ledger_staged_actuals", columns: ["decision_id"] + Self.actualColumns, rows: actuals)
@@ -244,8 +283,21 @@ public final class LedgerWriter {
         }
     }
 
-    /// The values of `actualColumns` for a report priced at its decision's price rows.
-    private static func actual(of usage: some ActualUsage, price: Price, reference: Price) -> [PostgresValue] {
+    /// What a booked report says that its decision does not: the model that answered (with
+    /// the price row it was priced at) and the query, each nil when they agree.
+    private struct UsageDifference: Equatable {
+        var model: (name: String, priceID: Int64)?
+        var queryID: String?
+
+        static let none = UsageDifference()
+
+        static func == (a: Self, b: Self) -> Bool {
+            a.model?.name == b.model?.name && a.model?.priceID == b.model?.priceID && a.queryID == b.queryID
+        }
+    }
+
+    /// The values of `actualColumns` for a report's tokens at `price`, and the reference's.
+    private static func actual(of usage: some ActualUsage, price: Price, reference: Price, differing: UsageDifference) -> [PostgresValue] {
         let (input, output) = (usage.inputTokens, usage.outputTokens)
         return [
             .integer(Int32(input)), .integer(Int32(output)),
@@ -253,6 +305,8 @@ public final class LedgerWriter {
             money(reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
             .timestamptz(usage.completedAt), .text(usage.position.topic), .integer(usage.position.partition),
             .bigint(usage.position.offset),
+            differing.model.map { .text($0.name) } ?? .null, differing.model.map { .bigint($0.priceID) } ?? .null,
+            differing.queryID.map { .text($0) } ?? .null,
         ]
     }
 
@@ -265,12 +319,15 @@ public final class LedgerWriter {
         let held: Bool
         let position: RecordPosition
         let tenant: String
+        let queryID: String
         let model: String
         let inputTokens: Int64
         let outputTokens: Int64
         let completedAt: PostgresTimestamp
         let decisionID: String?
         let decisionTenant: String
+        let decisionQueryID: String
+        let decidedAt: PostgresTimestamp
         let chosenModel: String
         let priceID: Int64
         let referencePriceID: Int64
@@ -278,21 +335,26 @@ public final class LedgerWriter {
         let recordedFrom: RecordPosition?
 
         init(_ row: PostgresRow) throws {
-            n = try row.decode(at: 0)
-            held = try row.decode(at: 1)
-            position = RecordPosition(topic: try row.decode(at: 2), partition: try row.decode(at: 3), offset: try row.decode(at: 4))
-            tenant = try row.decode(at: 5)
-            model = try row.decode(at: 6)
-            inputTokens = Int64(try row.decode(Int32.self, at: 7))
-            outputTokens = Int64(try row.decode(Int32.self, at: 8))
-            completedAt = try row.decode(at: 9)
-            decisionID = try row.decode(at: 10)
-            decisionTenant = try row.decode(String?.self, at: 11) ?? ""
-            chosenModel = try row.decode(String?.self, at: 12) ?? ""
-            priceID = try row.decode(Int64?.self, at: 13) ?? 0
-            referencePriceID = try row.decode(Int64?.self, at: 14) ?? 0
-            if let topic = try row.decode(String?.self, at: 15) {
-                recordedFrom = RecordPosition(topic: topic, partition: try row.decode(at: 16), offset: try row.decode(at: 17))
+            n = try row.decode(column: "n")
+            held = try row.decode(column: "held")
+            position = RecordPosition(topic: try row.decode(column: "usage_topic"), partition: try row.decode(column: "usage_partition"),
+                                      offset: try row.decode(column: "usage_offset"))
+            tenant = try row.decode(column: "tenant")
+            queryID = try row.decode(column: "query_id")
+            model = try row.decode(column: "model")
+            inputTokens = Int64(try row.decode(Int32.self, column: "input_tokens"))
+            outputTokens = Int64(try row.decode(Int32.self, column: "output_tokens"))
+            completedAt = try row.decode(column: "completed_at")
+            decisionID = try row.decode(column: "decision_id")
+            decisionTenant = try row.decode(String?.self, column: "decision_tenant") ?? ""
+            decisionQueryID = try row.decode(String?.self, column: "decision_query_id") ?? ""
+            decidedAt = try row.decode(PostgresTimestamp?.self, column: "decided_at") ?? .negativeInfinity
+            chosenModel = try row.decode(String?.self, column: "chosen_model") ?? ""
+            priceID = try row.decode(Int64?.self, column: "price_id") ?? 0
+            referencePriceID = try row.decode(Int64?.self, column: "reference_price_id") ?? 0
+            if let topic = try row.decode(String?.self, column: "recorded_topic") {
+                recordedFrom = RecordPosition(topic: topic, partition: try row.decode(column: "recorded_partition"),
+                                              offset: try row.decode(column: "recorded_offset"))
             } else {
                 recordedFrom = nil
             }
@@ -343,7 +405,7 @@ public final class LedgerWriter {
     /// The ledger's actual-usage columns but `usage_recorded_at`, which is the time of writing.
     private static let actualColumns = [
         "actual_input_tokens", "actual_output_tokens", "actual_cost", "actual_reference_cost", "usage_completed_at",
-        "usage_topic", "usage_partition", "usage_offset",
+        "usage_topic", "usage_partition", "usage_offset", "usage_model", "usage_price_id", "usage_query_id",
     ]
     private static let stagedDecisionColumns = decisionColumns + actualColumns
     private static let usageColumns = [
@@ -354,7 +416,7 @@ public final class LedgerWriter {
     private static let actualColumnTypes = """
         actual_input_tokens integer, actual_output_tokens integer, actual_cost numeric(20, 6),
         actual_reference_cost numeric(20, 6), usage_completed_at timestamptz, usage_topic text, usage_partition integer,
-        usage_offset bigint
+        usage_offset bigint, usage_model text, usage_price_id bigint, usage_query_id text
         """
 
     /// Per session, emptied at every commit.
@@ -425,24 +487,25 @@ public final class LedgerWriter {
         """
 
     /// Each staged report with its decision: the one it names, or else the tenant's decision
-    /// for the query (one still awaiting usage first, then the latest). Waiting reports first,
-    /// since they arrived earlier.
+    /// for the query (one still awaiting usage first, then one of the report's model, then the
+    /// latest). Waiting reports first, since they arrived earlier.
     private static let matchUsage = """
-        SELECT u.n, u.held, u.usage_topic, u.usage_partition, u.usage_offset, u.tenant, u.model, u.input_tokens,
-               u.output_tokens, u.completed_at, m.decision_id, m.tenant, m.chosen_model, m.price_id,
-               m.reference_price_id, m.usage_topic, m.usage_partition, m.usage_offset
+        SELECT u.n, u.held, u.usage_topic, u.usage_partition, u.usage_offset, u.tenant, u.query_id, u.model, u.input_tokens,
+               u.output_tokens, u.completed_at, m.decision_id, m.tenant AS decision_tenant, m.query_id AS decision_query_id,
+               m.decided_at, m.chosen_model, m.price_id, m.reference_price_id, m.usage_topic AS recorded_topic,
+               m.usage_partition AS recorded_partition, m.usage_offset AS recorded_offset
         FROM ledger_staged_usage AS u
         LEFT JOIN LATERAL (
-            (SELECT l.decision_id, l.tenant, l.chosen_model, l.price_id, l.reference_price_id, l.usage_topic,
-                    l.usage_partition, l.usage_offset
+            (SELECT l.decision_id, l.tenant, l.query_id, l.decided_at, l.chosen_model, l.price_id, l.reference_price_id,
+                    l.usage_topic, l.usage_partition, l.usage_offset
              FROM ledger AS l
              WHERE u.decision_id IS NOT NULL AND l.decision_id = u.decision_id)
             UNION ALL
-            (SELECT l.decision_id, l.tenant, l.chosen_model, l.price_id, l.reference_price_id, l.usage_topic,
-                    l.usage_partition, l.usage_offset
+            (SELECT l.decision_id, l.tenant, l.query_id, l.decided_at, l.chosen_model, l.price_id, l.reference_price_id,
+                    l.usage_topic, l.usage_partition, l.usage_offset
              FROM ledger AS l
              WHERE u.decision_id IS NULL AND l.tenant = u.tenant AND l.query_id = u.query_id
-             ORDER BY l.usage_recorded_at IS NULL DESC, l.decided_at DESC
+             ORDER BY l.usage_recorded_at IS NULL DESC, l.chosen_model = u.model DESC, l.decided_at DESC
              LIMIT 1)
             LIMIT 1
         ) AS m ON true
@@ -462,6 +525,11 @@ public final class LedgerWriter {
         USING ledger_staged_usage AS u, ledger_staged_outcomes AS o
         WHERE o.n = u.n AND u.held AND o.outcome = 'resolved' AND h.usage_topic = u.usage_topic
           AND h.usage_partition = u.usage_partition AND h.usage_offset = u.usage_offset
+        """
+
+    private static let expireWaitingUsage = """
+        DELETE FROM usage_awaiting_decision WHERE received_at < now() - make_interval(secs => $1)
+        RETURNING usage_topic, usage_partition, usage_offset, tenant, query_id, decision_id
         """
 
     private static let holdUnmatchedUsage = """

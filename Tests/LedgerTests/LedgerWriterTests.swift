@@ -201,13 +201,20 @@ import Testing
             #expect(refused[0].message.contains("'unpriced'"))
             #expect(refused[1].message.contains("llm.usage[0]@0"))
 
-            try writer.write(Data.batch([Data.decision("q3", offset: 2)],
-                                        [Data.usage("q3", model: "strong", input: 1, output: 1, offset: 3)])) { refused = $0 }
-            #expect(refused.map(\.reason) == [.usageMismatch])
-            #expect(refused.first?.message.contains("chose 'weak'") == true)
-            #expect(try Data.row("d-acme-q3", on: connection)?.actualCost == nil)
-            #expect(try Data.count("SELECT count(*) FROM ledger", on: connection) == 2)
-            #expect(try LedgerWriter.storedOffsets(group: "ledger", on: connection).map(\.offset).sorted() == [3, 4])
+            // Another model's report is its spend, booked at that model ($10 / $30 per million:
+            // 40 µ$ for one token each way); another tenant's is refused.
+            let later = try writer.write(Data.batch([Data.decision("q3", offset: 2), Data.decision("q4", offset: 3)],
+                                                    [Data.usage("q3", model: "strong", input: 1, output: 1, offset: 3),
+                                                     Data.usage("q4", tenant: "globex", naming: "d-acme-q4", input: 1, output: 1, offset: 4)])) {
+                refused = $0
+            }
+            #expect(refused.map(\.reason) == [.usageMismatch] && refused.first?.position.offset == 4)
+            #expect(refused.first?.message.contains("is for 'acme'") == true)
+            #expect(later.usageRecorded == 1 && later.usageDiffering == 1)
+            #expect(try Data.row("d-acme-q3", on: connection)?.actualCost == 40)
+            #expect(try Data.row("d-acme-q4", on: connection)?.actualCost == nil)
+            #expect(try Data.count("SELECT count(*) FROM ledger", on: connection) == 3)
+            #expect(try LedgerWriter.storedOffsets(group: "ledger", on: connection).map(\.offset).sorted() == [4, 5])
         }
     }
 

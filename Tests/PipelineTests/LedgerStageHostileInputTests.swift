@@ -101,3 +101,86 @@ extension LedgerStageTests {
         }
     }
 }
+
+extension LedgerStageTests {
+    private static func report(query: String, tenant: String, model: String, decision: String?, input: Int64) -> Data {
+        Data("""
+            {"schema":"routeledger.usage.v1","query_id":"\(query)","tenant":"\(tenant)","model":"\(model)",\
+            \(decision.map { "\"decision_id\":\"\($0)\"," } ?? "")"input_tokens":\(input),"output_tokens":10,\
+            "completed_at":"2026-11-24T10:00:09Z"}
+            """.utf8)
+    }
+
+    /// Spend is never dropped for disagreeing with its decision: a worker that answered with
+    /// another model is billed at that model and the row names it; a report naming another query
+    /// is booked on the decision it names, flagged; a report of another tenant is not billed to
+    /// this one.
+    @Test func reportsThatDisagreeWithTheirDecisionAreBookedWithWhatDiffered() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let broker = try TestKafkaBroker(partitions: 1)
+            var configuration = try Self.configuration(broker)
+            configuration.ledger.pairingWindowMilliseconds = 0
+            let topics = configuration.topics
+            // Decisions dN for query qN of tenant t(N % 3), all choosing the weak model.
+            try Self.send([(topics.decisions, "t", Self.decision(0, model: "weak")), (topics.decisions, "t", Self.decision(1, model: "weak")),
+                           (topics.decisions, "t", Self.decision(2, model: "weak")), (topics.decisions, "t", Self.decision(3, model: "weak"))],
+                          broker: broker)
+            try Self.send([
+                (topics.usage, "t", Self.report(query: "q0", tenant: "t0", model: "strong", decision: "d0", input: 100)),  // fell back to strong
+                (topics.usage, "t", Self.report(query: "q-other", tenant: "t1", model: "weak", decision: "d1", input: 200)),  // names another query
+                (topics.usage, "t", Self.report(query: "q2", tenant: "t0", model: "weak", decision: "d2", input: 300)),  // another tenant
+                (topics.usage, "t", Self.report(query: "q3", tenant: "t0", model: "weak", decision: nil, input: 400)),  // matched by query
+            ], broker: broker)
+
+            let connection = try database.connect()
+            let shutdown = ShutdownSignal(signals: [])
+            let stage = LedgerStage(configuration: configuration, database: database.settings, shutdown: shutdown,
+                                    log: StageLog(component: "ledger", minimumLevel: .error))
+            try running(stage, shutdown: shutdown) {
+                #expect(Self.waitUntil { stage.counters.snapshot().usageRecorded == 3 && stage.counters.snapshot().rejected.count == 1 })
+            }
+            let rows = try connection.query("""
+                SELECT decision_id, actual_cost, usage_model, usage_query_id FROM ledger WHERE actual_cost IS NOT NULL ORDER BY decision_id
+                """).map { row in
+                (try row.decode(String.self, at: 0), try row.decode(PostgresNumeric.self, at: 1).units(scale: 6)!,
+                 try row.decode(String?.self, at: 2), try row.decode(String?.self, at: 3))
+            }
+            #expect(rows.map(\.0) == ["d0", "d1", "d3"])
+            #expect(rows[0].1 == Self.cost("strong", input: 100, output: 10) && rows[0].2 == "strong" && rows[0].3 == nil)
+            #expect(rows[1].1 == Self.cost("weak", input: 200, output: 10) && rows[1].2 == nil && rows[1].3 == "q-other")
+            #expect(rows[2].1 == Self.cost("weak", input: 400, output: 10) && rows[2].2 == nil && rows[2].3 == nil)
+            #expect(stage.counters.snapshot().rejected == [.usageMismatch: 1])
+            #expect(try LedgerReconciliation.costDifferences(on: connection).isEmpty)
+            #expect(try LedgerReconciliation.rollupDifferences(on: connection).isEmpty)
+        }
+    }
+
+    /// A report whose decision never comes leaves the holding table after
+    /// `ledger.usage_wait_seconds`, for the dead-letter topic, instead of waiting for ever.
+    @Test func aReportWhoseDecisionNeverComesExpiresToTheDeadLetterTopic() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let broker = try TestKafkaBroker(partitions: 1)
+            var configuration = try Self.configuration(broker)
+            configuration.ledger.pairingWindowMilliseconds = 0
+            configuration.ledger.usageWaitSeconds = 1
+            let topics = configuration.topics
+            let connection = try database.connect()
+            func waiting() throws -> Int { try connection.query("SELECT count(*) FROM usage_awaiting_decision")[0].decode(Int.self, at: 0) }
+            let shutdown = ShutdownSignal(signals: [])
+            let stage = LedgerStage(configuration: configuration, database: database.settings, shutdown: shutdown,
+                                    log: StageLog(component: "ledger", minimumLevel: .error))
+            try running(stage, shutdown: shutdown) {
+                try Self.send([(topics.usage, "t", Self.report(query: "q-orphan", tenant: "t0", model: "weak", decision: "d-none", input: 5))],
+                              broker: broker)
+                #expect(Self.waitUntil { (try? waiting()) == 1 })
+                Thread.sleep(forTimeInterval: 2.2)
+                // The next batch finds it expired.
+                try Self.send([(topics.decisions, "t", Self.decision(7, model: "weak"))], broker: broker)
+                #expect(Self.waitUntil { stage.counters.snapshot().rejected[.noDecision] == 1 })
+            }
+            #expect(try waiting() == 0)
+            let letters = try Self.deadLetterKinds(topics.deadLetter, broker: broker, count: 1)
+            #expect(letters["\(topics.usage)@0"]?.hasPrefix("no_decision: the usage report waited 1 s (ledger.usage_wait_seconds) for its decision, decision d-none") == true)
+        }
+    }
+}

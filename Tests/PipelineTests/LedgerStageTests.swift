@@ -23,7 +23,7 @@ import TestSupport
         return configuration
     }
 
-    private static func cost(_ model: String, input: Int64, output: Int64) -> Int64 {
+    static func cost(_ model: String, input: Int64, output: Int64) -> Int64 {
         model == "strong" ? input * 10 + output * 30 : input + output * 2
     }
 
@@ -118,9 +118,10 @@ import TestSupport
     }
 
     /// 40 decisions, usage for each (some before their decision), one decision delivered twice,
-    /// a malformed decision and a usage report for the wrong model: every decision recorded
-    /// once, savings to the micro-dollar, the two bad records dead-lettered with their reasons;
-    /// a second stage instance after a restart records only what is new.
+    /// a malformed decision and a usage report naming another model than its decision's: every
+    /// decision recorded once, that report's spend booked at the model it names, savings to the
+    /// micro-dollar, the malformed record dead-lettered; a second stage instance after a restart
+    /// records only what is new.
     @Test func recordsEachDecisionOnceWithItsActualCostAndDeadLettersWhatItCannotRead() throws {
         try TestDatabase.withFresh(migrated: true) { database in
             let broker = try TestKafkaBroker(partitions: 2)
@@ -134,10 +135,10 @@ import TestSupport
                 let usage = (topics.usage, "t\(query % 3)", Self.usage(query, model: model, input: input, output: output))
                 let decision = (topics.decisions, "t\(query % 3)", Self.decision(query, model: model))
                 if query == 5 {
-                    // Usage for the wrong model, sent first so that it waits for its decision
-                    // in the holding table: refused when the decision arrives, the estimate stays.
+                    // Usage naming the strong model for a weak decision, sent first so that it
+                    // waits for its decision in the holding table: booked at the strong price
+                    // when the decision arrives (the worker's spend), so nothing saved.
                     records += [(topics.usage, "t2", Self.usage(query, model: "strong", input: input, output: output)), decision]
-                    expectedSavings += Self.cost("strong", input: 1_000, output: 500) - Self.cost(model, input: 1_000, output: 500)
                     continue
                 }
                 records += query < 8 ? [usage, decision] : [decision, usage]
@@ -156,15 +157,19 @@ import TestSupport
             let stage = LedgerStage(configuration: configuration, database: database.settings, shutdown: shutdown,
                                     log: StageLog(component: "ledger", minimumLevel: .warning))
             try running(stage, shutdown: shutdown) {
-                #expect(Self.waitUntil { stage.counters.snapshot().usageRecorded == 39 && stage.counters.snapshot().rejected.count == 2 })
+                #expect(Self.waitUntil { stage.counters.snapshot().usageRecorded == 40 && stage.counters.snapshot().rejected.count == 1 })
             }
             #expect(try ledgerRows() == 40)
             #expect(try savings() == expectedSavings)
-            #expect(stage.counters.snapshot().rejected == [.malformedJSON: 1, .usageMismatch: 1])
+            #expect(stage.counters.snapshot().rejected == [.malformedJSON: 1])
+            let differing = try connection.query("SELECT query_id, usage_model, actual_cost FROM ledger WHERE usage_model IS NOT NULL")
+            #expect(differing.count == 1)
+            #expect(try differing.first?.decode(String.self, at: 0) == "q5" && differing.first?.decode(String.self, at: 1) == "strong")
+            #expect(try differing.first?.decode(PostgresNumeric.self, at: 2).units(scale: 6) == Self.cost("strong", input: 905, output: 335))
 
-            let deadLetters = try RouteStageHarness.readAll(topics.deadLetter, broker: broker, count: 2)
+            let deadLetters = try RouteStageHarness.readAll(topics.deadLetter, broker: broker, count: 1)
             let kinds = try deadLetters.map { try #require(try JSONSerialization.jsonObject(with: $0.value) as? [String: Any])["error_kind"] as? String }
-            #expect(Set(kinds.compactMap { $0 }) == ["malformed_json", "usage_mismatch"])
+            #expect(kinds == ["malformed_json"])
 
             // Restarted, the stage starts at the offsets stored in PostgreSQL: two more decisions
             // and their usage are recorded, nothing else twice.

@@ -101,15 +101,19 @@ import Testing
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
-    @Test func theSameQueryAndRouterVersionGiveTheSameID() {
-        let id = RoutingDecision.id(tenant: "acme", queryID: "q1", routerVersion: "sw-v1")
-        #expect(id == RoutingDecision.id(tenant: "acme", queryID: "q1", routerVersion: "sw-v1"))
+    @Test func theSameQueryRouterVersionAndModelGiveTheSameID() {
+        let id = RoutingDecision.id(tenant: "acme", queryID: "q1", routerVersion: "sw-v1", model: "weak")
+        #expect(id == RoutingDecision.id(tenant: "acme", queryID: "q1", routerVersion: "sw-v1", model: "weak"))
         #expect(id.count == 32)
-        #expect(id != RoutingDecision.id(tenant: "acme", queryID: "q1", routerVersion: "sw-v2"))
-        #expect(id != RoutingDecision.id(tenant: "acme2", queryID: "q1", routerVersion: "sw-v1"))
+        #expect(id != RoutingDecision.id(tenant: "acme", queryID: "q1", routerVersion: "sw-v2", model: "weak"))
+        #expect(id != RoutingDecision.id(tenant: "acme2", queryID: "q1", routerVersion: "sw-v1", model: "weak"))
+        // Another model for the same query is another decision.
+        #expect(id != RoutingDecision.id(tenant: "acme", queryID: "q1", routerVersion: "sw-v1", model: "strong"))
         // Moving characters between fields must not collide.
-        #expect(RoutingDecision.id(tenant: "a", queryID: "bc", routerVersion: "v")
-                != RoutingDecision.id(tenant: "ab", queryID: "c", routerVersion: "v"))
+        #expect(RoutingDecision.id(tenant: "a", queryID: "bc", routerVersion: "v", model: "m")
+                != RoutingDecision.id(tenant: "ab", queryID: "c", routerVersion: "v", model: "m"))
+        #expect(RoutingDecision.id(tenant: "a", queryID: "b", routerVersion: "vm", model: "x")
+                != RoutingDecision.id(tenant: "a", queryID: "b", routerVersion: "v", model: "mx"))
     }
 
     @Test func aDeadLetterRecordCarriesTheReasonAndTheBytes() throws {

@@ -27,7 +27,7 @@ import TestSupport
         #expect(first.estimatedCostMicroUSD == 3_020 && first.referenceCostMicroUSD == 3_020)
         // Weak with the default 256 output tokens: 2×0.5 + 256×1.5 = 385 µ$ against 7,700 µ$.
         #expect(result.decisions[1].estimatedCostMicroUSD == 385 && result.decisions[1].referenceCostMicroUSD == 7_700)
-        #expect(first.decisionID == RoutingDecision.id(tenant: "acme", queryID: "a", routerVersion: "sw-v1"))
+        #expect(first.decisionID == RoutingDecision.id(tenant: "acme", queryID: "a", routerVersion: "sw-v1", model: "strong"))
         #expect(first.source == KafkaCoordinates(topic: "llm.queries", partition: 0, offset: 0))
         #expect(first.ratingsVersion == "test-1" && first.memoryBattles == 2 && first.embedder == "given")
     }

@@ -99,6 +99,9 @@ public struct RouteLedgerConfiguration: Sendable {
         public var pairingWindowMilliseconds = 5_000
         /// At most this many records wait so; beyond it the oldest are written alone.
         public var pairingMaxRecords = 100_000
+        /// A usage report whose decision is not in the ledger waits this long in the holding
+        /// table, then goes to the dead-letter topic (`no_decision`).
+        public var usageWaitSeconds = 604_800
     }
 
     public var kafka = Kafka()
@@ -294,6 +297,7 @@ public struct RouteLedgerConfiguration: Sendable {
             ledger.pairingWindowMilliseconds = section.integer("pairing_window_ms", in: 0...3_600_000)
                 ?? ledger.pairingWindowMilliseconds
             ledger.pairingMaxRecords = section.integer("pairing_max_records", in: 0...10_000_000) ?? ledger.pairingMaxRecords
+            ledger.usageWaitSeconds = section.integer("usage_wait_seconds", in: 1...31_536_000) ?? ledger.usageWaitSeconds
             section.finish()
         }
         if let section = reader.object("budget") { budget = BudgetSettings.read(section) }

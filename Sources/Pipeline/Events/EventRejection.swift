@@ -25,6 +25,8 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
         /// PostgreSQL refused a value of the record (the message has the SQLSTATE); the rest of
         /// its batch was recorded.
         case refusedByDatabase = "refused_by_database"
+        /// A usage report waited `ledger.usage_wait_seconds` for a decision that never came.
+        case noDecision = "no_decision"
     }
 
     public let kind: Kind

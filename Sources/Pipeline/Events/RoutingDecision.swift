@@ -71,11 +71,15 @@ public struct RoutingDecision: Sendable, Codable, Equatable {
         case decidedAt = "decided_at"
     }
 
-    /// The same query routed by the same router version always gets the same id, so a reader
-    /// can drop the copies a replay after a crash produces.
-    public static func id(tenant: String, queryID: String, routerVersion: String) -> String {
+    /// The same query sent to the same model by the same router version always gets the same
+    /// id, so a reader can drop the copies a replay after a crash produces. The model is part of
+    /// it because the decision depends on more than the query: when the ratings move between two
+    /// decisions of one query (a replay while the router follows the database, a second consumer
+    /// group), a decision for another model is another decision, with an id of its own and its
+    /// own usage, and never a copy with the first one's id.
+    public static func id(tenant: String, queryID: String, routerVersion: String, model: String) -> String {
         // Length-prefixed fields: no choice of separator characters can make two inputs collide.
-        let key = [tenant, queryID, routerVersion].map { "\($0.utf8.count):\($0)" }.joined()
+        let key = [tenant, queryID, routerVersion, model].map { "\($0.utf8.count):\($0)" }.joined()
         return String(SHA256.hexDigest(Array(key.utf8)).prefix(32))
     }
 }

@@ -62,6 +62,7 @@ public final class LedgerCounters: Sendable {
         metrics.increment(.ledgerDuplicateDecisions, by: Double(summary.duplicateDecisions))
         metrics.increment(.ledgerUsage, labels: ["outcome": "recorded"], by: Double(summary.usageRecorded))
         metrics.increment(.ledgerUsage, labels: ["outcome": "held"], by: Double(summary.usageHeld))
+        metrics.increment(.ledgerUsage, labels: ["outcome": "recorded_differing"], by: Double(summary.usageDiffering))
         for (kind, count) in rejected {
             metrics.increment(.deadLetters, labels: ["stage": "ledger", "reason": kind.rawValue], by: Double(count))
         }

@@ -79,6 +79,7 @@ extension EventRejection.Kind {
         case .usageMismatch: self = .usageMismatch
         case .duplicateUsage: self = .duplicateUsage
         case .refusedByDatabase: self = .refusedByDatabase
+        case .noDecision: self = .noDecision
         }
     }
 }

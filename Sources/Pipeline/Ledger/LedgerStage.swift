@@ -41,7 +41,8 @@ public final class LedgerStage: PipelineStage {
         let connection = try PostgresConnection(database)
         // The configured prices join the price history (a changed price from now on).
         try PriceBook.record(configured: configuration.models.map { ($0.name, $0.price) }, on: connection)
-        let writer = try LedgerWriter(connection: connection, consumerGroup: configuration.ledger.groupID)
+        let writer = try LedgerWriter(connection: connection, consumerGroup: configuration.ledger.groupID,
+                                      usageWaitLimit: .seconds(configuration.ledger.usageWaitSeconds))
         let consumer = try KafkaConsumer(configuration: configuration.kafkaConsumer(group: configuration.ledger.groupID))
         let producer = try KafkaProducer(configuration: configuration.kafkaProducer())
         // Partitions start where PostgreSQL says; those it has never seen, at the group's

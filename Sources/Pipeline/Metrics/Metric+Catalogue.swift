@@ -93,7 +93,7 @@ extension Metric {
     public static let ledgerDuplicateDecisions = Metric("routeledger_ledger_duplicate_decisions_total", .counter,
                                                         "Decisions already in the ledger (a replay by the route stage), not recorded again.")
     public static let ledgerUsage = Metric("routeledger_ledger_usage_total", .counter,
-                                           "Usage reports the ledger stage took (label outcome: recorded, held until the decision arrives).")
+                                           "Usage reports the ledger stage took (label outcome: recorded; recorded_differing, those of them naming another model or query than their decision; held until the decision arrives).")
     public static let ledgerPairingHeld = Metric("routeledger_ledger_pairing_held", .gauge,
                                                  "Decisions and usage reports the ledger stage holds in memory, waiting for their counterpart.")
     public static let ledgerBatchSeconds = Metric("routeledger_ledger_batch_seconds", .histogram,

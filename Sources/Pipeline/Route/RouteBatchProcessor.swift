@@ -159,7 +159,7 @@ public final class RouteBatchProcessor {
         let outputTokens = event.maxOutputTokens ?? configuration.routing.estimatedOutputTokens
         let routing = configuration.routing
         return RoutingDecision(
-            decisionID: RoutingDecision.id(tenant: event.tenant, queryID: event.id, routerVersion: routing.routerVersion),
+            decisionID: RoutingDecision.id(tenant: event.tenant, queryID: event.id, routerVersion: routing.routerVersion, model: model),
             queryID: event.id, tenant: event.tenant, model: model, referenceModel: reference,
             candidates: zip(names, choice.referenceWinRates).map { RoutingDecision.Candidate(model: $0, referenceWinRate: $1) },
             threshold: snapshot.threshold, routerKind: RouterSnapshot.routerKind, routerVersion: routing.routerVersion,
