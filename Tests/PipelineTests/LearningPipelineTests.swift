@@ -194,6 +194,41 @@ import TestSupport
         }
     }
 
+    /// Three votes in which a made-up model loses to strong and weak would, fitted, put the two
+    /// into one tier of two, and every strong win rate would be exactly 0.5. They are
+    /// dead-lettered `unknown_model` instead, and the router still decides between two tiers.
+    @Test func votesNamingMadeUpModelsAreDeadLetteredAndRoutingStaysOn() throws {
+        try F.withDatabase { fixture in
+            fixture.configuration.routing.tiers = 2
+            let unrestricted = HostileVoteTests.unrestrictedFit(against: "made-up", count: 3)
+            #expect(unrestricted.tier(of: "strong") == unrestricted.tier(of: "weak"))
+            let connection = try fixture.database.connect()
+            var seed: [NewBattle] = []
+            for index in 0..<40 { seed.append(F.battle(Self.prompt(Self.algebra, index), "strong", "weak", index % 10 == 0 ? .modelB : .modelA)) }
+            for index in 0..<40 { seed.append(F.battle(Self.prompt(Self.poetry, index), "strong", "weak", index % 10 == 0 ? .modelB : .modelA)) }
+            let first = try fixture.importBattles(seed, on: connection)
+            let running = try Self.start(&fixture, routers: 1)
+            defer { Self.stop(running) }
+            let configuration = fixture.configuration
+            let junk = HostileVoteTests.votes(against: "made-up", count: 3).map { (key: "junk", value: $0.value) }
+            try Self.send(junk, to: configuration.topics.votes, broker: running.broker)
+            let deadReader = try KafkaConsumer(configuration: running.broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
+            defer { try? deadReader.close() }
+            try deadReader.subscribe(topics: [configuration.topics.deadLetter])
+            let dead = try deadReader.poll(count: 3, within: .seconds(60)).map { try JSONDecoder().decode(DeadLetterRecord.self, from: $0.value) }
+            #expect(dead.map(\.errorKind) == Array(repeating: "unknown_model", count: 3))
+
+            let reader = try KafkaConsumer(configuration: running.broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
+            defer { try? reader.close() }
+            try reader.subscribe(topics: [configuration.topics.decisions])
+            let decided = try Self.route(10, round: "j", running, configuration, reader: reader)
+            let winRates = (decided.algebra + decided.poetry).compactMap { $0.candidates.first { $0.model == "weak" }?.referenceWinRate }
+            #expect(winRates.count == 20 && winRates.allSatisfy { $0 > 0.5 })
+            #expect((decided.algebra + decided.poetry).allSatisfy { $0.ratingsVersion == first.label })
+            #expect(try connection.count("SELECT count(*) FROM battles") == seed.count)
+        }
+    }
+
     /// A learn stage started again reads on from the offsets stored with its battles: nothing
     /// is stored or stepped twice, nothing is skipped.
     @Test func aRestartedLearnStageGoesOnWhereTheDatabaseSays() throws {

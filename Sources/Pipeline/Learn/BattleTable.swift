@@ -74,14 +74,16 @@ public struct BattleTable {
          battle.readFrom.map { .bigint($0.offset) } ?? .null]
     }
 
-    /// Every battle's models and outcome, in id order: the input of a refit.
-    public func outcomes() throws -> [StoredOutcome] {
+    /// The models and outcome of every battle between two of `models` (of every battle when
+    /// nil), in id order: the input of a refit.
+    public func outcomes(between models: Set<String>? = nil) throws -> [StoredOutcome] {
         var outcomes: [StoredOutcome] = []
         try connection.copyOut("SELECT id, model_a, model_b, winner FROM battles ORDER BY id",
                                types: [.bigint, .text, .text, .text]) { values in
             guard case .bigint(let id) = values[0], case .text(let a) = values[1], case .text(let b) = values[2],
                   case .text(let label) = values[3], let outcome = BattleOutcome(label: label)
             else { throw LearningError.damagedBattle(id: nil, "unexpected values \(values)") }
+            if let models, !models.contains(a) || !models.contains(b) { return }
             outcomes.append(StoredOutcome(id: id, modelA: a, modelB: b, outcome: outcome))
         }
         return outcomes
