@@ -75,11 +75,12 @@ struct LearningFixture {
     }
 
     static func vote(_ id: String, prompt: String? = "a prompt", queryID: String? = nil, a: String = "strong", b: String = "weak",
-                     winner: String = "model_a", voter: String = "user-1") -> Data {
+                     winner: String = "model_a", voter: String = "user-1", source: String? = nil) -> Data {
         var object: [String: Any] = ["schema": VoteEvent.schema, "vote_id": id, "model_a": a, "model_b": b, "winner": winner,
                                      "voter": voter, "cast_at": "2026-11-24T10:00:00Z"]
         object["prompt"] = prompt
         object["query_id"] = queryID
+        object["source"] = source
         return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 

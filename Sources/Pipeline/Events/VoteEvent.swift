@@ -15,6 +15,11 @@ public struct VoteEvent: Sendable, Equatable {
     public let winner: BattleOutcome
     public let voter: String
     public let castAt: Date
+    /// Where the vote comes from as its sender names it (an application, a feed); the battles
+    /// of one source can be retracted together (`routeledger battles retract`).
+    public let source: String?
+
+    public static let maxSourceBytes = 128
 
     public init(bytes: Data, maxPromptBytes: Int = 262_144) throws(EventRejection) {
         let object = try JSONObject(bytes: bytes)
@@ -47,5 +52,9 @@ public struct VoteEvent: Sendable, Equatable {
         winner = outcome
         voter = try object.requiredString("voter", maxLength: 256)
         castAt = try object.requiredTimestamp("cast_at")
+        source = try object.optionalString("source")
+        if let source, source.isEmpty || source.utf8.count > Self.maxSourceBytes {
+            throw EventRejection(.invalidField, "'source' must be 1 to \(Self.maxSourceBytes) bytes")
+        }
     }
 }

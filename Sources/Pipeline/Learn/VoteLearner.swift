@@ -83,7 +83,8 @@ final class VoteLearner {
         version = latest
         let configured = SQLArrayLiteral.of(knownModels.sorted())
         let unfitted = try connection.query("""
-            SELECT count(*) FROM battles WHERE id > $1 AND model_a = ANY($2::text[]) AND model_b = ANY($2::text[])
+            SELECT count(*) FROM battles
+            WHERE id > $1 AND retraction IS NULL AND model_a = ANY($2::text[]) AND model_b = ANY($2::text[])
             """, [.bigint(latest?.lastBattleID ?? 0), configured])[0].decode(Int.self, at: 0)
         schedule = RefitSchedule(configuration.learning, battlesSinceRefit: unfitted, lastPublished: latest?.createdAt ?? .distantPast)
         refitter = ConfiguredRefit(configuration: configuration, connection: connection, embedder: embedder.identity)
@@ -200,7 +201,8 @@ final class VoteLearner {
                     let event = vote.event
                     let battle = NewBattle(prompt: prompt, modelA: event.modelA, modelB: event.modelB, winner: event.winner,
                                            source: NewBattle.voteSource, foughtAt: event.castAt, voteID: event.voteID,
-                                           queryID: event.queryID, voter: event.voter, readFrom: vote.record.source)
+                                           queryID: event.queryID, voter: event.voter, readFrom: vote.record.source,
+                                           sourceOfVote: event.source)
                     guard let id = try table.insert(battle, embedding: vectors[prompt]!, embedder: embedder.identity) else {
                         result.duplicates += 1
                         continue
@@ -308,7 +310,7 @@ final class VoteLearner {
 
     private static func checkStorable(_ vote: VoteEvent) throws(EventRejection) {
         let fields = [("vote_id", vote.voteID), ("query_id", vote.queryID ?? ""), ("prompt", vote.prompt ?? ""),
-                      ("model_a", vote.modelA), ("model_b", vote.modelB), ("voter", vote.voter)]
+                      ("model_a", vote.modelA), ("model_b", vote.modelB), ("voter", vote.voter), ("source", vote.source ?? "")]
         if let field = fields.first(where: { $0.1.unicodeScalars.contains("\u{0}") }) {
             throw EventRejection(.invalidField, "'\(field.0)' contains U+0000, which cannot be stored")
         }
