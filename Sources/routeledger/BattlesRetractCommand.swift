@@ -1,4 +1,3 @@
-import Foundation
 import Pipeline
 import Postgres
 
@@ -32,13 +31,7 @@ enum BattlesRetractCommand: Command {
         _ = try arguments.positionals(atMost: 0)
         guard let source = arguments.string("source"), !source.isEmpty else { throw UsageError("give --source SOURCE") }
         guard let file = arguments.string("config") else { throw UsageError("give --config FILE") }
-        let configuration: RouteLedgerConfiguration
-        do {
-            configuration = try RouteLedgerConfiguration.load(file: URL(fileURLWithPath: file),
-                                                              environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw CommandFailure(error.description)
-        }
+        let configuration = try ConfigurationFile.load(file)
         let settings = arguments.string("database") == nil && configuration.databaseURL != nil
             ? try RunCommand.databaseSettings(configuration) : try DatabaseOption.settings(arguments)
         let connection = try DatabaseOption.connect(settings, waitingUpTo: 0)

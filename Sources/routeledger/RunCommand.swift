@@ -49,13 +49,7 @@ enum RunCommand: Command {
             throw UsageError("option '--partitions' applies to --embedded-broker only")
         }
         let log = StageLog(component: "run")
-        var configuration: RouteLedgerConfiguration
-        do {
-            configuration = try RouteLedgerConfiguration.load(file: arguments.string("config").map(URL.init(fileURLWithPath:)),
-                                                              environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw CommandFailure(error.description)
-        }
+        var configuration = try ConfigurationFile.load(arguments.string("config"))
         log(.info, BLASKernel.description)
 
         var broker: EmbeddedBroker?
