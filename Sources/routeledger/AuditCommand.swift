@@ -87,13 +87,7 @@ enum AuditCommand: Command {
         print("costs: \(costs.isEmpty ? "every row priced at the prices in effect at its decision time" : "\(costs.count) differ")")
         differences += costs
         if let file = arguments.string("config") {
-            let configuration: RouteLedgerConfiguration
-            do {
-                configuration = try RouteLedgerConfiguration.load(file: URL(fileURLWithPath: file),
-                                                                  environment: ProcessInfo.processInfo.environment)
-            } catch {
-                throw CommandFailure(error.description)
-            }
+            let configuration = try ConfigurationOption.load(file)
             let read = try DecisionsTopicReader(configuration: configuration, connection: connection).read(within: .seconds(wait))
             let missing = try LedgerReconciliation.missingDecisions(read.decisions, on: connection)
             print("kafka: \(read.decisions.count) decisions on \(configuration.topics.decisions) below the stored offsets, "

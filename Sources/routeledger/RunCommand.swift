@@ -52,10 +52,8 @@ enum RunCommand: Command {
             throw UsageError("option '--partitions' applies to --embedded-broker only")
         }
         let log = StageLog(component: "run")
-        var configuration: RouteLedgerConfiguration
+        var configuration = try ConfigurationOption.load(arguments.string("config"))
         do {
-            configuration = try RouteLedgerConfiguration.load(file: arguments.string("config").map(URL.init(fileURLWithPath:)),
-                                                              environment: ProcessInfo.processInfo.environment)
             try configuration.validateKafkaClients()
         } catch {
             throw CommandFailure(error.description)

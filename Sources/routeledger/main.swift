@@ -12,6 +12,9 @@ let commands = CommandGroup(
         .command(BrokerCommand.self),
         .command(EmbedCommand.self),
         .command(ImportCommand.self),
+        .group(CommandGroup(name: "battles", summary: "manage the battles learnt in PostgreSQL", children: [
+            .command(BattlesRetractCommand.self),
+        ])),
         .command(RouteCommand.self),
         .command(CalibrateCommand.self),
         .command(EvalCommand.self),

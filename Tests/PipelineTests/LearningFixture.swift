@@ -1,5 +1,6 @@
 import Embeddings
 import Foundation
+import Ledger
 import Postgres
 import Ranking
 import TestSupport
@@ -36,6 +37,12 @@ struct LearningFixture {
         self.configuration = configuration
     }
 
+    /// Adds models to the configuration (at $1 / $2 per million tokens), besides "strong" and "weak".
+    mutating func configure(models names: [String]) {
+        let price = TokenPrice(inputPerMillion: MicroUSD(dollars: "1")!, outputPerMillion: MicroUSD(dollars: "2")!)
+        configuration.models += names.map { RouteLedgerConfiguration.Model(name: $0, price: price) }
+    }
+
     /// Runs `body` with a fresh migrated database.
     static func withDatabase<T>(_ body: (inout LearningFixture) throws -> T) throws -> T {
         try TestDatabase.withFresh(migrated: true) { database in
@@ -44,8 +51,12 @@ struct LearningFixture {
         }
     }
 
-    func learner(_ connection: PostgresConnection, counters: LearnCounters = LearnCounters(metrics: MetricsRegistry(), deadLetterTopic: "llm.deadletter")) throws -> VoteLearner {
-        try VoteLearner(configuration: configuration, embedder: embedder, connection: connection, counters: counters,
+    func counters(_ metrics: MetricsRegistry = MetricsRegistry()) -> LearnCounters {
+        LearnCounters(metrics: metrics, deadLetterTopic: "llm.deadletter", models: Set(configuration.models.map(\.name)))
+    }
+
+    func learner(_ connection: PostgresConnection, counters: LearnCounters? = nil) throws -> VoteLearner {
+        try VoteLearner(configuration: configuration, embedder: embedder, connection: connection, counters: counters ?? self.counters(),
                         log: StageLog(component: "learn", minimumLevel: .error))
     }
 
@@ -64,11 +75,12 @@ struct LearningFixture {
     }
 
     static func vote(_ id: String, prompt: String? = "a prompt", queryID: String? = nil, a: String = "strong", b: String = "weak",
-                     winner: String = "model_a", voter: String = "user-1") -> Data {
+                     winner: String = "model_a", voter: String = "user-1", source: String? = nil) -> Data {
         var object: [String: Any] = ["schema": VoteEvent.schema, "vote_id": id, "model_a": a, "model_b": b, "winner": winner,
                                      "voter": voter, "cast_at": "2026-11-24T10:00:00Z"]
         object["prompt"] = prompt
         object["query_id"] = queryID
+        object["source"] = source
         return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 

@@ -21,6 +21,13 @@ import TestSupport
         (0..<6).map { words[(index * 7 + $0 * 5) % words.count] }.joined(separator: " ") + " \(index)"
     }
 
+    /// Battles of both topics in which the strong model wins nine of ten.
+    private static func strongWinsNineOfTen(algebra: Int, poetry: Int) -> [NewBattle] {
+        [(Self.algebra, algebra), (Self.poetry, poetry)].flatMap { words, count in
+            (0..<count).map { F.battle(prompt(words, $0), "strong", "weak", $0 % 10 == 0 ? .modelB : .modelA) }
+        }
+    }
+
     private struct Running {
         let broker: TestKafkaBroker
         let stages: [RouteStage]
@@ -60,6 +67,13 @@ import TestSupport
             }
         }
         return running
+    }
+
+    /// A consumer of its own group, reading `topic` from the start.
+    private static func reader(of topic: String, _ running: Running) throws -> KafkaConsumer {
+        let reader = try KafkaConsumer(configuration: running.broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
+        try reader.subscribe(topics: [topic])
+        return reader
     }
 
     private static func stop(_ running: Running) {
@@ -123,16 +137,12 @@ import TestSupport
     @Test func votesForTheWeakModelOnOneTopicShiftOnlyThatTopicWithoutARestart() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            var seed: [NewBattle] = []
-            for index in 0..<40 { seed.append(F.battle(Self.prompt(Self.algebra, index), "strong", "weak", index % 10 == 0 ? .modelB : .modelA)) }
-            for index in 0..<160 { seed.append(F.battle(Self.prompt(Self.poetry, index), "strong", "weak", index % 10 == 0 ? .modelB : .modelA)) }
-            let first = try fixture.importBattles(seed, on: connection)
+            let first = try fixture.importBattles(Self.strongWinsNineOfTen(algebra: 40, poetry: 160), on: connection)
             let running = try Self.start(&fixture, routers: 2)
             defer { Self.stop(running) }
             let configuration = fixture.configuration
-            let reader = try KafkaConsumer(configuration: running.broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
+            let reader = try Self.reader(of: configuration.topics.decisions, running)
             defer { try? reader.close() }
-            try reader.subscribe(topics: [configuration.topics.decisions])
 
             let before = try Self.route(20, round: "b", running, configuration, reader: reader)
             #expect(Self.strongShare(before.algebra) == 1 && Self.strongShare(before.poetry) == 1)
@@ -185,12 +195,41 @@ import TestSupport
                           to: configuration.topics.votes, broker: running.broker)
             #expect(Self.waitUntil(within: .seconds(60)) { running.learn.counters.snapshot().stored == 1 })
             #expect(try connection.query("SELECT prompt FROM battles WHERE vote_id = 'v1'")[0].decode(String.self, at: 0) == "what is a monad")
-            let reader = try KafkaConsumer(configuration: running.broker.consumerConfiguration(group: TestKafkaBroker.uniqueName("reader")))
+            let reader = try Self.reader(of: configuration.topics.deadLetter, running)
             defer { try? reader.close() }
-            try reader.subscribe(topics: [configuration.topics.deadLetter])
             let dead = try reader.poll(count: 1, within: .seconds(30)).map { try JSONDecoder().decode(DeadLetterRecord.self, from: $0.value) }
             #expect(dead.map(\.errorKind) == ["malformed_json"])
             #expect(dead.first?.stage == "learn")
+        }
+    }
+
+    /// Three votes in which a made-up model loses to strong and weak would, fitted, put the two
+    /// into one tier of two, and every strong win rate would be exactly 0.5. They are
+    /// dead-lettered `unknown_model` instead, and the router still decides between two tiers.
+    @Test func votesNamingMadeUpModelsAreDeadLetteredAndRoutingStaysOn() throws {
+        try F.withDatabase { fixture in
+            fixture.configuration.routing.tiers = 2
+            let unrestricted = HostileVoteTests.unrestrictedFit(against: "made-up", count: 3)
+            #expect(unrestricted.tier(of: "strong") == unrestricted.tier(of: "weak"))
+            let connection = try fixture.database.connect()
+            let seed = Self.strongWinsNineOfTen(algebra: 40, poetry: 40)
+            let first = try fixture.importBattles(seed, on: connection)
+            let running = try Self.start(&fixture, routers: 1)
+            defer { Self.stop(running) }
+            let junk = HostileVoteTests.votes(against: "made-up", count: 3).map { (key: "junk", value: $0.value) }
+            try Self.send(junk, to: fixture.configuration.topics.votes, broker: running.broker)
+            let deadReader = try Self.reader(of: fixture.configuration.topics.deadLetter, running)
+            defer { try? deadReader.close() }
+            let dead = try deadReader.poll(count: 3, within: .seconds(60)).map { try JSONDecoder().decode(DeadLetterRecord.self, from: $0.value) }
+            #expect(dead.map(\.errorKind) == Array(repeating: "unknown_model", count: 3))
+
+            let reader = try Self.reader(of: fixture.configuration.topics.decisions, running)
+            defer { try? reader.close() }
+            let decided = try Self.route(10, round: "j", running, fixture.configuration, reader: reader)
+            let winRates = (decided.algebra + decided.poetry).compactMap { $0.candidates.first { $0.model == "weak" }?.referenceWinRate }
+            #expect(winRates.count == 20 && winRates.allSatisfy { $0 > 0.5 })
+            #expect((decided.algebra + decided.poetry).allSatisfy { $0.ratingsVersion == first.label })
+            #expect(try connection.count("SELECT count(*) FROM battles") == seed.count)
         }
     }
 

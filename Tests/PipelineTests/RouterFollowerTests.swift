@@ -62,6 +62,7 @@ import Testing
     /// and the new ratings version, and swap them into their stages.
     @Test func twoRoutersBothTakeTheSameNewBattlesAndRatingsVersion() throws {
         try F.withDatabase { fixture in
+            fixture.configure(models: ["newcomer"])
             let connection = try fixture.database.connect()
             try fixture.importBattles(F.twoBattles, on: connection)
             let routers = try (0..<2).map { _ in

@@ -64,9 +64,11 @@ import Testing
         }
     }
 
-    /// A model no ratings version knows gets a tier in the same commit as its first battle.
-    @Test func aVoteForAnUnknownModelAddsItWithATierAtOnce() throws {
+    /// A configured model no ratings version knows gets a tier in a refit right after its first
+    /// battle is committed.
+    @Test func aVoteForAConfiguredModelWithoutATierAddsItWithATierAtOnce() throws {
         try F.withDatabase { fixture in
+            fixture.configure(models: ["newcomer"])
             let connection = try fixture.database.connect()
             try fixture.importBattles(F.twoBattles, on: connection)
             let learner = try fixture.learner(connection)
@@ -187,6 +189,7 @@ import Testing
         try F.withDatabase { fixture in
             fixture.configuration.learning.refitEveryVotes = 12
             fixture.configuration.routing.tiers = 2
+            fixture.configure(models: ["alpha", "beta", "gamma"])
             let connection = try fixture.database.connect()
             let models = ["alpha", "beta", "gamma", "strong", "weak"]
             var generator = SeededGenerator(seed: 9)

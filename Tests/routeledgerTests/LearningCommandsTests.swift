@@ -46,6 +46,47 @@ import TestSupport
         }
     }
 
+    /// `battles retract` takes one source's battles back, audited, and refits the configured
+    /// models without them.
+    @Test func retractingASourceMarksItsBattlesWritesTheAuditRowAndRefits() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("learn-retract-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let battles = folder.appendingPathComponent("battles.jsonl")
+            try Data("""
+                {"prompt": "prove that 17 is prime", "model_a": "big", "model_b": "small", "winner": "model_a"}
+                {"prompt": "say hi", "model_a": "big", "model_b": "small", "winner": "tie"}
+                {"prompt": "say hello", "model_a": "small", "model_b": "big", "winner": "model_a", "source": "judge"}
+                {"prompt": "say bye", "model_a": "small", "model_b": "big", "winner": "model_a", "source": "judge"}
+
+                """.utf8).write(to: battles)
+            let config = folder.appendingPathComponent("routeledger.json")
+            try Data("""
+                {"models": [{"name": "big", "input_per_million": "10", "output_per_million": "30"},
+                            {"name": "small", "input_per_million": "1", "output_per_million": "2"}],
+                 "routing": {"strong": "big", "weak": "small"}, "memory": "database", "embedder": {"kind": "hashing"}}
+                """.utf8).write(to: config)
+            let target = Self.connectionString(database.settings)
+            let imported = try RouteLedgerTool.run(["import", "--format", "battles-jsonl", "--database", target, "--embedder", "hashing",
+                                                    battles.path])
+            try #require(imported.status == 0, "import failed: \(imported.error)")
+
+            let result = try RouteLedgerTool.run(["battles", "retract", "--source", "judge", "--config", config.path, "--database", target,
+                                                  "--reason", "judge was misconfigured"])
+            try #require(result.status == 0, "retract failed: \(result.error)")
+            #expect(result.output.contains("2 battles of source 'judge' retracted"))
+            #expect(result.output.contains("ratings-2 (2 models, 2 battles)"))
+            let connection = try database.connect()
+            let audit = try connection.query("SELECT source, battles, reason FROM battle_retractions")
+            #expect(try audit.map { try $0.decode(String.self, at: 0) } == ["judge"])
+            #expect(try audit.map { try $0.decode(Int.self, at: 1) } == [2])
+            #expect(try audit.map { try $0.decode(String.self, at: 2) } == ["judge was misconfigured"])
+            #expect(try connection.query("SELECT count(*) FROM battles WHERE retraction IS NOT NULL")[0].decode(Int.self, at: 0) == 2)
+            #expect(try RouteLedgerTool.run(["battles", "retract", "--config", config.path]).status == 2)
+        }
+    }
+
     /// The benchmark's drift part on a small scale: votes for the weak model on one topic take
     /// that topic away from the strong model and leave the other one with it.
     @Test func benchLearnReportsTheDriftAndTheTimingsAsNumbers() throws {

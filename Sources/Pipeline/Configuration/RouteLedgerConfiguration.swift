@@ -78,6 +78,12 @@ public struct RouteLedgerConfiguration: Sendable {
         public var refitEveryVotes = 1_000
         /// …or when this much time has passed since the last refit and there are new battles.
         public var refitIntervalSeconds = 600.0
+        /// Refits start at least this far apart, whatever makes them due: a stream of votes
+        /// cannot keep the learn stage refitting.
+        public var minRefitIntervalSeconds = 10.0
+        /// Store votes naming models outside `models` as battles (never fitted or routed with)
+        /// instead of dead-lettering them `unknown_model`.
+        public var acceptUnknownModels = false
         public var bootstrapRounds = 100
         /// How long a vote that names only its query waits for that query to be recorded.
         public var queryWaitSeconds = 30.0
@@ -284,6 +290,9 @@ public struct RouteLedgerConfiguration: Sendable {
             learning.eloK = section.number("elo_k", in: 0.001...1_000) ?? learning.eloK
             learning.refitEveryVotes = section.integer("refit_every_votes", in: 1...100_000_000) ?? learning.refitEveryVotes
             learning.refitIntervalSeconds = section.number("refit_interval_seconds", in: 1...31_536_000) ?? learning.refitIntervalSeconds
+            learning.minRefitIntervalSeconds = section.number("min_refit_interval_seconds", in: 0...86_400)
+                ?? learning.minRefitIntervalSeconds
+            learning.acceptUnknownModels = section.bool("accept_unknown_models") ?? learning.acceptUnknownModels
             learning.bootstrapRounds = section.integer("bootstrap_rounds", in: 1...100_000) ?? learning.bootstrapRounds
             learning.queryWaitSeconds = section.number("query_wait_seconds", in: 0...86_400) ?? learning.queryWaitSeconds
             learning.queryRetentionHours = section.number("query_retention_hours", in: 0.001...876_000) ?? learning.queryRetentionHours

@@ -15,6 +15,9 @@ public struct VoteEvent: Sendable, Equatable {
     public let winner: BattleOutcome
     public let voter: String
     public let castAt: Date
+    /// Where the vote comes from as its sender names it (an application, a feed); the battles
+    /// of one source can be retracted together (`routeledger battles retract`).
+    public let source: String?
 
     public init(bytes: Data, maxPromptBytes: Int = 262_144) throws(EventRejection) {
         let object = try JSONObject(bytes: bytes)
@@ -47,5 +50,6 @@ public struct VoteEvent: Sendable, Equatable {
         winner = outcome
         voter = try object.requiredIdentifier("voter")
         castAt = try object.requiredTimestamp("cast_at")
+        source = try object.optionalIdentifier("source")
     }
 }

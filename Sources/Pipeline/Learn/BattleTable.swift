@@ -3,8 +3,9 @@ import Foundation
 import Postgres
 import Ranking
 
-/// The battles table (schemas/sql/0005_learning.sql): the battle memory in PostgreSQL. Battles
-/// are only ever appended; a vote's battle is stored once however often the vote arrives.
+/// The battles table (schemas/sql/0006_learning.sql, 0008_battle_sources.sql): the battle memory
+/// in PostgreSQL. Battles are only ever appended; a vote's battle is stored once however often
+/// the vote arrives. A retracted battle (`BattleRetraction`) stays, but no read below returns it.
 public struct BattleTable {
     public let connection: PostgresConnection
 
@@ -39,7 +40,7 @@ public struct BattleTable {
 
     private static let insertColumns = ["vote_id", "query_id", "voter", "prompt", "model_a", "model_b", "winner", "source",
                                         "fought_at", "embedder_name", "embedder_version", "embedding", "kafka_topic",
-                                        "kafka_partition", "kafka_offset"]
+                                        "kafka_partition", "kafka_offset", "vote_source"]
 
     /// Stores one battle unless its vote id is stored already; returns the new battle's id, nil
     /// for a vote seen before.
@@ -71,17 +72,19 @@ public struct BattleTable {
          battle.foughtAt.map { .timestamptz(PostgresTimestamp($0)) } ?? .null,
          .text(embedder.name), .text(embedder.version), .bytea(EmbeddingBytes.encode(embedding)),
          battle.readFrom.map { .text($0.topic) } ?? .null, battle.readFrom.map { .integer($0.partition) } ?? .null,
-         battle.readFrom.map { .bigint($0.offset) } ?? .null]
+         battle.readFrom.map { .bigint($0.offset) } ?? .null, battle.sourceOfVote.map(PostgresValue.text) ?? .null]
     }
 
-    /// Every battle's models and outcome, in id order: the input of a refit.
-    public func outcomes() throws -> [StoredOutcome] {
+    /// The models and outcome of every battle between two of `models` (of every battle when
+    /// nil), in id order: the input of a refit.
+    public func outcomes(between models: Set<String>? = nil) throws -> [StoredOutcome] {
         var outcomes: [StoredOutcome] = []
-        try connection.copyOut("SELECT id, model_a, model_b, winner FROM battles ORDER BY id",
+        try connection.copyOut("SELECT id, model_a, model_b, winner FROM battles WHERE retraction IS NULL ORDER BY id",
                                types: [.bigint, .text, .text, .text]) { values in
             guard case .bigint(let id) = values[0], case .text(let a) = values[1], case .text(let b) = values[2],
                   case .text(let label) = values[3], let outcome = BattleOutcome(label: label)
             else { throw LearningError.damagedBattle(id: nil, "unexpected values \(values)") }
+            if let models, !models.contains(a) || !models.contains(b) { return }
             outcomes.append(StoredOutcome(id: id, modelA: a, modelB: b, outcome: outcome))
         }
         return outcomes
@@ -90,7 +93,9 @@ public struct BattleTable {
     /// Battles with ids above `id`, in id order, at most `limit` of them: what a router appends.
     public func rows(after id: Int64, limit: Int, dimension: Int) throws -> BattleRows {
         var rows = BattleRows(dimension: dimension)
-        let statement = try connection.prepare("SELECT \(BattleRows.columns) FROM battles WHERE id > $1 ORDER BY id LIMIT $2")
+        let statement = try connection.prepare("""
+            SELECT \(BattleRows.columns) FROM battles WHERE id > $1 AND retraction IS NULL ORDER BY id LIMIT $2
+            """)
         for row in try connection.query(statement, [.bigint(id), .bigint(Int64(limit))]) {
             try rows.append(row.values)
         }
@@ -101,7 +106,8 @@ public struct BattleTable {
     /// loads its memory at start.
     public func allRows(dimension: Int, keep: (Int64) -> Bool = { _ in true }) throws -> BattleRows {
         var rows = BattleRows(dimension: dimension)
-        try connection.copyOut("SELECT \(BattleRows.columns) FROM battles ORDER BY id", types: BattleRows.columnTypes) { values in
+        try connection.copyOut("SELECT \(BattleRows.columns) FROM battles WHERE retraction IS NULL ORDER BY id",
+                               types: BattleRows.columnTypes) { values in
             if case .bigint(let id) = values[0], !keep(id) { return }
             try rows.append(values)
         }
@@ -114,7 +120,7 @@ public struct BattleTable {
         var ids: [Int64] = []
         var sources: [String] = []
         var times: [Double] = []
-        try connection.copyOut("SELECT id, source, fought_at FROM battles ORDER BY id", types: [.bigint, .text, .timestamptz]) { values in
+        try connection.copyOut("SELECT id, source, fought_at FROM battles WHERE retraction IS NULL ORDER BY id", types: [.bigint, .text, .timestamptz]) { values in
             guard case .bigint(let id) = values[0], case .text(let source) = values[1] else {
                 throw LearningError.damagedBattle(id: nil, "unexpected values \(values)")
             }

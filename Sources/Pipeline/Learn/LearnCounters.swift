@@ -15,6 +15,8 @@ public final class LearnCounters: Sendable {
         /// Votes waiting for their query's prompt.
         public var pending = 0
         public var refits = 0
+        /// Fits not recorded as ratings versions (`RatingsRefusal`).
+        public var refusedVersions = 0
         /// The newest ratings version's id.
         public var ratingsVersion: Int64?
         public var batches = 0
@@ -24,10 +26,14 @@ public final class LearnCounters: Sendable {
     private let consuming = Atomic(false)
     let metrics: MetricsRegistry
     private let deadLetterTopic: String
+    /// The models whose names may label a series: the configured ones, never a vote's own
+    /// choice, so the number of series stays the configuration's.
+    private let labelledModels: Set<String>
 
-    init(metrics: MetricsRegistry, deadLetterTopic: String) {
+    init(metrics: MetricsRegistry, deadLetterTopic: String, models: Set<String>) {
         self.metrics = metrics
         self.deadLetterTopic = deadLetterTopic
+        labelledModels = models
     }
 
     var isConsuming: Bool { consuming.load(ordering: .acquiring) }
@@ -76,17 +82,22 @@ public final class LearnCounters: Sendable {
         report(online: online)
     }
 
+    func refused(_ reason: RatingsRefusal) {
+        state.withLock { $0.refusedVersions += 1 }
+        metrics.increment(.ratingsRefused, labels: ["reason": reason.rawValue])
+    }
+
     func report(version: RatingsVersion) {
         state.withLock { $0.ratingsVersion = version.id }
         metrics.set(.ratingsVersion, labels: ["stage": "learn"], to: Double(version.id))
-        for (model, rating) in version.models {
+        for (model, rating) in version.models where labelledModels.contains(model) {
             metrics.set(.modelRating, labels: ["model": model, "kind": "bradley_terry"], to: rating.rating)
             metrics.set(.modelTier, labels: ["model": model], to: Double(rating.tier))
         }
     }
 
     func report(online: [String: Double]) {
-        for (model, rating) in online {
+        for (model, rating) in online where labelledModels.contains(model) {
             metrics.set(.modelRating, labels: ["model": model, "kind": "elo"], to: rating)
         }
     }

@@ -30,7 +30,8 @@ public final class LearnStage: PipelineStage {
         self.database = database
         self.shutdown = shutdown
         self.log = log
-        counters = LearnCounters(metrics: metrics, deadLetterTopic: configuration.topics.deadLetter)
+        counters = LearnCounters(metrics: metrics, deadLetterTopic: configuration.topics.deadLetter,
+                                 models: Set(configuration.models.map(\.name)))
     }
 
     public var isConsuming: Bool { counters.isConsuming }

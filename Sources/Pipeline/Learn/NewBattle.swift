@@ -15,9 +15,12 @@ public struct NewBattle: Sendable, Equatable {
     public var queryID: String?
     public var voter: String?
     public var readFrom: KafkaCoordinates?
+    /// The vote's own `source` field, if it has one.
+    public var sourceOfVote: String?
 
     public init(prompt: String, modelA: String, modelB: String, winner: BattleOutcome, source: String, foughtAt: Date?,
-                voteID: String? = nil, queryID: String? = nil, voter: String? = nil, readFrom: KafkaCoordinates? = nil) {
+                voteID: String? = nil, queryID: String? = nil, voter: String? = nil, readFrom: KafkaCoordinates? = nil,
+                sourceOfVote: String? = nil) {
         self.prompt = prompt
         self.modelA = modelA
         self.modelB = modelB
@@ -28,6 +31,7 @@ public struct NewBattle: Sendable, Equatable {
         self.queryID = queryID
         self.voter = voter
         self.readFrom = readFrom
+        self.sourceOfVote = sourceOfVote
     }
 
     /// The source recorded for battles that come from votes.

@@ -42,4 +42,9 @@ public struct RatingsRefit: Sendable, Equatable {
         self.seed = seed
         self.confidence = confidence
     }
+
+    /// The tier of a model; nil for one without battles.
+    public func tier(of model: String) -> Int? {
+        models.firstIndex(of: model).map { tiers[$0] }
+    }
 }

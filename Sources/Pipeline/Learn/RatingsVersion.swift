@@ -16,6 +16,8 @@ public struct RatingsVersion: Sendable, Equatable {
         case schedule
         /// A vote named a model no version rated yet.
         case newModel = "new_model"
+        /// The battles of a source were retracted.
+        case retraction
     }
 
     public struct ModelRating: Sendable, Equatable {

@@ -10,6 +10,8 @@ public struct FollowedMemory: Sendable {
     public let snapshot: RouterSnapshot
     public let version: RatingsVersion
     var live: LiveMemory
+    /// The newest retraction when it was loaded: the memory holds no battle retracted up to it.
+    let retraction: Int64
 
     public var battles: Int { live.memory.count }
 
@@ -22,11 +24,12 @@ public struct FollowedMemory: Sendable {
         if let embedder { try table.checkEmbedder(embedder.identity) }
         guard let version = try RatingsVersionTable(connection).latest() else { throw LearningError.noRatings }
         let dimension = try embedder?.dimension ?? table.dimension() ?? 1
+        let retraction = try BattleRetraction.lastID(on: connection)
         let live = try LiveMemory.load(from: connection, dimension: dimension, limits: configuration.memoryLimits,
                                        rated: { version.models[$0] != nil })
         let snapshot = try RouterSnapshot(rankerMemory: live.memory, tierOfModel: try version.tiers(of: live.memory.models),
                                           configuration: configuration, ratingsVersion: version.label, threshold: nil)
-        return FollowedMemory(snapshot: snapshot, version: version, live: live)
+        return FollowedMemory(snapshot: snapshot, version: version, live: live, retraction: retraction)
     }
 }
 
@@ -50,6 +53,7 @@ public final class RouterFollower: PipelineStage {
         var live: LiveMemory
         var version: RatingsVersion
         var threshold: Double
+        var retraction: Int64
     }
 
     private let configuration: RouteLedgerConfiguration
@@ -65,7 +69,8 @@ public final class RouterFollower: PipelineStage {
 
     public init(_ start: FollowedMemory, stages: [RouteStage], configuration: RouteLedgerConfiguration, database: PostgresSettings,
                 shutdown: ShutdownSignal, metrics: MetricsRegistry = MetricsRegistry(), log: StageLog = StageLog(component: "follow")) {
-        state = Mutex(State(live: start.live, version: start.version, threshold: start.snapshot.threshold))
+        state = Mutex(State(live: start.live, version: start.version, threshold: start.snapshot.threshold,
+                            retraction: start.retraction))
         self.stages = stages
         self.configuration = configuration
         self.database = database
@@ -127,12 +132,20 @@ public final class RouterFollower: PipelineStage {
         var current = state.withLock { $0 }
         let latest = try RatingsVersionTable(connection).latest()
         let newVersion = latest.flatMap { $0.id != current.version.id ? $0 : nil }
-        let rows = try BattleTable(connection).rows(after: current.live.lastBattleID, limit: Self.pageSize,
-                                                    dimension: current.live.memory.dimension)
-        guard newVersion != nil || rows.count > 0 else { return false }
-        let memoryBefore = current.live.memory.count
         if let newVersion { current.version = newVersion }
         let version = current.version
+        // Retracted battles may be anywhere in the memory: it is loaded again without them.
+        let retraction = try BattleRetraction.lastID(on: connection)
+        let reloaded = retraction != current.retraction
+        if reloaded {
+            current.live = try LiveMemory.load(from: connection, dimension: current.live.memory.dimension,
+                                               limits: configuration.memoryLimits, rated: { version.models[$0] != nil })
+            current.retraction = retraction
+        }
+        let rows = try BattleTable(connection).rows(after: current.live.lastBattleID, limit: Self.pageSize,
+                                                    dimension: current.live.memory.dimension)
+        guard newVersion != nil || rows.count > 0 || reloaded else { return false }
+        let memoryBefore = current.live.memory.count
         try current.live.add(rows, rated: { version.models[$0] != nil })
         if newVersion != nil { try current.live.retryDeferred(rated: { version.models[$0] != nil }) }
         if newVersion != nil || current.live.needsCompaction { try current.live.compact() }

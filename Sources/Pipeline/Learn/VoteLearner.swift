@@ -19,8 +19,12 @@ struct LearnBatchResult: Sendable {
 
 /// The learn stage's work on its input, apart from Kafka: records the prompts of routed
 /// queries, turns votes into battles (embedding their prompts), takes an Elo step per new
-/// battle, refits the ratings and tiers when due, and commits all of it with the input
-/// offsets in one PostgreSQL transaction that also announces the news to routers.
+/// battle between configured models, and commits all of it with the input offsets in one
+/// PostgreSQL transaction that also announces the news to routers; then, in transactions of
+/// its own, refits the ratings and tiers when due (`RefitSchedule`, `ConfiguredRefit`).
+///
+/// Votes naming a model outside the configuration are dead-lettered `unknown_model`, unless
+/// `learning.accept_unknown_models`: then they are stored, but take no Elo step and enter no fit.
 ///
 /// A vote that names only its query waits (without holding up the others) until the query's
 /// prompt is recorded or `learning.query_wait_seconds` pass; the offsets stored for its
@@ -50,8 +54,8 @@ final class VoteLearner {
     private var lastWaitingLook = Date.distantPast
     private var online: OnlineRatings
     private(set) var version: RatingsVersion?
-    private var battlesSinceRefit: Int
-    private var lastRefit: Date
+    private var schedule: RefitSchedule
+    private let refitter: ConfiguredRefit
     private var lastRetention = Date.distantPast
     private var refitSeconds = 0.0
 
@@ -77,19 +81,16 @@ final class VoteLearner {
         online = try OnlineRatings.load(k: configuration.learning.eloK, from: connection)
         let latest = try RatingsVersionTable(connection).latest()
         version = latest
-        battlesSinceRefit = try connection.query("SELECT count(*) FROM battles WHERE id > $1",
-                                                 [.bigint(latest?.lastBattleID ?? 0)])[0].decode(Int.self, at: 0)
-        lastRefit = latest?.createdAt ?? .distantPast
+        let configured = SQLArrayLiteral.of(knownModels.sorted())
+        let unfitted = try connection.query("""
+            SELECT count(*) FROM battles
+            WHERE id > $1 AND retraction IS NULL AND model_a = ANY($2::text[]) AND model_b = ANY($2::text[])
+            """, [.bigint(latest?.lastBattleID ?? 0), configured])[0].decode(Int.self, at: 0)
+        schedule = RefitSchedule(configuration.learning, battlesSinceRefit: unfitted, lastPublished: latest?.createdAt ?? .distantPast)
+        refitter = ConfiguredRefit(configuration: configuration, connection: connection, embedder: embedder.identity)
         if let latest {
             counters.report(version: latest)
-        } else if battlesSinceRefit > 0 {
-            let first = try connection.transaction {
-                try lock()
-                let refit = try refit(.start)
-                try online.save(to: connection)
-                try LearningAnnouncement(lastBattleID: refit.lastBattleID, ratingsVersion: refit.id).send(on: connection)
-                return refit
-            }
+        } else if unfitted > 0, let first = try refit(.start, now: Date()) {
             reportRefit(first)
         }
         counters.report(online: online.ratings)
@@ -112,7 +113,7 @@ final class VoteLearner {
     /// database commit, so a crash in between repeats them rather than losing them. Returns nil
     /// when there was nothing to do.
     func process(_ batch: [InputRecord], now: Date = Date(), deliver: ([OutputRecord]) throws -> Void) throws -> LearnBatchResult? {
-        let refitDue = battlesSinceRefit > 0 && now.timeIntervalSince(lastRefit) >= configuration.learning.refitIntervalSeconds
+        let refitDue = schedule.due(at: now) != nil
         let lookAgain = !waiting.isEmpty && now.timeIntervalSince(lastWaitingLook) >= Self.waitingLookInterval
         guard !batch.isEmpty || refitDue || lookAgain else { return nil }
         try forgetOldPrompts(now: now)
@@ -131,6 +132,7 @@ final class VoteLearner {
             do {
                 let event = try VoteEvent(bytes: record.value, maxPromptBytes: configuration.maxPromptBytes)
                 try Self.checkStorable(event)
+                try checkConfigured(event)
                 votes.append(Vote(record: record, event: event, since: now))
             } catch {
                 rejected.append((record, error))
@@ -187,51 +189,45 @@ final class VoteLearner {
         if !result.deadLetters.isEmpty { try deliver(result.deadLetters) }
 
         result.offsets = committableOffsets()
-        let before = (online, version, battlesSinceRefit, lastRefit)
+        let before = (online, schedule)
         do {
             try connection.transaction {
                 try lock()
                 try QueryPromptTable(connection: connection).record(prompts)
                 result.queriesRecorded = prompts.count
                 var lastBattleID: Int64?
-                var newModel = false
                 let table = BattleTable(connection)
                 for (vote, prompt) in ready {
                     let event = vote.event
                     let battle = NewBattle(prompt: prompt, modelA: event.modelA, modelB: event.modelB, winner: event.winner,
                                            source: NewBattle.voteSource, foughtAt: event.castAt, voteID: event.voteID,
-                                           queryID: event.queryID, voter: event.voter, readFrom: vote.record.source)
+                                           queryID: event.queryID, voter: event.voter, readFrom: vote.record.source,
+                                           sourceOfVote: event.source)
                     guard let id = try table.insert(battle, embedding: vectors[prompt]!, embedder: embedder.identity) else {
                         result.duplicates += 1
                         continue
                     }
                     result.stored += 1
                     lastBattleID = id
-                    battlesSinceRefit += 1
-                    newModel = newModel || version?.models[event.modelA] == nil || version?.models[event.modelB] == nil
+                    // A battle of a model outside the configuration is kept, never fitted.
+                    guard knownModels.contains(event.modelA) && knownModels.contains(event.modelB) else { continue }
+                    schedule.stored(namingUnratedModel: version?.models[event.modelA] == nil || version?.models[event.modelB] == nil)
                     online.step(battleID: id, modelA: event.modelA, modelB: event.modelB, outcome: event.winner, version: version)
-                }
-                let reason: RatingsVersion.Reason? =
-                    if newModel { .newModel }
-                    else if battlesSinceRefit >= configuration.learning.refitEveryVotes { .votes }
-                    else if battlesSinceRefit > 0 && now.timeIntervalSince(lastRefit) >= configuration.learning.refitIntervalSeconds { .schedule }
-                    else { nil }
-                if let reason {
-                    result.refit = try refit(reason, now: now)
                 }
                 try online.save(to: connection)
                 try ConsumerOffsetTable(connection: connection, group: configuration.learning.groupID).write(result.offsets)
-                if lastBattleID != nil || result.refit != nil {
-                    try LearningAnnouncement(lastBattleID: result.refit?.lastBattleID ?? lastBattleID ?? 0,
-                                             ratingsVersion: version?.id).send(on: connection)
+                if let lastBattleID {
+                    try LearningAnnouncement(lastBattleID: lastBattleID, ratingsVersion: version?.id).send(on: connection)
                 }
             }
         } catch {
-            (online, version, battlesSinceRefit, lastRefit) = before
+            (online, schedule) = before
             throw error
         }
         for offset in result.offsets { storedOffsets[offset.topicPartition] = offset.offset.rawValue }
         result.pending = waiting.count
+        // The votes are committed; the refit runs apart, so it never holds up their transaction.
+        if let reason = schedule.due(at: now) { result.refit = try refit(reason, now: now) }
         if let refit = result.refit {
             reportRefit(refit)
         } else if result.stored > 0 {
@@ -240,19 +236,36 @@ final class VoteLearner {
         return result
     }
 
-    /// The refit and its bookkeeping, inside the caller's transaction.
-    /// The refit and its bookkeeping, inside the caller's transaction; `reportRefit` tells of
-    /// it once committed.
-    private func refit(_ reason: RatingsVersion.Reason, now: Date = Date()) throws -> RatingsVersion {
+    /// Refits in transactions of its own (`ConfiguredRefit`); returns the version published,
+    /// nil when the fit was refused (counted and logged at error) or superseded. `reportRefit`
+    /// tells of a published one.
+    private func refit(_ reason: RatingsVersion.Reason, now: Date) throws -> RatingsVersion? {
         let started = ContinuousClock.now
-        let refit = try RatingsVersionTable(connection).refit(reason: reason, tierCount: configuration.routing.tiers,
-                                                              rounds: configuration.learning.bootstrapRounds, embedder: embedder.identity)
-        online.anchor(to: refit)
-        version = refit
-        battlesSinceRefit = 0
-        lastRefit = now
+        schedule.attempted(at: now)
+        var anchored = online
+        let outcome = try refitter.run(reason) { version in
+            anchored.anchor(to: version)
+            try anchored.save(to: connection)
+        }
         refitSeconds = (ContinuousClock.now - started).seconds
-        return refit
+        switch outcome {
+        case .published(let published):
+            online = anchored
+            version = published
+            schedule.published(at: now)
+            return published
+        case .refused(let tier, let battles):
+            counters.refused(.routingPairCollapsed)
+            let pair = configuration.routingPair
+            log(.error, "ratings version refused: it puts the routing pair into one tier; routers keep \(version?.label ?? "no version")",
+                ["reason": RatingsRefusal.routingPairCollapsed.rawValue, "strong": pair.strong, "weak": pair.weak, "tier": tier,
+                 "battles": battles, "refit_reason": reason.rawValue])
+            return nil
+        case .superseded:
+            version = try RatingsVersionTable(connection).latest()
+            schedule.published(at: now)
+            return nil
+        }
     }
 
     private func reportRefit(_ refit: RatingsVersion) {
@@ -287,9 +300,17 @@ final class VoteLearner {
         return QueryPrompt(queryID: query.id, tenant: query.tenant, prompt: query.routingText, createdAt: query.createdAt)
     }
 
+    /// Votes name models of their sender's choosing: one outside the configuration could push the
+    /// routing pair into one tier, make refits as large as the sender likes, and label metrics.
+    private func checkConfigured(_ vote: VoteEvent) throws(EventRejection) {
+        guard !configuration.learning.acceptUnknownModels,
+              let unknown = [vote.modelA, vote.modelB].first(where: { !knownModels.contains($0) }) else { return }
+        throw EventRejection(.unknownModel, "model '\(unknown)' is not configured")
+    }
+
     private static func checkStorable(_ vote: VoteEvent) throws(EventRejection) {
         let fields = [("vote_id", vote.voteID), ("query_id", vote.queryID ?? ""), ("prompt", vote.prompt ?? ""),
-                      ("model_a", vote.modelA), ("model_b", vote.modelB), ("voter", vote.voter)]
+                      ("model_a", vote.modelA), ("model_b", vote.modelB), ("voter", vote.voter), ("source", vote.source ?? "")]
         if let field = fields.first(where: { $0.1.unicodeScalars.contains("\u{0}") }) {
             throw EventRejection(.invalidField, "'\(field.0)' contains U+0000, which cannot be stored")
         }

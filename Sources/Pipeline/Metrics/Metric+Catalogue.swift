@@ -72,8 +72,10 @@ extension Metric {
                                                  "Time from a batch's poll to its commit in the learn stage.", buckets: latencyBuckets)
     public static let refits = Metric("routeledger_refits_total", .counter, "Refits of the global ratings and tiers (label reason).")
     public static let refitSeconds = Metric("routeledger_refit_seconds", .histogram,
-                                            "Time to refit ratings, bootstrap intervals and tiers over all battles.",
+                                            "Time to refit ratings, bootstrap intervals and tiers over the configured models' battles.",
                                             buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30])
+    public static let ratingsRefused = Metric("routeledger_ratings_refused_total", .counter,
+                                              "Refits not recorded as ratings versions (label reason: routing_pair_collapsed); an alarm.")
     public static let ratingsVersion = Metric("routeledger_ratings_version", .gauge,
                                               "Id of the ratings version in use, ratings-<id> (label stage: learn's newest, or the route stage's).")
     public static let modelRating = Metric("routeledger_model_rating", .gauge,
@@ -106,7 +108,7 @@ extension Metric {
         thresholdChanges, budgetTargetStrongShare, budgetTargetSpend, budgetWindowDecisions, budgetWindowStrongShare,
         budgetWindowSpend, budgetWindowThreshold, budgetBounded,
         votes, battlesStored, duplicateVotes, queryPromptsRecorded, pendingVotes, learnBatchSeconds, refits, refitSeconds,
-        ratingsVersion, modelRating, modelTier,
+        ratingsRefused, ratingsVersion, modelRating, modelTier,
         routerSwapSeconds, routerSwaps, routerBattles,
         ledgerRows, ledgerDuplicateDecisions, ledgerUsage, ledgerPairingHeld, ledgerBatchSeconds,
     ]

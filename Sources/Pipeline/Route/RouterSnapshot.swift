@@ -48,16 +48,16 @@ public struct RouterSnapshot: Sendable {
         self.ratingsVersion = ratingsVersion
         let prices = Dictionary(configuration.models.map { ($0.name, $0.price) }, uniquingKeysWith: { first, _ in first })
         self.prices = prices
-        let cheaper = routing.cheaper.sorted { Self.blendedPrice(prices[$0]) < Self.blendedPrice(prices[$1]) }
-        candidates = cheaper + [routing.strong]
+        candidates = configuration.routingCandidates
         let tierOfCandidate = Dictionary(uniqueKeysWithValues: candidates.map { ($0, tierOfModel[memory.index(ofModel: $0)!]) })
         self.tierOfCandidate = tierOfCandidate
         switch (given, routing.threshold) {
         case (let value?, _), (nil, .fixed(let value)):
             threshold = value
         case (nil, .strongShare(let share)):
-            threshold = try Self.calibrate(share: share, ranker: ranker, weak: tierOfCandidate[cheaper[0]]!,
-                                           strong: tierOfCandidate[routing.strong]!)
+            let pair = configuration.routingPair
+            threshold = try Self.calibrate(share: share, ranker: ranker, weak: tierOfCandidate[pair.weak]!,
+                                           strong: tierOfCandidate[pair.strong]!)
         }
     }
 
@@ -76,11 +76,6 @@ public struct RouterSnapshot: Sendable {
             names = candidates.filter(permitted.contains)
         }
         return (RoutingRule(candidateTiers: names.map { tierOfCandidate[$0]! }, threshold: threshold), names)
-    }
-
-    private static func blendedPrice(_ price: TokenPrice?) -> Int64 {
-        guard let price else { return .max }
-        return price.inputPerMillion.microunits + price.outputPerMillion.microunits
     }
 
     /// Without a sample of live traffic, the memory's own prompts stand in for it: the threshold

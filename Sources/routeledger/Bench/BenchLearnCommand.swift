@@ -224,7 +224,8 @@ enum BenchLearnCommand: Command {
             let votesStored = run.learn.counters.snapshot().stored
             let sent = Date()
             try run.send(run.configuration.topics.votes, [("probe-\(probe)", vote(id: "probe-\(probe)", prompt: "probe vote number \(probe)",
-                                                                               a: "strong", b: "weak", winner: .modelA))])
+                                                                               a: run.configuration.routing.strong,
+                                                                               b: run.configuration.routing.cheaper[0], winner: .modelA))])
             guard BenchPipelineCommand.waitUntil(timeout: .seconds(120), { run.learn.counters.snapshot().stored > votesStored }) else {
                 throw CommandFailure("probe \(probe): the vote was not stored within 120 s")
             }
