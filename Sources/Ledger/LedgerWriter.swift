@@ -139,7 +139,7 @@ public final class LedgerWriter {
                     ? decision.chosenModel : decision.referenceModel
                 summary.rejections.append(LedgerRejection(
                     position: decision.position, reason: .unpricedModel,
-                    message: "no price of '\(model)' was in effect at \(decision.decidedAt); add one (the run configuration's models, or the prices table)"))
+                    message: "no price of '\(model)' was in effect at \(decision.decidedAt); add one (routeledger prices set)"))
                 continue
             }
             rowOf[decision.decisionID] = rows.count

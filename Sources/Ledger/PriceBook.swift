@@ -52,6 +52,9 @@ public struct PriceBook: Sendable {
         byID[id]
     }
 
+    /// The models with a price row, in name order.
+    public var models: [String] { byModel.keys.sorted() }
+
     /// Every row of `model`, earliest in effect first.
     public func history(of model: String) -> [Price] {
         byModel[model] ?? []

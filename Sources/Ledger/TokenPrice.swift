@@ -3,7 +3,7 @@
 /// Rounding rule (the only one in RouteLedger): the cost of one request is the exact product
 /// tokens × price summed over input and output, rounded once, half to even, to a whole
 /// micro-dollar. Amounts derived from costs (savings, totals) are exact sums of those.
-public struct TokenPrice: Sendable, Hashable {
+public struct TokenPrice: Sendable, Hashable, CustomStringConvertible {
     /// Bounds that keep every cost within Int64: $1,000,000 per million tokens, 10^12 tokens.
     public static let maximumPerMillion = MicroUSD(microunits: 1_000_000_000_000)
     public static let maximumTokens: Int64 = 1_000_000_000_000
@@ -17,6 +17,11 @@ public struct TokenPrice: Sendable, Hashable {
                      "prices lie between 0 and maximumPerMillion")
         self.inputPerMillion = inputPerMillion
         self.outputPerMillion = outputPerMillion
+    }
+
+    /// `$10.000000 / $30.000000 per million input / output tokens`.
+    public var description: String {
+        "$\(inputPerMillion) / $\(outputPerMillion) per million input / output tokens"
     }
 
     public func cost(inputTokens: Int64, outputTokens: Int64) -> MicroUSD {

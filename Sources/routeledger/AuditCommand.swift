@@ -56,22 +56,13 @@ enum AuditCommand: Command {
             return grouping
         }
         if Set(groupBy).count != groupBy.count { throw UsageError("option '--group-by': a grouping is named twice") }
-        let query = AuditQuery(from: try time(arguments, "from"), to: try time(arguments, "to"), groupBy: groupBy,
+        let query = AuditQuery(from: try TimeOption.value(arguments, "from"), to: try TimeOption.value(arguments, "to"), groupBy: groupBy,
                                tenant: arguments.string("tenant"))
         let format = try arguments.choice("format", from: ["table", "csv", "json"]) ?? "table"
         let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
         let report = try query.run(on: connection)
         print(AuditOutput(report: report).render(format), terminator: "")
         return 0
-    }
-
-    /// `2026-11-01` (midnight UTC) or an RFC 3339 timestamp.
-    private static func time(_ arguments: ParsedArguments, _ option: String) throws -> PostgresTimestamp? {
-        guard let text = arguments.string(option) else { return nil }
-        if let day = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return PostgresTimestamp(day) }
-        if let moment = try? Date(text, strategy: .iso8601) { return PostgresTimestamp(moment) }
-        if let moment = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return PostgresTimestamp(moment) }
-        throw UsageError("option '--\(option)': '\(text)' is neither a date (2026-11-01) nor an RFC 3339 timestamp")
     }
 
     private static func reconcile(_ arguments: ParsedArguments) throws -> Int32 {

@@ -33,14 +33,7 @@ struct AuditOutput {
             + Self.figures(report.total)
         let rows = [header] + lines + (report.groupBy.isEmpty || report.rows.isEmpty ? [] : [total])
         let rowsShown = report.groupBy.isEmpty ? [header, total] : rows
-        let widths = header.indices.map { column in rowsShown.map { $0[column].count }.max() ?? 0 }
-        let keyColumns = report.groupBy.count
-        var text = rowsShown.map { row in
-            row.enumerated().map { column, cell in
-                column < keyColumns ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
+        var text = TextTable(header: rowsShown[0], rows: Array(rowsShown.dropFirst()), textColumns: report.groupBy.count).text
         text += "(\(report.rows.count) group\(report.rows.count == 1 ? "" : "s"), summed from the \(report.source == .rollups ? "daily rollups" : "ledger rows"))\n"
         return text
     }

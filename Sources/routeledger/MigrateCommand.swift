@@ -9,8 +9,8 @@ enum MigrateCommand: Command {
         database lacks, and records them in schema_migrations; run again, it changes nothing. It
         refuses a database migrated by a newer routeledger, or one whose applied migrations differ
         from these, and changes nothing then.
-        It creates the roles PREFIXwriter, PREFIXauditor and PREFIXtenant_reader (without LOGIN)
-        when they are missing, which needs CREATEROLE; the tables belong to the role that migrates.
+        It creates the roles PREFIXwriter, PREFIXauditor, PREFIXtenant_reader and PREFIXprice_admin
+        (without LOGIN) when they are missing, which needs CREATEROLE; the tables belong to the role that migrates.
         The connection comes from --database, else $ROUTELEDGER_DATABASE_URL, else the PG*
         environment variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, ...).
         """

@@ -29,6 +29,12 @@ let commands = CommandGroup(
         ])),
         .command(MigrateCommand.self),
         .command(AuditCommand.self),
+        .group(CommandGroup(name: "prices", summary: "set and read the price history in PostgreSQL", children: [
+            .command(PricesSetCommand.self),
+            .command(PricesImportCommand.self),
+            .command(PricesListCommand.self),
+            .command(PricesHistoryCommand.self),
+        ])),
     ])
 
 exit(CommandRunner(root: commands, version: "0.1.0").run(Array(CommandLine.arguments.dropFirst())))

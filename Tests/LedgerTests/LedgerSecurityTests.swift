@@ -40,6 +40,37 @@ import Testing
         }
     }
 
+    /// The role that records spend cannot set what it costs: a writer's price row (a $0 price
+    /// dated in the past would price every later decision at nothing) is refused, and neither
+    /// it nor a price administrator can change or delete a price once added.
+    @Test func onlyAPriceAdministratorAddsPricesAndNobodyRewritesThem() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let connection = try database.connect()
+            let zeroInThePast = "INSERT INTO prices (model, input_usd_per_million, output_usd_per_million, effective_from) VALUES ('strong', 0, 0, '2000-01-01')"
+            let writer = try connection.asRole(database.roles.writer) {
+                (mayAdd: try PriceBook.mayAddPrices(on: connection), refused: isRefused("42501") { try connection.execute(zeroInThePast) })
+            }
+            #expect(!writer.mayAdd && writer.refused)
+            let price = TokenPrice(inputPerMillion: LedgerTestData.price("10"), outputPerMillion: LedgerTestData.price("30"))
+            let admin = try connection.asRole(database.roles.priceAdmin) {
+                let mayAdd = try PriceBook.mayAddPrices(on: connection)
+                let first = try PriceBook.set("strong", to: price, from: nil, on: connection)
+                // History is not rewritten: no row before now once the model has one.
+                let earlier = Result { try PriceBook.set("strong", to: price, from: LedgerTestData.time("2000-01-01T00:00:00Z"), on: connection) }
+                let update = isRefused("42501") {
+                    try connection.execute("UPDATE prices SET input_usd_per_million = 0 WHERE id = $1", [.bigint(first.id)])
+                }
+                return (mayAdd: mayAdd, earlier: earlier, updateRefused: update,
+                        deleteRefused: isRefused("42501") { try connection.execute("DELETE FROM prices") })
+            }
+            #expect(admin.mayAdd && admin.updateRefused && admin.deleteRefused)
+            #expect(throws: LedgerError.self) { try admin.earlier.get() }
+            // Not even the schema's owner, whom no grant binds: the table's trigger refuses it.
+            #expect(isRefused("23000") { try connection.execute("DELETE FROM prices") })
+            #expect(try PriceBook.load(from: connection).history(of: "strong").map(\.tokenPrice) == [price])
+        }
+    }
+
     /// A login role for one tenant, as a deployment would create it.
     @Test func aTenantScopedLoginSeesOnlyItsTenantsRowsAndTotals() throws {
         try TestDatabase.withFresh(migrated: true) { database in
@@ -73,9 +104,11 @@ import Testing
         let query = "q1' OR '1'='1"
         try TestDatabase.withFresh(migrated: true) { database in
             let connection = try database.connect()
-            try connection.asRole(database.roles.writer) {
+            try connection.asRole(database.roles.priceAdmin) {
                 let price = TokenPrice(inputPerMillion: LedgerTestData.price("1"), outputPerMillion: LedgerTestData.price("2"))
                 try PriceBook.record(configured: [(model, price), ("strong", price)], on: connection)
+            }
+            try connection.asRole(database.roles.writer) {
                 let writer = try LedgerWriter(connection: connection, consumerGroup: "ledger'; --")
                 try writer.write(LedgerTestData.batch([LedgerTestData.decision(query, tenant: tenant, model: model, offset: 0)],
                                                       [LedgerTestData.usage(query, tenant: tenant, model: model, input: 1, output: 1, offset: 0)]))

@@ -221,10 +221,12 @@ import Testing
     @Test func theWriterRoleRecordsEverythingUnderRowLevelSecurity() throws {
         try TestDatabase.withFresh(migrated: true) { database in
             let connection = try database.connect()
-            try connection.asRole(database.roles.writer) {
+            try connection.asRole(database.roles.priceAdmin) {
                 try PriceBook.record(configured: [("weak", TokenPrice(inputPerMillion: Data.price("1"), outputPerMillion: Data.price("2"))),
                                                   ("strong", TokenPrice(inputPerMillion: Data.price("10"), outputPerMillion: Data.price("30")))],
                                      on: connection)
+            }
+            try connection.asRole(database.roles.writer) {
                 let writer = try LedgerWriter(connection: connection, consumerGroup: "ledger")
                 try writer.write(Data.batch([Data.decision("q2", offset: 0)], [Data.usage("q1", input: 1, output: 1, offset: 0)]))
                 let summary = try writer.write(Data.batch([Data.decision("q1", offset: 1)], [Data.usage("q2", input: 1, output: 1, offset: 1)]))

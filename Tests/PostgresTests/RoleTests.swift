@@ -19,8 +19,8 @@ import Testing
     @Test func theWriterAppendsAndRecordsUsageButNeverDeletesOrRewrites() throws {
         try TestDatabase.withFresh(migrated: true) { database in
             let connection = try database.connect()
+            let fixture = try connection.asRole(database.roles.priceAdmin) { try LedgerFixture(pricesOn: connection) }
             try connection.asRole(database.roles.writer) {
-                let fixture = try LedgerFixture(pricesOn: connection)
                 let placeholders = (1...LedgerFixture.decisionColumns.count).map { "$\($0)" }.joined(separator: ", ")
                 try connection.execute(
                     "INSERT INTO ledger (\(LedgerFixture.decisionColumns.joined(separator: ", "))) VALUES (\(placeholders))",
@@ -40,6 +40,7 @@ import Testing
                 #expect(isDenied { try connection.execute("UPDATE ledger SET estimated_cost = 0 WHERE decision_id = 'decision-1'") })
                 #expect(isDenied { try connection.execute("UPDATE ledger SET chosen_model = 'strong'") })
                 #expect(isDenied { try connection.execute("UPDATE prices SET input_usd_per_million = 0") })
+                #expect(isDenied { _ = try LedgerFixture(pricesOn: connection) })
                 #expect(isDenied { try connection.execute("DELETE FROM consumer_offsets") })
                 #expect(isDenied { try connection.execute("TRUNCATE ledger") })
                 #expect(isDenied { try connection.execute("UPDATE ledger_daily SET cost = 0") })
@@ -53,8 +54,8 @@ import Testing
     @Test func theWriterLoadsInBulkThroughAStagingTable() throws {
         try TestDatabase.withFresh(migrated: true) { database in
             let connection = try database.connect()
+            let fixture = try connection.asRole(database.roles.priceAdmin) { try LedgerFixture(pricesOn: connection) }
             try connection.asRole(database.roles.writer) {
-                let fixture = try LedgerFixture(pricesOn: connection)
                 let rows = (1...500).map { fixture.decision($0, tenant: "acme") }
                 // Row-level security rules out COPY straight into the ledger for any role it applies to.
                 #expect { try fixture.insert(rows, on: connection) } throws: { error in

@@ -29,7 +29,14 @@ public struct TestDatabase: Sendable {
     }
 
     /// The settings as a libpq `key='value'` string, to hand to a command's `--database`.
-    public var connectionString: String {
+    public var connectionString: String { connectionString(of: settings) }
+
+    /// The same database as the login role `user`.
+    public func connectionString(asUser user: String) -> String {
+        connectionString(of: settings.setting("user", to: user))
+    }
+
+    private func connectionString(of settings: PostgresSettings) -> String {
         settings.parameters.map { parameter in
             let escaped = parameter.value.replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: "'", with: "\\'")

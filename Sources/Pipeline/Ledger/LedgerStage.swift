@@ -37,10 +37,24 @@ public final class LedgerStage: PipelineStage {
         try runRestarting(runSession, shutdown: shutdown, log: log, message: "failure; restarting from the stored offsets")
     }
 
+    /// The configured prices join the price history (a changed price from now on) when this
+    /// role may add prices; a writer may not, and then each configured price the book does not
+    /// hold is logged: the ledger charges the book's, which `routeledger prices set` changes.
+    private func reconcileConfiguredPrices(on connection: PostgresConnection) throws {
+        let configured = configuration.models.map { ($0.name, $0.price) }
+        guard try !PriceBook.mayAddPrices(on: connection) else {
+            try PriceBook.record(configured: configured, on: connection)
+            return
+        }
+        for (model, price, inEffect) in try PriceBook.differences(from: configured, on: connection) {
+            log(.warning, "the configured price is not the price book's; the ledger charges the book's (routeledger prices set changes it)",
+                ["model": model, "configured": price.description, "price_book": inEffect?.tokenPrice.description ?? "none"])
+        }
+    }
+
     private func runSession() throws {
         let connection = try PostgresConnection(database)
-        // The configured prices join the price history (a changed price from now on).
-        try PriceBook.record(configured: configuration.models.map { ($0.name, $0.price) }, on: connection)
+        try reconcileConfiguredPrices(on: connection)
         let writer = try LedgerWriter(connection: connection, consumerGroup: configuration.ledger.groupID,
                                       usageWaitLimit: .seconds(configuration.ledger.usageWaitSeconds))
         let consumer = try KafkaConsumer(configuration: configuration.kafkaConsumer(group: configuration.ledger.groupID))

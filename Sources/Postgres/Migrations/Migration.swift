@@ -1,6 +1,6 @@
 /// One step of a database schema: SQL run once, in order of `version`, and recorded.
 ///
-/// The SQL may name the schema's roles as `{{writer}}`, `{{auditor}}` and `{{tenant_reader}}`;
+/// The SQL may name the schema's roles as `{{writer}}`, `{{auditor}}`, `{{tenant_reader}}` and `{{price_admin}}`;
 /// they become the configured role names, quoted as identifiers.
 public struct Migration: Sendable {
     public let version: Int

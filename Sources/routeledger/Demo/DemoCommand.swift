@@ -10,6 +10,8 @@ import Pipeline
 enum DemoCommand: Command {
     static let name = "demo"
     static let summary = "run RouteLedger end to end on a synthetic workload (private PostgreSQL, embedded broker)"
+    /// Refit after this many votes, so a short run sees its ratings move.
+    static let refitEveryVotes = 20
     static let discussion = """
         By default everything runs on SYNTHETIC data (see SyntheticWorkload.swift): six topics of
         prompts, each with a known probability that the strong model beats the weak one. With
@@ -51,7 +53,7 @@ enum DemoCommand: Command {
         printStandardError("data: \(source.description)\n\(BLASKernel.description)\n")
         let embedder = try choice.load(arguments, batchSize: 32)
         let sandbox = try PipelineSandbox(workdir: workdir, battles: source.battles, embedder: choice, embedder: embedder,
-                                          strongShare: share, refitEveryVotes: 20)
+                                          strongShare: share, refitEveryVotes: Self.refitEveryVotes)
         defer { sandbox.stop() }
 
         let queries = try sandbox.replay(source.queries)
@@ -63,6 +65,15 @@ enum DemoCommand: Command {
         }, total: outcome.votes + outcome.malformedVotes)
         try waitUntil("the router holds every vote", done: { sandbox.route.snapshotInUse.ranker.memory.count - sandbox.battles },
                       total: outcome.votes)
+        // A refit runs after the votes that made it due are stored, so the router can hold every
+        // vote before it holds their ratings: wait for the version that covers them.
+        if outcome.votes >= Self.refitEveryVotes {
+            try waitUntil("the router follows the ratings refitted with the votes", done: {
+                let learned = sandbox.learn.counters.snapshot()
+                guard learned.refits + learned.refusedVersions > 0, let newest = learned.ratingsVersion else { return 0 }
+                return sandbox.route.snapshotInUse.ratingsVersion == RatingsVersion.label(newest) ? 1 : 0
+            }, total: 1)
+        }
         try waitUntil("the ledger holds every decision and its usage", done: {
             Int(try AuditQuery().run(on: sandbox.connection).total.requestsWithUsage)
         }, total: outcome.usage.count)
