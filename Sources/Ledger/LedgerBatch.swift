@@ -1,3 +1,5 @@
+import Streams
+
 /// What one ledger transaction writes: the decisions and usage reports of a batch of records,
 /// and for every partition the batch read from, the offset to read next (past the batch's
 /// rejected records too, which have gone to the dead-letter topic).

@@ -1,4 +1,5 @@
 import Postgres
+import Streams
 
 /// A routing decision as the ledger records it: who asked, which model was chosen and which is
 /// the reference, what decided it, the estimated tokens, and where the decision was read.

@@ -1,4 +1,5 @@
 import Postgres
+import Streams
 
 /// Checks that the ledger agrees with itself and with its sources, and says what differs:
 /// - the daily rollups equal the ledger rows summed;

@@ -1,4 +1,5 @@
 import Postgres
+import Streams
 
 /// Writes batches of decisions and usage reports into the ledger: each batch, with the consumer
 /// offsets that follow it, in one PostgreSQL transaction.
@@ -14,7 +15,9 @@ import Postgres
 /// Rows go in through temporary tables filled with COPY, since row-level security rules out
 /// COPY into the ledger itself.
 public final class LedgerWriter {
-    public let consumerGroup: String
+    /// The stage's offsets, stored with each batch.
+    public let offsetStore: ConsumerOffsetStore
+    public var consumerGroup: String { offsetStore.group }
     private let connection: PostgresConnection
     private var prices: PriceBook
     /// How long a usage report waits in the holding table for its decision.
@@ -23,7 +26,7 @@ public final class LedgerWriter {
 
     public init(connection: PostgresConnection, consumerGroup: String, usageWaitLimit: Duration = .seconds(604_800)) throws {
         self.connection = connection
-        self.consumerGroup = consumerGroup
+        offsetStore = ConsumerOffsetStore(group: consumerGroup, on: connection)
         self.usageWaitLimit = usageWaitLimit
         prices = try PriceBook.load(from: connection)
     }
@@ -38,16 +41,15 @@ public final class LedgerWriter {
             try connection.executeScript(Self.stagingTables)
             try prices.refresh(from: connection)
             var summary = LedgerWriteSummary()
-            let stored = try Self.storedOffsets(group: consumerGroup, on: connection)
-            let nextOffset = Dictionary(stored.map { (PartitionKey($0), $0.offset) }, uniquingKeysWith: max)
-            func isNew(_ position: RecordPosition) -> Bool { position.offset >= nextOffset[PartitionKey(position)] ?? 0 }
+            let stored = try offsetStore.read()
+            func isNew(_ position: RecordPosition) -> Bool { position.offset >= stored[position.topicPartition] ?? 0 }
             let decisions = batch.decisions.filter { isNew($0.position) }
             let usage = batch.usage.filter { isNew($0.position) }
             summary.alreadyRecorded = batch.decisions.count - decisions.count + batch.usage.count - usage.count
 
             try record(decisions[...], usage[...], into: &summary)
             try expireWaitingUsage(into: &summary)
-            try storeOffsets(batch.nextOffsets)
+            try offsetStore.store(batch.nextOffsets)
             try beforeCommit(summary.rejections)
             return summary
         }
@@ -101,15 +103,6 @@ public final class LedgerWriter {
                                          offset: try row.decode(column: "usage_offset")),
                 reason: .noDecision,
                 message: "the usage report waited \(Int(seconds)) s (ledger.usage_wait_seconds) for its decision, \(named), which never came"))
-        }
-    }
-
-    /// The stored positions of `group`: per partition, the next offset to read.
-    public static func storedOffsets(group: String, on connection: PostgresConnection) throws -> [RecordPosition] {
-        try connection.query("SELECT topic, kafka_partition, next_offset FROM consumer_offsets WHERE consumer_group = $1",
-                             [.text(group)]).map {
-            RecordPosition(topic: try $0.decode(String.self, at: 0), partition: try $0.decode(Int32.self, at: 1),
-                           offset: try $0.decode(Int64.self, at: 2))
         }
     }
 
@@ -363,35 +356,7 @@ public final class LedgerWriter {
 
     // MARK: - Offsets
 
-    private func storeOffsets(_ offsets: [RecordPosition]) throws {
-        guard !offsets.isEmpty else { return }
-        var parameters: [PostgresValue] = [.text(consumerGroup)]
-        var tuples: [String] = []
-        for position in offsets {
-            let base = parameters.count
-            tuples.append("($1, $\(base + 1), $\(base + 2), $\(base + 3))")
-            parameters += [.text(position.topic), .integer(position.partition), .bigint(position.offset)]
-        }
-        // Never backwards: a batch of records another writer already stored leaves the offset alone.
-        try connection.execute("""
-            INSERT INTO consumer_offsets (consumer_group, topic, kafka_partition, next_offset)
-            VALUES \(tuples.joined(separator: ", "))
-            ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE
-            SET next_offset = greatest(consumer_offsets.next_offset, excluded.next_offset), updated_at = now()
-            """, parameters)
-    }
-
     // MARK: - SQL
-
-    private struct PartitionKey: Hashable {
-        let topic: String
-        let partition: Int32
-
-        init(_ position: RecordPosition) {
-            topic = position.topic
-            partition = position.partition
-        }
-    }
 
     private static func money(_ amount: MicroUSD) -> PostgresValue {
         .numeric(PostgresNumeric(units: amount.microunits, scale: 6))

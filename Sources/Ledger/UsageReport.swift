@@ -1,4 +1,5 @@
 import Postgres
+import Streams
 
 /// What a model actually used for one query, as a worker reported it: the ledger prices these
 /// tokens and records them on the query's decision in place of the estimate.

@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+import Streams
 import Synchronization
 
 /// A long-running stage of `routeledger run` (route, ledger, learn): consumes until its

@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+import Streams
 
 /// Runs `session` until it returns or shutdown is requested, starting it again after each
 /// failure with a back-off (1 s doubling to 30 s), and logging the failure with `message`. A

@@ -3,6 +3,7 @@ import Kafka
 import Ledger
 import Pipeline
 import Postgres
+import Streams
 
 /// `routeledger audit`: what routing cost and saved, from the PostgreSQL ledger, for finance;
 /// `routeledger audit reconcile`: whether the ledger agrees with itself and with Kafka.
@@ -113,8 +114,9 @@ private struct DecisionsTopicReader {
     func read(within timeout: Duration) throws -> (decisions: [(decisionID: String, position: RecordPosition)], unread: [RecordPosition]) {
         let topic = configuration.topics.decisions
         var targets: [Int32: Int64] = [:]
-        for position in try LedgerWriter.storedOffsets(group: configuration.ledger.groupID, on: connection) where position.topic == topic {
-            targets[position.partition] = position.offset
+        for (partition, offset) in try ConsumerOffsetStore(group: configuration.ledger.groupID, on: connection).read()
+        where partition.topic == topic {
+            targets[partition.partition] = offset
         }
         guard !targets.isEmpty else { return ([], []) }
         let consumer = try KafkaConsumer(configuration: configuration.kafkaConsumer(group: "routeledger-reconcile-\(UUID().uuidString.prefix(8))"))
@@ -127,12 +129,10 @@ private struct DecisionsTopicReader {
         let deadline = ContinuousClock.now + timeout
         while targets.contains(where: { (reached[$0.key] ?? 0) < $0.value }), ContinuousClock.now < deadline {
             for message in try consumer.poll(maxMessages: 5_000, timeout: .milliseconds(200)) {
-                let partition = message.partition.rawValue
-                let offset = message.offset.rawValue
-                reached[partition] = max(reached[partition] ?? 0, offset + 1)
-                let position = RecordPosition(topic: topic, partition: partition, offset: offset)
+                let position = RecordPosition(message)
+                reached[position.partition] = max(reached[position.partition] ?? 0, position.offset + 1)
                 // Records the ledger stage could not read went to the dead-letter topic, not the ledger.
-                guard offset < targets[partition] ?? 0, let decision = try? LedgerRecords.decision(message.value, position: position) else { continue }
+                guard position.offset < targets[position.partition] ?? 0, let decision = try? LedgerRecords.decision(message.value, position: position) else { continue }
                 decisions.append((decision.decisionID, position))
             }
         }

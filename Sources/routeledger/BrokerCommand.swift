@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Streams
 
 /// `routeledger broker`: a Kafka-protocol broker in this process (librdkafka's mock cluster)
 /// with RouteLedger's topics, for the quick start and for tests of the whole pipeline.

@@ -4,6 +4,7 @@ import Foundation
 import Kafka
 import Pipeline
 import Postgres
+import Streams
 
 /// `routeledger run`: the long-running stages, configured by one JSON file and the environment.
 enum RunCommand: Command {

@@ -1,5 +1,6 @@
 import Ledger
 import Postgres
+import Streams
 import TestSupport
 import Testing
 

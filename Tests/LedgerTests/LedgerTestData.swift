@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Postgres
+import Streams
 
 /// Decisions, usage reports and prices for the ledger tests, with readable defaults.
 enum LedgerTestData {

@@ -1,5 +1,6 @@
 import Ledger
 import Postgres
+import Streams
 import TestSupport
 import Testing
 
@@ -158,9 +159,8 @@ import Testing
             #expect(again.decisionsRecorded == 0 && again.usageRecorded == 0 && again.usageHeld == 0 && again.rejections.isEmpty)
             #expect(try Data.count("SELECT count(*) FROM ledger", on: connection) == 2)
             #expect(try Data.count("SELECT count(*) FROM usage_awaiting_decision", on: connection) == 1)
-            let offsets = try LedgerWriter.storedOffsets(group: "ledger", on: connection).sorted()
-            #expect(offsets == [RecordPosition(topic: "llm.decisions", partition: 0, offset: 2),
-                                RecordPosition(topic: "llm.usage", partition: 0, offset: 2)])
+            #expect(try writer.offsetStore.read() == [TopicPartition(topic: "llm.decisions", partition: 0): 2,
+                                                      TopicPartition(topic: "llm.usage", partition: 0): 2])
         }
     }
 
@@ -214,7 +214,7 @@ import Testing
             #expect(try Data.row("d-acme-q3", on: connection)?.actualCost == 40)
             #expect(try Data.row("d-acme-q4", on: connection)?.actualCost == nil)
             #expect(try Data.count("SELECT count(*) FROM ledger", on: connection) == 3)
-            #expect(try LedgerWriter.storedOffsets(group: "ledger", on: connection).map(\.offset).sorted() == [4, 5])
+            #expect(try ConsumerOffsetStore(group: "ledger", on: connection).read().values.sorted() == [4, 5])
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Postgres
 import Ranking
+import Streams
 import Testing
 @testable import Pipeline
 

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Ledger
 import Postgres
+import Streams
 import Testing
 import TestSupport
 @testable import Pipeline

@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Streams
 import Testing
 @testable import Pipeline
 

@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import Postgres
 import Ranking
+import Streams
 import TestSupport
 @testable import Pipeline
 
@@ -85,7 +86,7 @@ struct LearningFixture {
     }
 
     static func record(_ topic: String, _ offset: Int64, _ value: Data, partition: Int32 = 0) -> InputRecord {
-        InputRecord(source: KafkaCoordinates(topic: topic, partition: partition, offset: offset), key: nil, value: value)
+        InputRecord(source: RecordPosition(topic: topic, partition: partition, offset: offset), key: nil, value: value)
     }
 
     /// A learner's dead letters are kept here instead of being produced.

@@ -2,6 +2,7 @@ import Embeddings
 import Foundation
 import Kafka
 import Postgres
+import Streams
 import Testing
 import TestSupport
 @testable import Pipeline

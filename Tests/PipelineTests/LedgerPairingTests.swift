@@ -3,6 +3,7 @@ import Kafka
 import Ledger
 @testable import Pipeline
 import Postgres
+import Streams
 import Testing
 
 /// The ledger stage's pairing buffer: what it holds back, and when it lets go.
@@ -10,7 +11,7 @@ import Testing
     private let start = ContinuousClock.now
 
     private func input(_ topic: String, _ partition: Int32, _ offset: Int64) -> InputRecord {
-        InputRecord(source: KafkaCoordinates(topic: topic, partition: partition, offset: offset), key: nil, value: Data())
+        InputRecord(source: RecordPosition(topic: topic, partition: partition, offset: offset), key: nil, value: Data())
     }
 
     private func decision(_ id: String, partition: Int32 = 0, offset: Int64) -> LedgerPairing.Decision {
@@ -34,8 +35,8 @@ import Testing
         release.decisions.map { "d:\($0.decision.decisionID)" } + release.usage.map { "u:\($0.report.decisionID ?? "-")" }
     }
 
-    private static let decisionsPartition = KafkaTopicPartition(topic: "llm.decisions", partition: KafkaPartition(rawValue: 0))
-    private static let usagePartition = KafkaTopicPartition(topic: "llm.usage", partition: KafkaPartition(rawValue: 0))
+    private static let decisionsPartition = TopicPartition(topic: "llm.decisions", partition: 0)
+    private static let usagePartition = TopicPartition(topic: "llm.usage", partition: 0)
 
     @Test func aDecisionWaitsForItsReportAndTheyLeaveTogether() {
         var pairing = LedgerPairing(window: .seconds(5), capacity: 100)

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Ledger
 import Postgres
+import Streams
 import Testing
 import TestSupport
 @testable import Pipeline
@@ -20,7 +21,7 @@ extension LedgerStageTests {
     }
 
     private static func storedOffsets(_ configuration: RouteLedgerConfiguration, on connection: PostgresConnection) throws -> [String: Int64] {
-        Dictionary(try LedgerWriter.storedOffsets(group: configuration.ledger.groupID, on: connection).map { ($0.topic, $0.offset) },
+        Dictionary(try ConsumerOffsetStore(group: configuration.ledger.groupID, on: connection).read().map { ($0.key.topic, $0.value) },
                    uniquingKeysWith: +)
     }
 

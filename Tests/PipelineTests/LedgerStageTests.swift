@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Ledger
 import Postgres
+import Streams
 import Testing
 import TestSupport
 @testable import Pipeline
@@ -77,8 +78,8 @@ import TestSupport
                 }
             }
             func storedDecisionsOffset() throws -> Int64? {
-                try LedgerWriter.storedOffsets(group: configuration.ledger.groupID, on: connection)
-                    .first { $0.topic == topics.decisions }?.offset
+                try ConsumerOffsetStore(group: configuration.ledger.groupID, on: connection).read()
+                    .first { $0.key.topic == topics.decisions }?.value
             }
             let named = Data("""
                 {"schema":"routeledger.usage.v1","query_id":"q1","tenant":"t1","model":"weak","decision_id":"d1",

@@ -1,4 +1,5 @@
 import Foundation
+import Streams
 import Testing
 @testable import Pipeline
 
@@ -118,7 +119,7 @@ import Testing
 
     @Test func aDeadLetterRecordCarriesTheReasonAndTheBytes() throws {
         let raw = Data([0xFF, 0x00, 0x41])
-        let record = DeadLetterRecord(stage: "route", source: KafkaCoordinates(topic: "llm.queries", partition: 2, offset: 41),
+        let record = DeadLetterRecord(stage: "route", source: RecordPosition(topic: "llm.queries", partition: 2, offset: 41),
                                       rejection: EventRejection(.invalidUTF8, "the event is not valid UTF-8"), raw: raw, at: Date(timeIntervalSince1970: 0))
         let json = try JSONEncoder().encode(record)
         let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
@@ -132,7 +133,7 @@ import Testing
     /// A dead letter must fit on the topic even when its event nearly filled a message.
     @Test func aDeadLetterCarriesAtMostTheFirst64KiBOfItsEvent() {
         let raw = Data((0..<900_000).map { UInt8(truncatingIfNeeded: $0) })
-        let record = DeadLetterRecord(stage: "route", source: KafkaCoordinates(topic: "llm.queries", partition: 0, offset: 0),
+        let record = DeadLetterRecord(stage: "route", source: RecordPosition(topic: "llm.queries", partition: 0, offset: 0),
                                       rejection: EventRejection(.promptTooLarge, "too large"), raw: raw, at: Date())
         #expect(Data(base64Encoded: record.rawBase64) == raw.prefix(65_536))
         #expect(record.rawBytes == 900_000)

@@ -1,13 +1,14 @@
 import Foundation
 import Ledger
 import Ranking
+import Streams
 import Testing
 import TestSupport
 @testable import Pipeline
 
 @Suite struct RouteBatchProcessorTests {
     private func input(_ offset: Int64, _ value: Data) -> InputRecord {
-        InputRecord(source: KafkaCoordinates(topic: "llm.queries", partition: 0, offset: offset), key: Data("k\(offset)".utf8), value: value)
+        InputRecord(source: RecordPosition(topic: "llm.queries", partition: 0, offset: offset), key: Data("k\(offset)".utf8), value: value)
     }
 
     @Test func routesEachQueryByTheBattlesLikeIt() throws {
@@ -28,7 +29,7 @@ import TestSupport
         // Weak with the default 256 output tokens: 2×0.5 + 256×1.5 = 385 µ$ against 7,700 µ$.
         #expect(result.decisions[1].estimatedCostMicroUSD == 385 && result.decisions[1].referenceCostMicroUSD == 7_700)
         #expect(first.decisionID == RoutingDecision.id(tenant: "acme", queryID: "a", routerVersion: "sw-v1", model: "strong"))
-        #expect(first.source == KafkaCoordinates(topic: "llm.queries", partition: 0, offset: 0))
+        #expect(first.source == RecordPosition(topic: "llm.queries", partition: 0, offset: 0))
         #expect(first.ratingsVersion == "test-1" && first.memoryBattles == 2 && first.embedder == "given")
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Ledger
 import Ranking
+import Streams
 import Testing
 import TestSupport
 @testable import Pipeline

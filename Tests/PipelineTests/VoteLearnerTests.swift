@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Ranking
+import Streams
 import Testing
 @testable import Pipeline
 
@@ -60,7 +61,7 @@ import Testing
             #expect(dead.records.allSatisfy { $0.stage == "learn" })
             #expect(dead.records[4].message.contains("voter"))
             #expect(result.stored == 1)
-            #expect(result.offsets.map(\.offset.rawValue) == [6])
+            #expect(result.offsets.map(\.offset) == [6])
         }
     }
 
@@ -118,17 +119,17 @@ import Testing
                 F.record(F.votesTopic, 2, F.vote("plain")),
             ], now: start, deliver: dead.deliver))
             #expect(first.stored == 1 && first.pending == 2)
-            #expect(first.offsets.map(\.offset.rawValue) == [0])
+            #expect(first.offsets.map(\.offset) == [0])
 
             let query = #"{"schema":"routeledger.query.v1","id":"late","tenant":"acme","created_at":"2026-11-24T10:00:00Z","prompt":"the late prompt"}"#
             let second = try #require(try learner.process([F.record(F.queriesTopic, 0, Data(query.utf8))],
                                                           now: start.addingTimeInterval(5), deliver: dead.deliver))
             #expect(second.stored == 1 && second.pending == 1)
-            #expect(Set(second.offsets.map { "\($0.topic)@\($0.offset.rawValue)" }) == ["\(F.votesTopic)@1", "\(F.queriesTopic)@1"])
+            #expect(Set(second.offsets.map { "\($0.topic)@\($0.offset)" }) == ["\(F.votesTopic)@1", "\(F.queriesTopic)@1"])
 
             #expect(try learner.process([], now: start.addingTimeInterval(10), deliver: dead.deliver)?.pending == 1)
             let last = try #require(try learner.process([], now: start.addingTimeInterval(31), deliver: dead.deliver))
-            #expect(last.pending == 0 && last.offsets.map(\.offset.rawValue) == [3])
+            #expect(last.pending == 0 && last.offsets.map(\.offset) == [3])
             #expect(dead.records.map(\.errorKind) == ["unknown_query"])
             #expect(dead.records[0].message.contains("'missing'"))
             #expect(try connection.count("SELECT count(*) FROM battles WHERE vote_id IS NOT NULL") == 2)
@@ -242,10 +243,10 @@ import Testing
                                                          F.record(F.votesTopic, 1, F.vote("v1")),
                                                          F.record(F.votesTopic, 0, F.vote("x"), partition: 1)], deliver: { _ in })
             let restarted = try fixture.learner(try fixture.database.connect())
-            #expect(!restarted.isNew(KafkaCoordinates(topic: F.votesTopic, partition: 0, offset: 1)))
-            #expect(restarted.isNew(KafkaCoordinates(topic: F.votesTopic, partition: 0, offset: 2)))
-            #expect(!restarted.isNew(KafkaCoordinates(topic: F.votesTopic, partition: 1, offset: 0)))
-            #expect(restarted.isNew(KafkaCoordinates(topic: F.votesTopic, partition: 2, offset: 0)))
+            #expect(!restarted.isNew(RecordPosition(topic: F.votesTopic, partition: 0, offset: 1)))
+            #expect(restarted.isNew(RecordPosition(topic: F.votesTopic, partition: 0, offset: 2)))
+            #expect(!restarted.isNew(RecordPosition(topic: F.votesTopic, partition: 1, offset: 0)))
+            #expect(restarted.isNew(RecordPosition(topic: F.votesTopic, partition: 2, offset: 0)))
             let stored = try connection.query("SELECT topic, kafka_partition, next_offset FROM consumer_offsets WHERE consumer_group = $1 ORDER BY 2",
                                               [.text(fixture.configuration.learning.groupID)])
             #expect(try stored.map { try $0.decode(Int.self, at: 2) } == [2, 1])

@@ -2,6 +2,7 @@ import Embeddings
 import Foundation
 import Kafka
 import Pipeline
+import Streams
 
 /// A route stage on topics of its own, against a Kafka-protocol broker (librdkafka's mock
 /// cluster in process, or the broker named by KAFKA_BOOTSTRAP_SERVERS).

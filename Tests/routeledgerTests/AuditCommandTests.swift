@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Postgres
+import Streams
 import Testing
 import TestSupport
 

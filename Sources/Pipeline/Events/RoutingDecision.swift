@@ -1,17 +1,5 @@
 import Foundation
-
-/// Where an event was read from.
-public struct KafkaCoordinates: Sendable, Codable, Hashable {
-    public let topic: String
-    public let partition: Int32
-    public let offset: Int64
-
-    public init(topic: String, partition: Int32, offset: Int64) {
-        self.topic = topic
-        self.partition = partition
-        self.offset = offset
-    }
-}
+import Streams
 
 /// The decision for one query: schema `routeledger.decision.v1` (see schemas/decision.v1.json),
 /// produced to `llm.decisions` and, inside the enriched query, to `llm.route.<model>`.
@@ -46,7 +34,7 @@ public struct RoutingDecision: Sendable, Codable, Equatable {
     public let estimatedOutputTokens: Int64
     public let estimatedCostMicroUSD: Int64
     public let referenceCostMicroUSD: Int64
-    public let source: KafkaCoordinates
+    public let source: RecordPosition
     public let createdAt: String
     public let decidedAt: String
 
@@ -95,7 +83,7 @@ public struct DeadLetterRecord: Sendable, Codable, Equatable {
 
     public var schema = Self.schema
     public let stage: String
-    public let source: KafkaCoordinates
+    public let source: RecordPosition
     public let errorKind: String
     public let message: String
     /// The event's first `maximumRawBytes` bytes (all of them when it is no longer).
@@ -104,7 +92,7 @@ public struct DeadLetterRecord: Sendable, Codable, Equatable {
     public let rawBytes: Int
     public let rejectedAt: String
 
-    public init(stage: String, source: KafkaCoordinates, rejection: EventRejection, raw: Data, at date: Date) {
+    public init(stage: String, source: RecordPosition, rejection: EventRejection, raw: Data, at date: Date) {
         self.stage = stage
         self.source = source
         errorKind = rejection.kind.rawValue

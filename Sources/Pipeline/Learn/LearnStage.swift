@@ -2,6 +2,7 @@ import Embeddings
 import Foundation
 import Kafka
 import Postgres
+import Streams
 
 /// The learn stage: reads votes (and the prompts of routed queries, for votes that name only
 /// their query) from Kafka, and stores them as battles in PostgreSQL with its offsets in the
@@ -50,12 +51,7 @@ public final class LearnStage: PipelineStage {
         // Partitions start where the database says; those it has never seen, at the group's
         // committed offset. Later rebalances start from this session's first reading, and what
         // was stored since is skipped as not new.
-        let stored = learner.storedOffsets
-        try consumer.subscribe(topics: [configuration.topics.votes, configuration.topics.queries]) { partitions in
-            partitions.compactMap { partition in
-                stored[partition].map { KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: KafkaOffset(rawValue: $0)) }
-            }
-        }
+        try consumer.subscribe(topics: [configuration.topics.votes, configuration.topics.queries], resumingFrom: learner.offsets.stored)
         log(.info, "consuming", ["topics": "\(configuration.topics.votes),\(configuration.topics.queries)",
                                  "group": configuration.learning.groupID, "embedder": embedder.identity,
                                  "ratings_version": learner.version?.label ?? "none"])
@@ -66,21 +62,20 @@ public final class LearnStage: PipelineStage {
             lag.clear()
             if !closed { try? consumer.close() }
         }
-        var owned: Set<KafkaTopicPartition> = []
+        var owned: Set<TopicPartition> = []
         while !shutdown.isRequested {
             let messages = try consumer.poll(maxMessages: configuration.batch.maxEvents,
                                              timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
             counters.setConsuming(true)
             lag.reportIfDue(consumer)
             let started = ContinuousClock.now
-            let assignment = Set(try consumer.assignment())
+            let assignment = Set(try consumer.assignment().map(TopicPartition.init))
             if assignment != owned {
                 learner.keepOnly(assignment)
                 owned = assignment
             }
             let inputs = messages.map { message in
-                InputRecord(source: KafkaCoordinates(topic: message.topic, partition: message.partition.rawValue,
-                                                     offset: message.offset.rawValue),
+                InputRecord(source: RecordPosition(message),
                             key: message.key, value: message.value)
             }.filter { learner.isNew($0.source) }
             let result = try learner.process(inputs) { deadLetters in
@@ -90,7 +85,7 @@ public final class LearnStage: PipelineStage {
                 try producer.flush(timeout: .seconds(120)).requireDelivered()
             }
             guard let result else { continue }
-            if !result.offsets.isEmpty { try consumer.commit(result.offsets) }
+            if !result.offsets.isEmpty { try consumer.commit(result.offsets.map(KafkaTopicPartitionOffset.init)) }
             counters.record(result, events: messages.count, votes: inputs.count { $0.source.topic == configuration.topics.votes },
                             latency: ContinuousClock.now - started)
         }

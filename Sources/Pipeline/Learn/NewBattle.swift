@@ -1,5 +1,6 @@
 import Foundation
 import Ranking
+import Streams
 
 /// A battle to store in the battles table: from a vote (with its vote id, query and voter, and
 /// where it was read) or from an import.
@@ -14,12 +15,12 @@ public struct NewBattle: Sendable, Equatable {
     public var voteID: String?
     public var queryID: String?
     public var voter: String?
-    public var readFrom: KafkaCoordinates?
+    public var readFrom: RecordPosition?
     /// The vote's own `source` field, if it has one.
     public var sourceOfVote: String?
 
     public init(prompt: String, modelA: String, modelB: String, winner: BattleOutcome, source: String, foughtAt: Date?,
-                voteID: String? = nil, queryID: String? = nil, voter: String? = nil, readFrom: KafkaCoordinates? = nil,
+                voteID: String? = nil, queryID: String? = nil, voter: String? = nil, readFrom: RecordPosition? = nil,
                 sourceOfVote: String? = nil) {
         self.prompt = prompt
         self.modelA = modelA

@@ -1,7 +1,7 @@
 import Embeddings
 import Foundation
-import Kafka
 import Postgres
+import Streams
 import Synchronization
 
 /// What a router starts with when its memory is the battles table: the memory loaded with

@@ -1,14 +1,15 @@
 import Embeddings
 import Foundation
-import Kafka
+import Ledger
 import Postgres
 import Ranking
+import Streams
 
 /// What one batch of the learn stage turned into.
 struct LearnBatchResult: Sendable {
     var deadLetters: [OutputRecord] = []
     /// Next offsets to read, as committed to the database with the batch.
-    var offsets: [KafkaTopicPartitionOffset] = []
+    var offsets: [RecordPosition] = []
     var stored = 0
     var duplicates = 0
     var rejections: [EventRejection.Kind: Int] = [:]
@@ -46,10 +47,9 @@ final class VoteLearner {
     private let knownModels: Set<String>
     private let encoder = JSONEncoder()
 
-    /// Next offset per partition as committed to the database.
-    private(set) var storedOffsets: [KafkaTopicPartition: Int64]
-    /// Next offset per partition after everything read so far.
-    private var readOffsets: [KafkaTopicPartition: Int64] = [:]
+    /// As stored in the database with the batches, and as read since.
+    private(set) var offsets: CommittableOffsets
+    private let offsetStore: ConsumerOffsetStore
     private var waiting: [Vote] = []
     private var lastWaitingLook = Date.distantPast
     private var online: OnlineRatings
@@ -77,7 +77,8 @@ final class VoteLearner {
         knownModels = Set(configuration.models.map(\.name))
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         try BattleTable(connection).checkEmbedder(embedder.identity)
-        storedOffsets = try ConsumerOffsetTable(connection: connection, group: configuration.learning.groupID).read()
+        offsetStore = ConsumerOffsetStore(group: configuration.learning.groupID, on: connection)
+        offsets = CommittableOffsets(stored: try offsetStore.read())
         online = try OnlineRatings.load(k: configuration.learning.eloK, from: connection)
         let latest = try RatingsVersionTable(connection).latest()
         version = latest
@@ -97,15 +98,15 @@ final class VoteLearner {
     }
 
     /// False for a record whose effects the database already has (read again after a crash).
-    func isNew(_ source: KafkaCoordinates) -> Bool {
-        source.offset >= storedOffsets[Self.partition(of: source), default: 0]
+    func isNew(_ source: RecordPosition) -> Bool {
+        offsets.isNew(source)
     }
 
     /// Drops the waiting votes and offsets of partitions this member no longer owns: their new
     /// owner reads them again from the stored offsets.
-    func keepOnly(_ owned: Set<KafkaTopicPartition>) {
-        waiting.removeAll { !owned.contains(Self.partition(of: $0.record.source)) }
-        readOffsets = readOffsets.filter { owned.contains($0.key) }
+    func keepOnly(_ owned: Set<TopicPartition>) {
+        waiting.removeAll { !owned.contains($0.record.source.topicPartition) }
+        offsets.keepOnly(owned)
     }
 
     /// Learns from one batch (which may be empty: waiting votes and scheduled refits move on
@@ -123,8 +124,7 @@ final class VoteLearner {
         var prompts: [QueryPrompt] = []
         var votes = waiting
         for record in batch {
-            let partition = Self.partition(of: record.source)
-            readOffsets[partition] = max(readOffsets[partition, default: 0], record.source.offset + 1)
+            offsets.read(record.source)
             if record.source.topic == configuration.topics.queries {
                 if let prompt = routedPrompt(record) { prompts.append(prompt) }
                 continue
@@ -178,8 +178,7 @@ final class VoteLearner {
             rejected.append((entry.vote.record, EventRejection(.embeddingFailed, "the prompt could not be embedded by \(embedder.identity)")))
             return true
         }
-        ready.sort { ($0.vote.record.source.topic, $0.vote.record.source.partition, $0.vote.record.source.offset)
-            < ($1.vote.record.source.topic, $1.vote.record.source.partition, $1.vote.record.source.offset) }
+        ready.sort { $0.vote.record.source < $1.vote.record.source }
 
         for (record, rejection) in rejected {
             result.rejections[rejection.kind, default: 0] += 1
@@ -188,7 +187,10 @@ final class VoteLearner {
         }
         if !result.deadLetters.isEmpty { try deliver(result.deadLetters) }
 
-        result.offsets = committableOffsets()
+        // Past everything read, but not past a vote still waiting for its query.
+        result.offsets = offsets.next { partition in
+            waiting.lazy.map(\.record.source).filter { $0.topicPartition == partition }.map(\.offset).min()
+        }
         let before = (online, schedule)
         do {
             try connection.transaction {
@@ -215,7 +217,7 @@ final class VoteLearner {
                     online.step(battleID: id, modelA: event.modelA, modelB: event.modelB, outcome: event.winner, version: version)
                 }
                 try online.save(to: connection)
-                try ConsumerOffsetTable(connection: connection, group: configuration.learning.groupID).write(result.offsets)
+                try offsetStore.store(result.offsets)
                 if let lastBattleID {
                     try LearningAnnouncement(lastBattleID: lastBattleID, ratingsVersion: version?.id).send(on: connection)
                 }
@@ -224,7 +226,7 @@ final class VoteLearner {
             (online, schedule) = before
             throw error
         }
-        for offset in result.offsets { storedOffsets[offset.topicPartition] = offset.offset.rawValue }
+        offsets.stored(result.offsets)
         result.pending = waiting.count
         // The votes are committed; the refit runs apart, so it never holds up their transaction.
         if let reason = schedule.due(at: now) { result.refit = try refit(reason, now: now) }
@@ -278,19 +280,6 @@ final class VoteLearner {
         try LearningLock.take(on: connection)
     }
 
-    /// The stored offset of each partition read: past everything read, but not past a vote
-    /// still waiting for its query.
-    private func committableOffsets() -> [KafkaTopicPartitionOffset] {
-        var next = readOffsets
-        for vote in waiting {
-            let partition = Self.partition(of: vote.record.source)
-            next[partition] = min(next[partition, default: .max], vote.record.source.offset)
-        }
-        return next.filter { $0.value != storedOffsets[$0.key] }
-            .map { KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: KafkaOffset(rawValue: $0.value)) }
-            .sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
-    }
-
     /// The text a routed query was ranked by, if the query is one the route stage accepts and
     /// its fields can be stored (PostgreSQL text holds no U+0000).
     private func routedPrompt(_ record: InputRecord) -> QueryPrompt? {
@@ -321,9 +310,5 @@ final class VoteLearner {
         lastRetention = now
         let forgotten = try QueryPromptTable(connection: connection).forget(olderThanHours: configuration.learning.queryRetentionHours)
         if forgotten > 0 { log(.info, "forgot routed prompts past their retention", ["prompts": forgotten]) }
-    }
-
-    private static func partition(of source: KafkaCoordinates) -> KafkaTopicPartition {
-        KafkaTopicPartition(topic: source.topic, partition: KafkaPartition(rawValue: source.partition))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Ledger
 import Postgres
+import Streams
 
 /// What the ledger stage has not recorded yet: per partition of its two topics, the records
 /// past the offset it stored in PostgreSQL and when the oldest of them was produced. A stage
@@ -38,33 +39,32 @@ public struct LedgerBacklog: Sendable {
     /// past each stored offset, in a consumer group of its own (nothing is committed).
     public static func measure(configuration: RouteLedgerConfiguration, connection: PostgresConnection,
                                within timeout: Duration) throws -> LedgerBacklog {
-        let stored = Dictionary(try LedgerWriter.storedOffsets(group: configuration.ledger.groupID, on: connection).map {
-            (KafkaTopicPartition(topic: $0.topic, partition: KafkaPartition(rawValue: $0.partition)), $0.offset)
-        }, uniquingKeysWith: max)
+        let stored = try ConsumerOffsetStore(group: configuration.ledger.groupID, on: connection).read()
         let group = "routeledger-backlog-\(UUID().uuidString.prefix(8))"
         let consumer = try KafkaConsumer(configuration: configuration.kafkaConsumer(group: group))
         defer { try? consumer.close() }
         try consumer.subscribe(topics: [configuration.topics.decisions, configuration.topics.usage]) { partitions in
-            partitions.map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: stored[$0].map(KafkaOffset.init) ?? .beginning) }
+            partitions.map { KafkaTopicPartitionOffset(topic: $0.topic, partition: $0.partition,
+                                                       offset: stored[TopicPartition($0)].map(KafkaOffset.init) ?? .beginning) }
         }
-        var ends: [KafkaTopicPartition: Int64] = [:]
-        var oldest: [KafkaTopicPartition: Date] = [:]
+        var ends: [TopicPartition: Int64] = [:]
+        var oldest: [TopicPartition: Date] = [:]
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             for message in try consumer.poll(maxMessages: 1_000, timeout: .milliseconds(200)) {
-                let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
+                let partition = RecordPosition(message).topicPartition
                 if oldest[partition] == nil, let produced = message.timestamp { oldest[partition] = produced }
             }
             if ends.isEmpty {
                 for lag in try consumer.lag(timeout: .seconds(10)) where lag.end.isConcrete {
-                    ends[KafkaTopicPartition(topic: lag.topic, partition: lag.partition)] = lag.end.rawValue
+                    ends[TopicPartition(topic: lag.topic, partition: lag.partition.rawValue)] = lag.end.rawValue
                 }
             }
             let waiting = ends.filter { $0.value > stored[$0.key] ?? 0 && oldest[$0.key] == nil }
             if !ends.isEmpty && waiting.isEmpty { break }
         }
         return LedgerBacklog(partitions: ends.map { partition, end in
-            Partition(topic: partition.topic, partition: partition.partition.rawValue, storedOffset: stored[partition] ?? 0,
+            Partition(topic: partition.topic, partition: partition.partition, storedOffset: stored[partition] ?? 0,
                       endOffset: end, oldestUnrecordedAt: end > stored[partition] ?? 0 ? oldest[partition] : nil)
         }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) })
     }

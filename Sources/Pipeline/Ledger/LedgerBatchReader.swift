@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Ledger
+import Streams
 
 /// A batch the ledger stage has read, ready for the writer.
 struct PreparedLedgerBatch: Sendable {
@@ -8,8 +9,6 @@ struct PreparedLedgerBatch: Sendable {
     /// The batch's decisions' and reports' records, for the dead-letter topic.
     var records: [InputRecord]
     var unreadable: [(InputRecord, EventRejection)]
-    /// Per partition, the offset to store (and commit) with the batch.
-    var next: [KafkaTopicPartition: Int64]
     var messageCount: Int
     var polledAt: ContinuousClock.Instant
 }
@@ -24,19 +23,17 @@ struct LedgerBatchReader {
     private let linger: Duration
     private let records: LedgerRecords
     private var pairing: LedgerPairing
-    /// Per partition, the offset stored last (in PostgreSQL, or in a batch handed out since).
-    private var stored: [KafkaTopicPartition: Int64]
-    /// Per partition, the offset after the last record read (held records included).
-    private var read: [KafkaTopicPartition: Int64] = [:]
+    /// Stored: in PostgreSQL, or in a batch handed out since.
+    private var offsets: CommittableOffsets
 
-    init(consumer: KafkaConsumer, configuration: RouteLedgerConfiguration, stored: [KafkaTopicPartition: Int64]) {
+    init(consumer: KafkaConsumer, configuration: RouteLedgerConfiguration, stored: [TopicPartition: Int64]) {
         self.consumer = consumer
         maxRecords = configuration.ledger.batchRecords
         linger = .milliseconds(max(configuration.batch.lingerMilliseconds, 1))
         records = LedgerRecords(decisionsTopic: configuration.topics.decisions)
         pairing = LedgerPairing(window: .milliseconds(configuration.ledger.pairingWindowMilliseconds),
                                 capacity: configuration.ledger.pairingMaxRecords)
-        self.stored = stored
+        offsets = CommittableOffsets(stored: stored)
     }
 
     /// Records held back, waiting for their counterpart.
@@ -50,13 +47,10 @@ struct LedgerBatchReader {
         var usage: [LedgerPairing.Report] = []
         var unreadable: [(InputRecord, EventRejection)] = []
         for message in messages {
-            let partition = KafkaTopicPartition(topic: message.topic, partition: message.partition)
-            read[partition] = max(read[partition] ?? 0, message.offset.rawValue + 1)
+            let record = InputRecord(source: RecordPosition(message), key: message.key, value: message.value)
+            offsets.read(record.source)
             // Below the stored offset: recorded (or dead-lettered) before a crash or by another member.
-            guard message.offset.rawValue >= stored[partition] ?? 0 else { continue }
-            let record = InputRecord(source: KafkaCoordinates(topic: message.topic, partition: message.partition.rawValue,
-                                                              offset: message.offset.rawValue),
-                                     key: message.key, value: message.value)
+            guard offsets.isNew(record.source) else { continue }
             switch records.read(record) {
             case .decision(let decision): decisions.append((decision, record))
             case .usage(let report): usage.append((report, record))
@@ -64,18 +58,13 @@ struct LedgerBatchReader {
             }
         }
         let release = pairing.admit(decisions: decisions, usage: usage, now: polledAt)
-        // The offset to store per partition: after what was read, but not past a held record.
-        var next: [KafkaTopicPartition: Int64] = [:]
-        for (partition, offset) in read {
-            let position = min(offset, pairing.earliestHeld(in: partition) ?? offset)
-            if position > stored[partition] ?? 0 { next[partition] = position }
-        }
+        let read = offsets
+        let next = read.next { pairing.earliestHeld(in: $0) }
         guard !release.isEmpty || !unreadable.isEmpty || !next.isEmpty else { return nil }
-        stored.merge(next) { max($0, $1) }
-        let batch = LedgerBatch(decisions: release.decisions.map(\.decision), usage: release.usage.map(\.report),
-                                nextOffsets: next.map { RecordPosition(topic: $0.key.topic, partition: $0.key.partition.rawValue, offset: $0.value) })
+        offsets.stored(next)
+        let batch = LedgerBatch(decisions: release.decisions.map(\.decision), usage: release.usage.map(\.report), nextOffsets: next)
         return PreparedLedgerBatch(batch: batch, records: release.decisions.map(\.input) + release.usage.map(\.input),
-                                   unreadable: unreadable, next: next,
+                                   unreadable: unreadable,
                                    messageCount: messages.count, polledAt: polledAt)
     }
 }

@@ -1,5 +1,5 @@
-import Kafka
 import Ledger
+import Streams
 
 /// Holds decisions and usage reports back from the ledger for a while, so that a decision and
 /// the report naming it reach the writer in one batch: the row then goes in complete, in one
@@ -41,8 +41,8 @@ struct LedgerPairing {
     private var reports: [String: Held<UsageReport>] = [:]
     /// Per partition, in offset order (the order records are read); entries of records already
     /// released are dropped when they reach the front.
-    private var queues: [KafkaTopicPartition: [Place]] = [:]
-    private var fronts: [KafkaTopicPartition: Int] = [:]
+    private var queues: [TopicPartition: [Place]] = [:]
+    private var fronts: [TopicPartition: Int] = [:]
 
     init(window: Duration, capacity: Int) {
         self.window = window
@@ -91,13 +91,12 @@ struct LedgerPairing {
     }
 
     /// The offset of the earliest record still held from `partition`, if any.
-    mutating func earliestHeld(in partition: KafkaTopicPartition) -> Int64? {
+    mutating func earliestHeld(in partition: TopicPartition) -> Int64? {
         front(of: partition)?.position.offset
     }
 
     private mutating func enqueue(_ place: Place) {
-        let partition = KafkaTopicPartition(topic: place.position.topic, partition: KafkaPartition(rawValue: place.position.partition))
-        queues[partition, default: []].append(place)
+        queues[place.position.topicPartition, default: []].append(place)
     }
 
     private func isHeld(_ place: Place) -> Bool {
@@ -106,7 +105,7 @@ struct LedgerPairing {
     }
 
     /// The partition's oldest record still held, dropping released ones from the front.
-    private mutating func front(of partition: KafkaTopicPartition) -> Place? {
+    private mutating func front(of partition: TopicPartition) -> Place? {
         guard let queue = queues[partition] else { return nil }
         var index = fronts[partition] ?? 0
         while index < queue.count, !isHeld(queue[index]) { index += 1 }

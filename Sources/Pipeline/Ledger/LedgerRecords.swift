@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Postgres
+import Streams
 
 /// The ledger stage's reading of its two topics: decision records (schema
 /// `routeledger.decision.v1`, from the route stage) and usage reports (`routeledger.usage.v1`).

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Ledger
 import Postgres
+import Streams
 
 /// The ledger stage: reads decisions and usage reports from Kafka and records them in the
 /// PostgreSQL ledger, priced at the prices in effect at decision time, each batch with its
@@ -61,15 +62,9 @@ public final class LedgerStage: PipelineStage {
         let producer = try KafkaProducer(configuration: configuration.kafkaProducer())
         // Partitions start where PostgreSQL says; those it has never seen, at the group's
         // committed offset (or the topic's start).
-        let stored = Dictionary(try LedgerWriter.storedOffsets(group: writer.consumerGroup, on: connection).map {
-            (KafkaTopicPartition(topic: $0.topic, partition: KafkaPartition(rawValue: $0.partition)), $0.offset)
-        }, uniquingKeysWith: max)
+        let stored = try writer.offsetStore.read()
         let topics = [configuration.topics.decisions, configuration.topics.usage]
-        try consumer.subscribe(topics: topics) { partitions in
-            partitions.compactMap { partition in
-                stored[partition].map { KafkaTopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: KafkaOffset(rawValue: $0)) }
-            }
-        }
+        try consumer.subscribe(topics: topics, resumingFrom: stored)
         log(.info, "consuming", ["topics": topics.joined(separator: ","), "group": writer.consumerGroup])
 
         // Reading (poll, parse, pair) on a thread of its own, writing on this one.
@@ -108,17 +103,14 @@ public final class LedgerStage: PipelineStage {
             var rejected: [EventRejection.Kind: Int] = [:]
             let summary = try writer.write(prepared.batch) { refused in
                 // Looked up only when something was refused: most batches refuse nothing.
-                let byPosition = refused.isEmpty ? [:] : Dictionary(prepared.records.map {
-                    (RecordPosition(topic: $0.source.topic, partition: $0.source.partition, offset: $0.source.offset), $0)
-                }, uniquingKeysWith: { first, _ in first })
+                let byPosition = refused.isEmpty ? [:] : Dictionary(prepared.records.map { ($0.source, $0) },
+                                                                    uniquingKeysWith: { first, _ in first })
                 let deadLetters = prepared.unreadable + refused.map { refusal in
                     let kind = EventRejection.Kind(refusal.reason)
                     if let record = byPosition[refusal.position] { return (record, EventRejection(kind, refusal.message)) }
                     // A report that waited in the holding table for its decision: its bytes are
                     // no longer at hand, its coordinates say where they are.
-                    let position = refusal.position
-                    return (InputRecord(source: KafkaCoordinates(topic: position.topic, partition: position.partition, offset: position.offset),
-                                        key: nil, value: Data()),
+                    return (InputRecord(source: refusal.position, key: nil, value: Data()),
                             EventRejection(kind, refusal.message + " (it had waited for its decision; raw_base64 is empty, the report is at source)"))
                 }
                 guard !deadLetters.isEmpty else { return }
@@ -131,9 +123,7 @@ public final class LedgerStage: PipelineStage {
                 try producer.flush(timeout: .seconds(120)).requireDelivered()
             }
             // Kafka's copy of the offsets is for tools that watch the group's lag: not waited for.
-            try consumer.commitAsync(prepared.next.map {
-                KafkaTopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: KafkaOffset(rawValue: $0.value))
-            })
+            try consumer.commitAsync(prepared.batch.nextOffsets.map(KafkaTopicPartitionOffset.init))
             counters.record(summary, records: prepared.messageCount, rejected: rejected,
                             latency: ContinuousClock.now - prepared.polledAt)
         }

@@ -1,14 +1,15 @@
 import Embeddings
 import Foundation
 import Ranking
+import Streams
 
 /// A record read from Kafka.
 public struct InputRecord: Sendable {
-    public let source: KafkaCoordinates
+    public let source: RecordPosition
     public let key: Data?
     public let value: Data
 
-    public init(source: KafkaCoordinates, key: Data?, value: Data) {
+    public init(source: RecordPosition, key: Data?, value: Data) {
         self.source = source
         self.key = key
         self.value = value
@@ -150,7 +151,7 @@ public final class RouteBatchProcessor {
     }
 
     private func decide(_ event: QueryEvent, ratings: TierRatings, snapshot: RouterSnapshot,
-                        source: KafkaCoordinates, decidedAt: String) -> RoutingDecision {
+                        source: RecordPosition, decidedAt: String) -> RoutingDecision {
         let (rule, names) = snapshot.rule(allowing: event.allowedModels)
         let choice = rule.choose(ratings)
         let model = names[choice.candidate]

@@ -2,6 +2,7 @@ import Embeddings
 import Foundation
 import Kafka
 import Ledger
+import Streams
 import Synchronization
 
 /// The route stage: reads query events in micro-batches, routes each batch, and produces every
@@ -82,8 +83,7 @@ public final class RouteStage: Sendable {
             guard !messages.isEmpty else { continue }
             let started = ContinuousClock.now
             let inputs = messages.map { message in
-                InputRecord(source: KafkaCoordinates(topic: message.topic, partition: message.partition.rawValue,
-                                                     offset: message.offset.rawValue),
+                InputRecord(source: RecordPosition(message),
                             key: message.key, value: message.value)
             }
             let router = snapshot.withLock { $0 }
@@ -195,7 +195,7 @@ public final class StageCounters: Sendable {
         metrics.observe(.batchSize, labels: stage, Double(messages.count))
         metrics.observe(.batchSeconds, latency.seconds)
         let queuedSince = Dictionary(messages.map {
-            (KafkaCoordinates(topic: $0.topic, partition: $0.partition.rawValue, offset: $0.offset.rawValue), $0.timestamp)
+            (RecordPosition($0), $0.timestamp)
         }) { first, _ in first }
         // A producer's clock ahead of ours would give a negative wait: counted as none.
         metrics.observe(.decisionLatency, result.decisions.compactMap { decision in

@@ -6,6 +6,7 @@ import Ledger
 import Pipeline
 import Postgres
 import Ranking
+import Streams
 import Synchronization
 
 /// `routeledger bench learn`: how routing drifts under votes, how many votes per second the

@@ -3,6 +3,7 @@ import Kafka
 import Ledger
 import Pipeline
 import Postgres
+import Streams
 
 /// `routeledger bench ledger`: ledger rows per second through the ledger stage — Kafka in,
 /// parse, price, write rows and offsets in one transaction — against the ledger writer alone

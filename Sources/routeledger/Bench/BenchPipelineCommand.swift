@@ -4,6 +4,7 @@ import Kafka
 import Ledger
 import Pipeline
 import Ranking
+import Streams
 
 /// `routeledger bench pipeline`: events per second end to end through the embedded broker —
 /// Kafka in, parse, embed or take the event's vector, SW-route, produce, commit.

@@ -4,6 +4,7 @@ import Kafka
 import Ledger
 import Pipeline
 import Postgres
+import Streams
 
 /// Everything `routeledger demo` and `routeledger soak` run on: a private PostgreSQL cluster in
 /// the work folder holding the battle memory, an embedded broker, and every stage — the route

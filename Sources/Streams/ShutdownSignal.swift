@@ -36,7 +36,7 @@ public final class ShutdownSignal: @unchecked Sendable {
     /// Blocks until a stop is requested or `timeout` passes; true if a stop was requested.
     @discardableResult
     public func wait(timeout: Duration? = nil) -> Bool {
-        let deadline = timeout.map { Date().addingTimeInterval(Double($0.wholeMilliseconds) / 1_000) }
+        let deadline = timeout.map { Date().addingTimeInterval(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }
         condition.lock()
         defer { condition.unlock() }
         while requested == nil {

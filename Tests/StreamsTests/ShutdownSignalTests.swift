@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+import Streams
 import Testing
 
 @Suite struct ShutdownSignalTests {
