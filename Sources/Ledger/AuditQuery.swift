@@ -33,7 +33,8 @@ public struct AuditQuery: Sendable {
     public func run(on connection: PostgresConnection) throws -> AuditReport {
         let source = source
         let keys = groupBy.map { source == .rollups ? $0.rollupExpression : $0.ledgerExpression }
-        let keyList = keys.enumerated().map { "\($1) AS key\($0)" }
+        let keyColumns = keys.indices.map { "key\($0)" }
+        let keyList = zip(keys, keyColumns).map { "\($0) AS \($1)" }
         let positions = keys.indices.map { String($0 + 1) }
         var sql = "SELECT " + (keyList + [source == .rollups ? Self.rollupSums : Self.ledgerSums]).joined(separator: ", ")
         var parameters: [PostgresValue]
@@ -64,46 +65,51 @@ public struct AuditQuery: Sendable {
             sql += "\nGROUP BY \(list) ORDER BY \(list)"
         }
         let rows = try connection.query(sql, parameters).compactMap { row -> AuditReport.Row? in
-            let totals = try Self.totals(row, from: keys.count)
+            let totals = try AuditTotals(row: row)
             // With no grouping an empty ledger still answers one row, of nothing.
             guard !keys.isEmpty || totals.requests > 0 else { return nil }
-            return AuditReport.Row(keys: try keys.indices.map { try row.decode(String.self, at: $0) }, totals: totals)
+            return AuditReport.Row(keys: try keyColumns.map { try row.decode(String.self, column: $0) }, totals: totals)
         }
         return AuditReport(groupBy: groupBy, rows: rows, source: source)
     }
 
     private static let microsecondsPerDay: Int64 = 86_400_000_000
 
+    // Both sums name their columns as `AuditTotals(row:)` reads them.
     private static let rollupSums = """
-        coalesce(sum(decisions), 0)::bigint, coalesce(sum(decisions_with_usage), 0)::bigint,
-        coalesce(sum(input_tokens), 0)::bigint, coalesce(sum(output_tokens), 0)::bigint,
-        coalesce(sum(cost), 0), coalesce(sum(reference_cost), 0), coalesce(sum(savings), 0)
+        coalesce(sum(decisions), 0)::bigint AS requests, coalesce(sum(decisions_with_usage), 0)::bigint AS requests_with_usage,
+        coalesce(sum(input_tokens), 0)::bigint AS input_tokens, coalesce(sum(output_tokens), 0)::bigint AS output_tokens,
+        coalesce(sum(cost), 0) AS cost, coalesce(sum(reference_cost), 0) AS reference_cost, coalesce(sum(savings), 0) AS savings
         """
 
     private static let ledgerSums = """
-        count(*), count(actual_cost), coalesce(sum(coalesce(actual_input_tokens, estimated_input_tokens)), 0)::bigint,
-        coalesce(sum(coalesce(actual_output_tokens, estimated_output_tokens)), 0)::bigint,
-        coalesce(sum(coalesce(actual_cost, estimated_cost)), 0),
-        coalesce(sum(coalesce(actual_reference_cost, estimated_reference_cost)), 0), coalesce(sum(savings), 0)
+        count(*) AS requests, count(actual_cost) AS requests_with_usage,
+        coalesce(sum(coalesce(actual_input_tokens, estimated_input_tokens)), 0)::bigint AS input_tokens,
+        coalesce(sum(coalesce(actual_output_tokens, estimated_output_tokens)), 0)::bigint AS output_tokens,
+        coalesce(sum(coalesce(actual_cost, estimated_cost)), 0) AS cost,
+        coalesce(sum(coalesce(actual_reference_cost, estimated_reference_cost)), 0) AS reference_cost,
+        coalesce(sum(savings), 0) AS savings
         """
+}
 
-    private static func totals(_ row: PostgresRow, from first: Int) throws -> AuditTotals {
-        func money(_ index: Int) throws -> MicroUSD {
-            let value = try row.decode(PostgresNumeric.self, at: index)
+private extension AuditTotals {
+    /// The sums of a row of `AuditQuery`'s result.
+    init(row: PostgresRow) throws {
+        func money(_ column: String) throws -> MicroUSD {
+            let value = try row.decode(PostgresNumeric.self, column: column)
             guard let units = value.units(scale: 6) else {
                 throw LedgerError("a total of \(value) dollars does not fit RouteLedger's micro-dollar amounts")
             }
             return MicroUSD(microunits: units)
         }
-        var totals = AuditTotals()
-        totals.requests = try row.decode(at: first)
-        totals.requestsWithUsage = try row.decode(at: first + 1)
-        totals.inputTokens = try row.decode(at: first + 2)
-        totals.outputTokens = try row.decode(at: first + 3)
-        totals.cost = try money(first + 4)
-        totals.referenceCost = try money(first + 5)
-        totals.savings = try money(first + 6)
-        return totals
+        self.init()
+        requests = try row.decode(column: "requests")
+        requestsWithUsage = try row.decode(column: "requests_with_usage")
+        inputTokens = try row.decode(column: "input_tokens")
+        outputTokens = try row.decode(column: "output_tokens")
+        cost = try money("cost")
+        referenceCost = try money("reference_cost")
+        savings = try money("savings")
     }
 }
 

@@ -25,11 +25,12 @@ public enum LedgerReconciliation {
                        sum(savings) AS savings
                 FROM ledger GROUP BY 1, 2, 3
             )
-            SELECT to_char(coalesce(s.day, d.day), 'YYYY-MM-DD'), coalesce(s.tenant, d.tenant), coalesce(s.model, d.model),
+            SELECT to_char(coalesce(s.day, d.day), 'YYYY-MM-DD') AS day, coalesce(s.tenant, d.tenant) AS tenant,
+                   coalesce(s.model, d.model) AS model,
                    CASE WHEN s.day IS NULL THEN 'nothing' ELSE ROW(s.decisions, s.decisions_with_usage, s.input_tokens,
-                       s.output_tokens, s.cost, s.reference_cost, s.savings)::text END,
+                       s.output_tokens, s.cost, s.reference_cost, s.savings)::text END AS summed,
                    CASE WHEN d.day IS NULL THEN 'nothing' ELSE ROW(d.decisions, d.decisions_with_usage, d.input_tokens,
-                       d.output_tokens, d.cost, d.reference_cost, d.savings)::text END
+                       d.output_tokens, d.cost, d.reference_cost, d.savings)::text END AS rollup
             FROM summed AS s
             FULL JOIN ledger_daily AS d ON d.day = s.day AND d.tenant = s.tenant AND d.model = s.model
             WHERE (s.decisions, s.decisions_with_usage, s.input_tokens, s.output_tokens, s.cost, s.reference_cost, s.savings)
@@ -37,10 +38,11 @@ public enum LedgerReconciliation {
                   (d.decisions, d.decisions_with_usage, d.input_tokens, d.output_tokens, d.cost, d.reference_cost, d.savings)
             ORDER BY 1, 2, 3
             """).map { row in
-            Difference(description: "\(try row.decode(String.self, at: 0)) tenant \(quoted(try row.decode(at: 1))) model "
-                       + "\(quoted(try row.decode(at: 2))): the ledger sums to \(try row.decode(String.self, at: 3)), "
-                       + "the rollup holds \(try row.decode(String.self, at: 4)) "
-                       + "(decisions, with usage, input tokens, output tokens, cost, reference cost, savings)")
+            let place = "\(try row.decode(String.self, column: "day")) tenant \(quoted(try row.decode(column: "tenant"))) "
+                + "model \(quoted(try row.decode(column: "model")))"
+            return Difference(description: "\(place): the ledger sums to \(try row.decode(String.self, column: "summed")), "
+                              + "the rollup holds \(try row.decode(String.self, column: "rollup")) "
+                              + "(decisions, with usage, input tokens, output tokens, cost, reference cost, savings)")
         }
     }
 
@@ -57,47 +59,84 @@ public enum LedgerReconciliation {
                        actual_input_tokens, actual_output_tokens, actual_cost, actual_reference_cost, usage_model,
                        usage_price_id
                 FROM ledger WHERE id > $1 ORDER BY id LIMIT $2
-                """, [.bigint(lastID), .bigint(Int64(pageSize))])
+                """, [.bigint(lastID), .bigint(Int64(pageSize))]).map(CostedRow.init(row:))
             for row in page {
-                differences += try costDifferences(of: row, prices: prices)
+                differences += costDifferences(of: row, prices: prices)
             }
             guard let last = page.last else { return differences }
-            lastID = try last.decode(Int64.self, at: 0)
+            lastID = last.id
         }
     }
 
-    private static func costDifferences(of row: PostgresRow, prices: PriceBook) throws -> [Difference] {
-        let decisionID: String = try row.decode(at: 1)
-        let decidedAt: PostgresTimestamp = try row.decode(at: 2)
-        var found: [Difference] = []
-        func note(_ text: String) { found.append(Difference(description: "decision \(decisionID): \(text)")) }
-        func micros(_ index: Int) throws -> Int64? {
-            try row.decode(PostgresNumeric?.self, at: index).flatMap { $0.units(scale: 6) }
+    /// A ledger row as `costDifferences` reads it.
+    private struct CostedRow {
+        /// The tokens and costs of one kind, estimated or actual; costs in micro-units, nil
+        /// when NULL or finer than a micro-unit.
+        struct Costs {
+            let inputTokens: Int64?
+            let outputTokens: Int64?
+            let cost: Int64?
+            let referenceCost: Int64?
+
+            init(row: PostgresRow, kind: String) throws {
+                func micros(_ column: String) throws -> Int64? {
+                    try row.decode(PostgresNumeric?.self, column: column).flatMap { $0.units(scale: 6) }
+                }
+                inputTokens = try row.decode(column: "\(kind)_input_tokens")
+                outputTokens = try row.decode(column: "\(kind)_output_tokens")
+                cost = try micros("\(kind)_cost")
+                referenceCost = try micros("\(kind)_reference_cost")
+            }
         }
+
+        let id: Int64
+        let decisionID: String
+        let decidedAt: PostgresTimestamp
+        let chosenModel: String
+        let referenceModel: String
+        let priceID: Int64
+        let referencePriceID: Int64
+        let estimated: Costs
+        let actual: Costs
+        /// The model a usage report named instead of the chosen one, and its price row.
+        let usage: (model: String, priceID: Int64)?
+
+        init(row: PostgresRow) throws {
+            id = try row.decode(column: "id")
+            decisionID = try row.decode(column: "decision_id")
+            decidedAt = try row.decode(column: "decided_at")
+            chosenModel = try row.decode(column: "chosen_model")
+            referenceModel = try row.decode(column: "reference_model")
+            priceID = try row.decode(column: "price_id")
+            referencePriceID = try row.decode(column: "reference_price_id")
+            estimated = try Costs(row: row, kind: "estimated")
+            actual = try Costs(row: row, kind: "actual")
+            usage = try row.decode(String?.self, column: "usage_model").map { ($0, try row.decode(column: "usage_price_id")) }
+        }
+    }
+
+    private static func costDifferences(of row: CostedRow, prices: PriceBook) -> [Difference] {
+        var found: [Difference] = []
+        func note(_ text: String) { found.append(Difference(description: "decision \(row.decisionID): \(text)")) }
         // A usage report that named another model than the chosen one is priced at that model.
-        let usageModel: String? = try row.decode(at: 15)
-        var charges = [(try row.decode(String.self, at: 3), try row.decode(Int64.self, at: 5)),
-                       (try row.decode(String.self, at: 4), try row.decode(Int64.self, at: 6))]
-        if let usageModel { charges.append((usageModel, try row.decode(Int64.self, at: 16))) }
+        var charges = [(row.chosenModel, row.priceID), (row.referenceModel, row.referencePriceID)]
+        if let usage = row.usage { charges.append(usage) }
         for (model, charged) in charges {
-            if let inEffect = prices.price(of: model, at: decidedAt), inEffect.id != charged {
+            if let inEffect = prices.price(of: model, at: row.decidedAt), inEffect.id != charged {
                 note("charged price row \(charged) of \(quoted(model)), but row \(inEffect.id) is in effect at its decision time (added later?)")
             }
         }
-        guard let price = prices.price(id: try row.decode(at: 5)), let reference = prices.price(id: try row.decode(at: 6)),
-              let actualPrice = usageModel == nil ? price : prices.price(id: try row.decode(at: 16)) else {
+        guard let price = prices.price(id: row.priceID), let reference = prices.price(id: row.referencePriceID),
+              let actualPrice = prices.price(id: row.usage?.priceID ?? row.priceID) else {
             note("names a price row that is not in the prices table")
             return found
         }
-        let pairs: [(String, Int, Int, Int, Int, Price)] = [("estimated", 7, 8, 9, 10, price), ("actual", 11, 12, 13, 14, actualPrice)]
-        for (kind, inputColumn, outputColumn, costColumn, referenceColumn, price) in pairs {
-            guard let input = try row.decode(Int64?.self, at: inputColumn), let output = try row.decode(Int64?.self, at: outputColumn)
-            else { continue }
+        for (kind, costs, price) in [("estimated", row.estimated, price), ("actual", row.actual, actualPrice)] {
+            guard let input = costs.inputTokens, let output = costs.outputTokens else { continue }
             let expected = (price.tokenPrice.cost(inputTokens: input, outputTokens: output).microunits,
                             reference.tokenPrice.cost(inputTokens: input, outputTokens: output).microunits)
-            let stored = (try micros(costColumn), try micros(referenceColumn))
-            if stored.0 != expected.0 || stored.1 != expected.1 {
-                note("\(kind) costs are \(amount(stored.0)) and \(amount(stored.1)) (reference), but \(input) input and "
+            if costs.cost != expected.0 || costs.referenceCost != expected.1 {
+                note("\(kind) costs are \(amount(costs.cost)) and \(amount(costs.referenceCost)) (reference), but \(input) input and "
                      + "\(output) output tokens at its prices make \(amount(expected.0)) and \(amount(expected.1))")
             }
         }
@@ -118,7 +157,7 @@ public enum LedgerReconciliation {
                 SELECT r.n FROM reconciled_decisions AS r
                 WHERE NOT EXISTS (SELECT FROM ledger AS l WHERE l.decision_id = r.decision_id)
                 ORDER BY r.n
-                """).map { decisions[Int(try $0.decode(Int32.self, at: 0))] }
+                """).map { decisions[Int(try $0.decode(Int32.self, column: "n"))] }
         }
     }
 

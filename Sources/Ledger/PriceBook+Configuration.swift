@@ -40,7 +40,7 @@ extension PriceBook {
 
     /// Whether the connected role may add prices (the schema's owner or a price administrator).
     public static func mayAddPrices(on connection: PostgresConnection) throws -> Bool {
-        try connection.query("SELECT has_table_privilege('prices', 'INSERT')")[0].decode(Bool.self, at: 0)
+        try connection.query("SELECT has_table_privilege('prices', 'INSERT') AS may_insert")[0].decode(Bool.self, column: "may_insert")
     }
 
     /// Adds `price` for `model` from `effectiveFrom` on (now when nil), never rewriting history:
@@ -68,7 +68,7 @@ extension PriceBook {
     }
 
     private static func currentTime(on connection: PostgresConnection) throws -> PostgresTimestamp {
-        try connection.query("SELECT now()")[0].decode(PostgresTimestamp.self, at: 0)
+        try connection.query("SELECT now() AS now")[0].decode(PostgresTimestamp.self, column: "now")
     }
 
     private static func insert(_ model: String, _ price: TokenPrice, from effectiveFrom: PostgresTimestamp,
@@ -78,7 +78,7 @@ extension PriceBook {
             VALUES ($1, $2, $3, $4) RETURNING id
             """, [.text(model), .numeric(PostgresNumeric(units: price.inputPerMillion.microunits, scale: 6)),
                   .numeric(PostgresNumeric(units: price.outputPerMillion.microunits, scale: 6)), .timestamptz(effectiveFrom)])[0]
-            .decode(Int64.self, at: 0)
+            .decode(Int64.self, column: "id")
         return Price(id: id, model: model, tokenPrice: price, effectiveFrom: effectiveFrom)
     }
 }

@@ -74,27 +74,33 @@ public struct PriceBook: Sendable {
             FROM prices ORDER BY model, effective_from
             """)
         for row in rows {
-            let id = try row.decode(Int64.self, at: 0)
-            let model = try row.decode(String.self, at: 1)
-            guard let input = try Self.perMillion(row.decode(PostgresNumeric.self, at: 2)),
-                  let output = try Self.perMillion(row.decode(PostgresNumeric.self, at: 3))
-            else {
-                throw LedgerError("price row \(id) of '\(model)' is above \(TokenPrice.maximumPerMillion) dollars per million tokens, "
-                                  + "the most RouteLedger can charge exactly")
-            }
-            add(Price(id: id, model: model, tokenPrice: TokenPrice(inputPerMillion: input, outputPerMillion: output),
-                      effectiveFrom: try row.decode(PostgresTimestamp.self, at: 4)))
+            add(try Price(row: row))
         }
         self.version = version
     }
 
-    private static func perMillion(_ value: PostgresNumeric) -> MicroUSD? {
-        guard let units = value.units(scale: 6), (0...TokenPrice.maximumPerMillion.microunits).contains(units) else { return nil }
-        return MicroUSD(microunits: units)
-    }
-
     private static func currentVersion(on connection: PostgresConnection) throws -> Version {
-        let row = try connection.query("SELECT count(*), coalesce(max(id), 0) FROM prices")[0]
-        return Version(rows: try row.decode(Int64.self, at: 0), highestID: try row.decode(Int64.self, at: 1))
+        let row = try connection.query("SELECT count(*) AS row_count, coalesce(max(id), 0) AS highest_id FROM prices")[0]
+        return Version(rows: try row.decode(column: "row_count"), highestID: try row.decode(column: "highest_id"))
+    }
+}
+
+private extension Price {
+    /// A row of the `prices` columns `PriceBook` reads; throws for a price above what
+    /// RouteLedger charges exactly.
+    init(row: PostgresRow) throws {
+        let id: Int64 = try row.decode(column: "id")
+        let model: String = try row.decode(column: "model")
+        func perMillion(_ column: String) throws -> MicroUSD? {
+            let value = try row.decode(PostgresNumeric.self, column: column)
+            guard let units = value.units(scale: 6), (0...TokenPrice.maximumPerMillion.microunits).contains(units) else { return nil }
+            return MicroUSD(microunits: units)
+        }
+        guard let input = try perMillion("input_usd_per_million"), let output = try perMillion("output_usd_per_million") else {
+            throw LedgerError("price row \(id) of '\(model)' is above \(TokenPrice.maximumPerMillion) dollars per million tokens, "
+                              + "the most RouteLedger can charge exactly")
+        }
+        self.init(id: id, model: model, tokenPrice: TokenPrice(inputPerMillion: input, outputPerMillion: output),
+                  effectiveFrom: try row.decode(column: "effective_from"))
     }
 }

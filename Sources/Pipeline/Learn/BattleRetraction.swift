@@ -23,7 +23,7 @@ public struct BattleRetraction: Sendable {
             try LearningLock.take(on: connection)
             let id = try connection.query("""
                 INSERT INTO battle_retractions (source, reason, battles) VALUES ($1, $2, 0) RETURNING id
-                """, [.text(source), .text(reason)])[0].decode(Int64.self, at: 0)
+                """, [.text(source), .text(reason)])[0].decode(Int64.self, column: "id")
             let battles = try connection.execute("""
                 UPDATE battles SET retraction = $1 WHERE retraction IS NULL AND coalesce(vote_source, source) = $2
                 """, [.bigint(id), .text(source)])
@@ -47,6 +47,6 @@ public struct BattleRetraction: Sendable {
 
     /// The newest retraction's id; 0 before the first. A router reloads when it grows.
     static func lastID(on connection: PostgresConnection) throws -> Int64 {
-        try connection.query("SELECT coalesce(max(id), 0) FROM battle_retractions")[0].decode(Int64.self, at: 0)
+        try connection.query("SELECT coalesce(max(id), 0) AS last_id FROM battle_retractions")[0].decode(Int64.self, column: "last_id")
     }
 }

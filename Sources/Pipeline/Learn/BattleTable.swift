@@ -16,7 +16,7 @@ public struct BattleTable {
     /// The embedders whose vectors the table holds (at most one in a sound database).
     public func embedders() throws -> [EmbedderIdentity] {
         try connection.query("SELECT DISTINCT embedder_name, embedder_version FROM battles ORDER BY 1, 2").map {
-            EmbedderIdentity(name: try $0.decode(String.self, at: 0), version: try $0.decode(String.self, at: 1))
+            EmbedderIdentity(name: try $0.decode(column: "embedder_name"), version: try $0.decode(column: "embedder_version"))
         }
     }
 
@@ -30,12 +30,13 @@ public struct BattleTable {
 
     /// The dimension of the stored embeddings; nil for an empty table.
     public func dimension() throws -> Int? {
-        try connection.query("SELECT length(embedding) / 4 FROM battles ORDER BY id LIMIT 1").first?.decode(Int.self, at: 0)
+        try connection.query("SELECT length(embedding) / 4 AS dimension FROM battles ORDER BY id LIMIT 1").first?
+            .decode(Int.self, column: "dimension")
     }
 
     /// The highest battle id; 0 for an empty table.
     public func lastID() throws -> Int64 {
-        try connection.query("SELECT coalesce(max(id), 0) FROM battles")[0].decode(Int64.self, at: 0)
+        try connection.query("SELECT coalesce(max(id), 0) AS last_id FROM battles")[0].decode(Int64.self, column: "last_id")
     }
 
     private static let insertColumns = ["vote_id", "query_id", "voter", "prompt", "model_a", "model_b", "winner", "source",
@@ -51,7 +52,7 @@ public struct BattleTable {
             ON CONFLICT (vote_id) DO NOTHING RETURNING id
             """)
         return try connection.query(statement, Self.values(battle, embedding: embedding, embedder: embedder))
-            .first?.decode(Int64.self, at: 0)
+            .first?.decode(Int64.self, column: "id")
     }
 
     /// Stores many battles at once with COPY (imports carry no vote ids); all or none.

@@ -21,9 +21,9 @@ struct OnlineRatings: Sendable {
     static func load(k: Double, from connection: PostgresConnection) throws -> OnlineRatings {
         var online = OnlineRatings(k: k)
         for row in try connection.query("SELECT model, rating, votes FROM elo_ratings") {
-            let model = try row.decode(String.self, at: 0)
-            online.ratings[model] = try row.decode(Double.self, at: 1)
-            online.votes[model] = try row.decode(Int.self, at: 2)
+            let model = try row.decode(String.self, column: "model")
+            online.ratings[model] = try row.decode(Double.self, column: "rating")
+            online.votes[model] = try row.decode(Int.self, column: "votes")
         }
         return online
     }

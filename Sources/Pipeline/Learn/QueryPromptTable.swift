@@ -32,7 +32,7 @@ struct QueryPromptTable {
         var prompts: [String: [String]] = [:]
         for row in try connection.query("SELECT DISTINCT query_id, prompt FROM query_prompts WHERE query_id = ANY($1::text[])",
                                         [SQLArrayLiteral.of(ids.sorted())]) {
-            prompts[try row.decode(String.self, at: 0), default: []].append(try row.decode(String.self, at: 1))
+            prompts[try row.decode(String.self, column: "query_id"), default: []].append(try row.decode(String.self, column: "prompt"))
         }
         return prompts
     }

@@ -80,7 +80,7 @@ public struct RatingsVersionTable {
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
             """, [.text(reason.rawValue), .bigint(lastBattleID), .bigint(Int64(refit.battleCount)), .integer(Int32(refit.tierCount)),
                   .integer(Int32(refit.rounds)), .bigint(Int64(bitPattern: refit.seed)), .double(refit.confidence),
-                  .text(embedder.name), .text(embedder.version)])[0].decode(Int64.self, at: 0)
+                  .text(embedder.name), .text(embedder.version)])[0].decode(Int64.self, column: "id")
         if !refit.models.isEmpty {
             try connection.copy(into: "model_ratings", columns: ["ratings_version", "model", "rating", "rating_lower", "rating_median",
                                                                  "rating_upper", "tier", "battles"],
@@ -99,7 +99,8 @@ public struct RatingsVersionTable {
 
     /// The newest version; nil before the first refit.
     public func latest() throws -> RatingsVersion? {
-        guard let id = try connection.query("SELECT max(id) FROM ratings_versions")[0].decode(Int64?.self, at: 0) else { return nil }
+        guard let id = try connection.query("SELECT max(id) AS id FROM ratings_versions")[0].decode(Int64?.self, column: "id")
+        else { return nil }
         return try version(id)
     }
 
@@ -107,7 +108,7 @@ public struct RatingsVersionTable {
         guard let row = try connection.query("""
             SELECT reason, last_battle_id, battle_count, created_at FROM ratings_versions WHERE id = $1
             """, [.bigint(id)]).first else { return nil }
-        let label = try row.decode(String.self, at: 0)
+        let label = try row.decode(String.self, column: "reason")
         guard let reason = RatingsVersion.Reason(rawValue: label) else {
             throw LearningError.damagedRatings(id: id, "reason '\(label)'")
         }
@@ -115,12 +116,19 @@ public struct RatingsVersionTable {
         for rating in try connection.query("""
             SELECT model, rating, rating_lower, rating_median, rating_upper, tier, battles FROM model_ratings WHERE ratings_version = $1
             """, [.bigint(id)]) {
-            models[try rating.decode(String.self, at: 0)] = RatingsVersion.ModelRating(
-                rating: try rating.decode(Double.self, at: 1), lower: try rating.decode(Double.self, at: 2),
-                median: try rating.decode(Double.self, at: 3), upper: try rating.decode(Double.self, at: 4),
-                tier: try rating.decode(Int.self, at: 5), battles: try rating.decode(Int.self, at: 6))
+            models[try rating.decode(column: "model")] = try RatingsVersion.ModelRating(row: rating)
         }
-        return RatingsVersion(id: id, reason: reason, lastBattleID: try row.decode(Int64.self, at: 1),
-                              battleCount: try row.decode(Int.self, at: 2), createdAt: try row.decode(Date.self, at: 3), models: models)
+        return RatingsVersion(id: id, reason: reason, lastBattleID: try row.decode(column: "last_battle_id"),
+                              battleCount: try row.decode(column: "battle_count"), createdAt: try row.decode(column: "created_at"),
+                              models: models)
+    }
+}
+
+private extension RatingsVersion.ModelRating {
+    /// A row of the `model_ratings` columns `RatingsVersionTable.version(_:)` reads.
+    init(row: PostgresRow) throws {
+        self.init(rating: try row.decode(column: "rating"), lower: try row.decode(column: "rating_lower"),
+                  median: try row.decode(column: "rating_median"), upper: try row.decode(column: "rating_upper"),
+                  tier: try row.decode(column: "tier"), battles: try row.decode(column: "battles"))
     }
 }

@@ -84,9 +84,9 @@ final class VoteLearner {
         version = latest
         let configured = SQLArrayLiteral.of(knownModels.sorted())
         let unfitted = try connection.query("""
-            SELECT count(*) FROM battles
+            SELECT count(*) AS unfitted FROM battles
             WHERE id > $1 AND retraction IS NULL AND model_a = ANY($2::text[]) AND model_b = ANY($2::text[])
-            """, [.bigint(latest?.lastBattleID ?? 0), configured])[0].decode(Int.self, at: 0)
+            """, [.bigint(latest?.lastBattleID ?? 0), configured])[0].decode(Int.self, column: "unfitted")
         schedule = RefitSchedule(configuration.learning, battlesSinceRefit: unfitted, lastPublished: latest?.createdAt ?? .distantPast)
         refitter = ConfiguredRefit(configuration: configuration, connection: connection, embedder: embedder.identity)
         if let latest {

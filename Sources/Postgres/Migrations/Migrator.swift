@@ -28,13 +28,14 @@ public struct Migrator: Sendable {
     /// What the database has and what it lacks; throws when the database cannot be migrated
     /// by this program.
     public func status(of connection: PostgresConnection) throws -> SchemaStatus {
-        let hasTable = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL")[0].decode(Bool.self, at: 0)
+        let hasTable = try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")[0]
+            .decode(Bool.self, column: "present")
         guard hasTable else {
             return SchemaStatus(appliedVersion: 0, knownVersion: knownVersion, pending: migrations, rolePrefix: nil)
         }
         let applied = try connection.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version").map {
-            (version: try $0.decode(Int.self, at: 0), name: try $0.decode(String.self, at: 1),
-             checksum: try $0.decode(String.self, at: 2))
+            (version: try $0.decode(Int.self, column: "version"), name: try $0.decode(String.self, column: "name"),
+             checksum: try $0.decode(String.self, column: "checksum"))
         }
         let appliedVersion = applied.last?.version ?? 0
         if appliedVersion > knownVersion {
@@ -53,7 +54,7 @@ public struct Migrator: Sendable {
             throw MigrationError.invalidMigrationOrder("\(skipped.label) is not applied but version \(appliedVersion) is")
         }
         let rolePrefix = try connection.query("SELECT value FROM schema_settings WHERE name = 'role_prefix'")
-            .first?.decode(String.self, at: 0)
+            .first?.decode(String.self, column: "value")
         if let rolePrefix, rolePrefix != roles.prefix {
             throw MigrationError.rolePrefixMismatch(recorded: rolePrefix, requested: roles.prefix)
         }

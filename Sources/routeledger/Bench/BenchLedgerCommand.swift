@@ -112,7 +112,8 @@ enum BenchLedgerCommand: Command {
             stageRows = count - first
             stagePaired = stage.counters.snapshot().usageWithDecision
             let connection = try PostgresConnection(database)
-            let rows = try connection.query("SELECT count(*) FROM ledger WHERE actual_cost IS NOT NULL")[0].decode(Int.self, at: 0)
+            let rows = try connection.query("SELECT count(*) AS with_usage FROM ledger WHERE actual_cost IS NOT NULL")[0]
+                .decode(Int.self, column: "with_usage")
             guard rows == count else { throw CommandFailure("the ledger holds \(rows) rows with usage, not \(count)") }
         }
         let writerRate = Double(count) / writerSeconds

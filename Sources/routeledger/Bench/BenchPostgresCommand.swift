@@ -55,7 +55,7 @@ enum BenchPostgresCommand: Command {
                 try connection.transaction { try writer.write(rows, way) }
                 rates[way, default: []].append(Double(rowCount) / (ContinuousClock.now - started).seconds)
             }
-            let written = try connection.query("SELECT count(*) FROM \(quotedTable)")[0].decode(Int.self, at: 0)
+            let written = try connection.query("SELECT count(*) AS written FROM \(quotedTable)")[0].decode(Int.self, column: "written")
             guard written == rowCount else {
                 throw CommandFailure("the last way wrote \(written) rows instead of \(rowCount)")
             }

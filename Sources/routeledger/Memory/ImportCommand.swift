@@ -110,7 +110,8 @@ enum ImportCommand: Command {
     private static func importIntoDatabase(_ arguments: ParsedArguments, format: String, inputs: [String], questions: String?,
                                            tiers: Int?, batch: Int, shown: Int, json: Bool) throws -> Int32 {
         let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 10)
-        guard try connection.query("SELECT to_regclass('battles') IS NOT NULL")[0].decode(Bool.self, at: 0) else {
+        let hasTable = try connection.query("SELECT to_regclass('battles') IS NOT NULL AS present")[0].decode(Bool.self, column: "present")
+        guard hasTable else {
             throw CommandFailure("\(connection) has no battles table: run `routeledger migrate` first")
         }
         let stored = try BattleTable(connection).embedders()

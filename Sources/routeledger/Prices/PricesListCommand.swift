@@ -16,7 +16,7 @@ enum PricesListCommand: Command {
         let format = try arguments.choice("format", from: ["table", "json"]) ?? "table"
         let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
         let at = try TimeOption.value(arguments, "at")
-            ?? connection.query("SELECT now()")[0].decode(PostgresTimestamp.self, at: 0)
+            ?? connection.query("SELECT now() AS now")[0].decode(PostgresTimestamp.self, column: "now")
         let book = try PriceBook.load(from: connection)
         print(PriceRowsOutput(prices: book.models.compactMap { book.price(of: $0, at: at) }).render(format), terminator: "")
         return 0
