@@ -173,7 +173,7 @@ public final class LedgerWriter {
         // that decision takes the usage path (where it is a duplicate).
         func unpair(_ ids: [PostgresRow]) throws {
             for row in ids {
-                if let numbered = pairs.removeValue(forKey: try row.decode(String.self, at: 0)) { unpaired.append(numbered) }
+                if let numbered = pairs.removeValue(forKey: try row.decode(String.self, column: "decision_id")) { unpaired.append(numbered) }
             }
         }
         if heldCount > 0 && !pairs.isEmpty { try unpair(try connection.query(Self.yieldToWaitingUsage)) }
@@ -184,8 +184,11 @@ public final class LedgerWriter {
         // unless the row's usage came from this very report (read again after a restart).
         if summary.duplicateDecisions > 0 && !pairs.isEmpty {
             for row in try connection.query(Self.pairsNotInserted) {
-                let id = try row.decode(String.self, at: 0)
-                if try row.decode(Bool.self, at: 1) { pairs[id] = nil } else { try unpair([row]) }
+                if try row.decode(Bool.self, column: "usage_from_this_report") {
+                    pairs[try row.decode(String.self, column: "decision_id")] = nil
+                } else {
+                    try unpair([row])
+                }
             }
         }
         summary.usageRecorded += pairs.count
@@ -432,6 +435,7 @@ public final class LedgerWriter {
     private static let pairsNotInserted = """
         SELECT s.decision_id,
                (l.usage_topic, l.usage_partition, l.usage_offset) IS NOT DISTINCT FROM (s.usage_topic, s.usage_partition, s.usage_offset)
+                   AS usage_from_this_report
         FROM ledger_staged_decisions AS s JOIN ledger AS l USING (decision_id)
         WHERE s.actual_cost IS NOT NULL AND l.recorded_at <> now()
         """
