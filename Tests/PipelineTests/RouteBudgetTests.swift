@@ -51,9 +51,11 @@ import TestSupport
         let recorded = Set([0.5] + records.map(\.threshold))
         #expect(decisions.allSatisfy { recorded.contains($0.threshold) })
 
-        // Held: the decisions made at the final threshold, most of them, went strong 30 % of the time.
+        // Held: the decisions made at the final threshold, half of them or more, went strong 30 %
+        // of the time. (How many batches, and so evaluations, 3,000 events take depends on how
+        // much the consumer has fetched at each poll, which varies with the machine's load.)
         let settled = decisions.filter { $0.threshold == threshold }
-        #expect(settled.count >= 2_000)
+        #expect(settled.count >= 1_500)
         let settledShare = Double(settled.count { $0.model == "strong" }) / Double(settled.count)
         #expect(abs(settledShare - 0.3) <= 0.03, "strong share \(settledShare) at threshold \(threshold)")
         let overall = Double(decisions.count { $0.model == "strong" }) / 3_000

@@ -55,7 +55,10 @@ public final class RouteBatchProcessor {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
-    public func process(_ batch: [InputRecord], with snapshot: RouterSnapshot, now: Date = Date()) -> RouteBatchResult {
+    /// Routes `batch` with `snapshot` at `threshold` (by default the router's own; a route stage
+    /// gives its `ThresholdSource`'s).
+    public func process(_ batch: [InputRecord], with snapshot: RouterSnapshot, threshold: Double? = nil, now: Date = Date()) -> RouteBatchResult {
+        let threshold = threshold ?? snapshot.threshold
         var outcomes = [Result<QueryEvent, EventRejection>](repeating: .failure(EventRejection(.malformedJSON, "")), count: batch.count)
         for (index, record) in batch.enumerated() {
             do {
@@ -93,7 +96,8 @@ public final class RouteBatchProcessor {
                 let deadLetter = DeadLetterRecord(stage: "route", source: record.source, rejection: rejection, raw: record.value, at: now)
                 result.records.append(OutputRecord(topic: configuration.topics.deadLetter, key: record.key, value: encode(deadLetter)))
             case .success(let event):
-                let decision = decide(event, ratings: ratingsOf[index]!, snapshot: snapshot, source: record.source, decidedAt: decidedAt)
+                let decision = decide(event, ratings: ratingsOf[index]!, snapshot: snapshot, threshold: threshold,
+                                      source: record.source, decidedAt: decidedAt)
                 let decisionJSON = encode(decision)
                 result.decisions.append(decision)
                 result.records.append(OutputRecord(topic: configuration.topics.route(for: decision.model), key: record.key,
@@ -150,9 +154,9 @@ public final class RouteBatchProcessor {
         return vectors
     }
 
-    private func decide(_ event: QueryEvent, ratings: TierRatings, snapshot: RouterSnapshot,
+    private func decide(_ event: QueryEvent, ratings: TierRatings, snapshot: RouterSnapshot, threshold: Double,
                         source: RecordPosition, decidedAt: String) -> RoutingDecision {
-        let (rule, names) = snapshot.rule(allowing: event.allowedModels)
+        let (rule, names) = snapshot.rule(allowing: event.allowedModels, threshold: threshold)
         let choice = rule.choose(ratings)
         let model = names[choice.candidate]
         let reference = snapshot.candidates[snapshot.candidates.count - 1]
@@ -163,7 +167,7 @@ public final class RouteBatchProcessor {
             decisionID: RoutingDecision.id(tenant: event.tenant, queryID: event.id, routerVersion: routing.routerVersion, model: model),
             queryID: event.id, tenant: event.tenant, model: model, referenceModel: reference,
             candidates: zip(names, choice.referenceWinRates).map { RoutingDecision.Candidate(model: $0, referenceWinRate: $1) },
-            threshold: snapshot.threshold, routerKind: RouterSnapshot.routerKind, routerVersion: routing.routerVersion,
+            threshold: threshold, routerKind: RouterSnapshot.routerKind, routerVersion: routing.routerVersion,
             memoryBattles: snapshot.ranker.memory.count, ratingsVersion: snapshot.ratingsVersion,
             embedder: event.embedding == nil ? embedder?.identity.description ?? "given" : "given",
             estimatedInputTokens: inputTokens, estimatedOutputTokens: outputTokens,

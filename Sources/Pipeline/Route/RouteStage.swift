@@ -21,8 +21,8 @@ public final class RouteStage: Sendable {
     private let shutdown: ShutdownSignal
     private let log: StageLog
     public let counters: StageCounters
-    /// The online budget controller, when the configuration enables it.
-    private let budget: RouteBudget?
+    /// Which threshold each batch is decided with (the budget controller's, when enabled).
+    private let thresholds: ThresholdSource
 
     public init(configuration: RouteLedgerConfiguration, embedder: (any Embedder)?, snapshot: RouterSnapshot,
                 shutdown: ShutdownSignal, metrics: MetricsRegistry = MetricsRegistry(),
@@ -34,8 +34,7 @@ public final class RouteStage: Sendable {
         self.log = log
         counters = StageCounters(metrics: metrics, routerVersion: configuration.routing.routerVersion)
         counters.report(router: snapshot)
-        budget = RouteBudget(configuration: configuration, threshold: snapshot.threshold, metrics: metrics, log: log)
-        metrics.set(.threshold, to: budget?.threshold ?? snapshot.threshold)
+        thresholds = ThresholdSource(configuration: configuration, router: snapshot, metrics: metrics, log: log)
     }
 
     /// True once the stage has consumed its first batch or polled without error.
@@ -43,8 +42,17 @@ public final class RouteStage: Sendable {
 
     /// Replaces the router for the batches that follow (new battles or ratings).
     public func swap(_ next: RouterSnapshot) {
-        snapshot.withLock { $0 = next }
+        let previous = snapshot.withLock { current in
+            defer { current = next }
+            return current
+        }
+        thresholds.swapped(previous, for: next)
         counters.report(router: next)
+    }
+
+    /// The threshold the next batch will be decided with.
+    public var thresholdInUse: Double {
+        thresholds.threshold(of: snapshotInUse)
     }
 
     /// The router the next batch will be routed with.
@@ -87,9 +95,9 @@ public final class RouteStage: Sendable {
                             key: message.key, value: message.value)
             }
             let router = snapshot.withLock { $0 }
-            let threshold = budget?.nextBatch(ratingsVersion: router.ratingsVersion)
-            var result = processor.process(inputs, with: threshold.map { router.with(threshold: $0.threshold) } ?? router)
-            if let record = threshold?.record { result.records.append(record) }
+            let threshold = thresholds.nextBatch(router: router)
+            var result = processor.process(inputs, with: router, threshold: threshold.threshold)
+            if let record = threshold.record { result.records.append(record) }
             let offsets = KafkaTopicPartitionOffset.committing(messages)
             if configuration.exactlyOnce {
                 try producer.beginTransaction()
@@ -106,9 +114,8 @@ public final class RouteStage: Sendable {
                 try producer.flush(timeout: .seconds(120)).requireDelivered()
                 try consumer.commit(offsets)
             }
-            counters.record(result, messages: messages, threshold: threshold?.threshold ?? router.threshold,
-                            latency: ContinuousClock.now - started)
-            if let threshold { budget?.committed(threshold, decisions: result.decisions, snapshot: router) }
+            counters.record(result, messages: messages, latency: ContinuousClock.now - started)
+            thresholds.committed(threshold, decisions: result.decisions, router: router)
         }
         closed = true
         try consumer.close()
@@ -159,8 +166,8 @@ public final class StageCounters: Sendable {
                         with: [["ratings_version": snapshot.ratingsVersion, "router_version": routerVersion]: 1])
     }
 
-    /// One committed batch: what `messages` turned into at `threshold`, `latency` after the batch was polled.
-    func record(_ result: RouteBatchResult, messages: [KafkaMessage], threshold: Double, latency: Duration) {
+    /// One committed batch: what `messages` turned into, `latency` after the batch was polled.
+    func record(_ result: RouteBatchResult, messages: [KafkaMessage], latency: Duration) {
         let committed = Date()
         var estimatedCost = MicroUSD.zero
         var referenceCost = MicroUSD.zero
@@ -191,7 +198,6 @@ public final class StageCounters: Sendable {
         for (kind, count) in result.rejections {
             metrics.increment(.deadLetters, labels: ["stage": "route", "reason": kind.rawValue], by: Double(count))
         }
-        metrics.set(.threshold, to: threshold)
         metrics.observe(.batchSize, labels: stage, Double(messages.count))
         metrics.observe(.batchSeconds, latency.seconds)
         let queuedSince = Dictionary(messages.map {

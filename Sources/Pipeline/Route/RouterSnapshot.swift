@@ -11,7 +11,9 @@ public struct RouterSnapshot: Sendable {
 
     public let ranker: SimilarityWeightedRanker
     public let ratingsVersion: String
-    public private(set) var threshold: Double
+    /// The router's own threshold: as configured, or calibrated for this ratings version. A
+    /// route stage's `ThresholdSource` decides whether a batch uses it.
+    public let threshold: Double
     /// Candidate model names, cheapest first; the last is the reference (strong) model.
     public let candidates: [String]
     let prices: [String: TokenPrice]
@@ -61,15 +63,8 @@ public struct RouterSnapshot: Sendable {
         }
     }
 
-    /// The same router with another threshold (the budget controller's).
-    func with(threshold: Double) -> RouterSnapshot {
-        var copy = self
-        copy.threshold = threshold
-        return copy
-    }
-
-    /// The routing rule for one query: all candidates, or those of them the query allows.
-    func rule(allowing allowed: [String]?) -> (rule: RoutingRule, candidates: [String]) {
+    /// The routing rule for one query at `threshold`: all candidates, or those of them the query allows.
+    func rule(allowing allowed: [String]?, threshold: Double) -> (rule: RoutingRule, candidates: [String]) {
         var names = candidates
         if let allowed {
             let permitted = Set(allowed)
