@@ -16,8 +16,9 @@ public struct RoutingMemory: Sendable {
     /// battles are weighed faster.
     public init(memory: BattleMemory, tierCount: Int, embedder: EmbedderIdentity) {
         self.memory = memory.groupedByMatchup()
-        globalRatings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
-        tierOfModel = Tiers.assign(ratings: globalRatings, tierCount: tierCount)
+        let tiers = GlobalTiers(of: memory, tierCount: tierCount)
+        globalRatings = tiers.ratings
+        tierOfModel = tiers.tierOfModel
         self.embedder = embedder
     }
 

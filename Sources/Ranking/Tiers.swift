@@ -76,3 +76,17 @@ public enum Tiers {
         return variance
     }
 }
+
+/// The global Bradley–Terry ratings of every model of a memory over all its battles, and the
+/// tiers they fall into: what RouteLLM's SW ranking fits once per memory before weighing.
+public struct GlobalTiers: Sendable, Equatable {
+    /// Indexed like `memory.models`.
+    public let ratings: [Double]
+    /// Indexed like `memory.models`; 0 is the strongest tier.
+    public let tierOfModel: [Int]
+
+    public init(of memory: BattleMemory, tierCount: Int) {
+        ratings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
+        tierOfModel = Tiers.assign(ratings: ratings, tierCount: tierCount)
+    }
+}

@@ -22,9 +22,7 @@ public struct RouterSnapshot: Sendable {
     /// Fits global ratings and tiers over the memory's battles, then prepares the ranker.
     /// Refuses a configuration whose models have no battles in the memory (they have no tier).
     public init(memory: BattleMemory, configuration: RouteLedgerConfiguration, ratingsVersion: String) throws(RouterSetupError) {
-        let ratings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
-        let tiers = Tiers.assign(ratings: ratings, tierCount: configuration.routing.tiers)
-        try self.init(memory: memory, tierOfModel: tiers, configuration: configuration, ratingsVersion: ratingsVersion)
+        try self.init(memory: memory, tierOfModel: GlobalTiers(of: memory, tierCount: configuration.routing.tiers).tierOfModel, configuration: configuration, ratingsVersion: ratingsVersion)
     }
 
     public init(memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,

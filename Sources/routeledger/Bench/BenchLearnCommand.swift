@@ -85,7 +85,8 @@ enum BenchLearnCommand: Command {
                                  source: "synthetic", foughtAt: nil)
             }
             printStandardError("drift: embedding and importing \(seed.count) battles\n")
-            try importBattles(seed, embeddings: embed(seed.map(\.prompt), with: embedder), embedder: embedder.identity, into: database)
+            _ = try DatabaseImport.embedAndAppend(seed, embedder: embedder, batchSize: 64, tierCount: 10,
+                                                  rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: try PostgresConnection(database))
             let run = try LearningRun(setup.configuration(strong: "strong", weak: "weak"), database: database)
             defer { run.stop() }
             figures += try drift(run, workload: &workload, perTopic: perTopic, votes: driftVotes, steps: driftSteps, memory: driftBattles)

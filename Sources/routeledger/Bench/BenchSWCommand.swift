@@ -72,8 +72,7 @@ enum BenchSWCommand: Command {
     private static func timeSynthetic(_ shape: SyntheticShape, rule: SameTierRule, batch: Int, seconds: Double, json: Bool) throws -> Int32 {
         printStandardError("building a synthetic memory of \(shape.battles) battles × \(shape.dimension) dimensions\n")
         let (memory, queries) = shape.make()
-        let ratings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
-        let ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: Tiers.assign(ratings: ratings, tierCount: shape.tiers),
+        let ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: GlobalTiers(of: memory, tierCount: shape.tiers).tierOfModel,
                                               sameTierRule: rule)
         let timing = try measure(queries, ranker: ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
         let bound = sgemmOnlyQueriesPerSecond(memory: memory, batch: batch, seconds: seconds)

@@ -12,11 +12,11 @@ struct ReferenceCheck {
 
     init(_ reference: ReferenceSet, rule: SameTierRule, batch: Int) throws {
         let memory = reference.memory
-        let globalRatings = GlobalRatings.fit((0..<memory.count).map(memory.battle), modelCount: memory.models.count)
-        let tierOfModel = Tiers.assign(ratings: globalRatings, tierCount: reference.tierCount)
+        let fitted = GlobalTiers(of: memory, tierCount: reference.tierCount)
+        let tierOfModel = fitted.tierOfModel
         tiersMatch = memory.models.indices.allSatisfy { tierOfModel[$0] == reference.tiers[memory.models[$0]] }
         largestGlobalRatingDifference = largestCentredDifference(
-            globalRatings, memory.models.map { reference.globalRatings[$0] ?? .nan })
+            fitted.ratings, memory.models.map { reference.globalRatings[$0] ?? .nan })
 
         ranker = SimilarityWeightedRanker(memory: memory.groupedByMatchup(), tierOfModel: tierOfModel, sameTierRule: rule)
         let ratings = try BenchSWCommand.rankAll(reference.queries, ranker: ranker, batch: batch, workspace: RankingWorkspace())

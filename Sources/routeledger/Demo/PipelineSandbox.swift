@@ -90,16 +90,10 @@ final class PipelineSandbox {
 
     /// Embeds the battles' prompts (with a progress bar) and stores them with a first ratings version.
     private static func store(_ battles: [NewBattle], embedder: any Embedder, on connection: PostgresConnection) throws -> RatingsVersion {
-        let progress = ProgressBar(label: "embedding the battles", unit: "battles")
-        var embeddings: [Float] = []
-        embeddings.reserveCapacity(battles.count * embedder.dimension)
-        for start in stride(from: 0, to: battles.count, by: 256) {
-            let end = min(start + 256, battles.count)
-            embeddings += try embedder.embed(battles[start..<end].map(\.prompt)).values
-            progress.update(done: end, total: battles.count)
-        }
-        return try DatabaseImport.append(battles, embeddings: embeddings, embedder: embedder.identity, tierCount: 2,
-                                         rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection)
+        let progress = ProgressBar(label: "embedding the battles' prompts", unit: "prompts")
+        return try DatabaseImport.embedAndAppend(battles, embedder: embedder, batchSize: 256, tierCount: 2,
+                                                 rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection,
+                                                 progress: { progress.update(done: $0, total: $1) })
     }
 
     /// Produces the query events, every 50th malformed (an empty prompt) counting from

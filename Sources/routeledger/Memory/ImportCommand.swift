@@ -137,31 +137,15 @@ enum ImportCommand: Command {
         }
         printStandardError("embedding with \(embedder.identity)\n")
         let progress = ProgressBar(label: "embedding", unit: "prompts")
-        let prompts = Array(Set(imported.battles.map(\.prompt)))
-        var rowOfPrompt: [String: Int] = [:]
-        var vectors: [Float] = []
-        vectors.reserveCapacity(prompts.count * embedder.dimension)
-        progress.update(done: 0, total: prompts.count)
-        for start in stride(from: 0, to: prompts.count, by: batch) {
-            let chunk = Array(prompts[start..<min(start + batch, prompts.count)])
-            let matrix = try embedder.embed(chunk)
-            for (offset, prompt) in chunk.enumerated() { rowOfPrompt[prompt] = start + offset }
-            vectors += matrix.values
-            progress.update(done: start + chunk.count, total: prompts.count)
-        }
-        let dimension = embedder.dimension
-        var embeddings: [Float] = []
-        embeddings.reserveCapacity(imported.battles.count * dimension)
         let battles = imported.battles.map { battle in
-            let row = rowOfPrompt[battle.prompt]!
-            embeddings += vectors[(row * dimension)..<((row + 1) * dimension)]
             let time = BattleTime.seconds(battle.time)
             return NewBattle(prompt: battle.prompt, modelA: battle.modelA, modelB: battle.modelB, winner: battle.winner,
                              source: battle.source, foughtAt: time.isNaN ? nil : Date(timeIntervalSince1970: time))
         }
-        let version = try DatabaseImport.append(battles, embeddings: embeddings, embedder: embedder.identity,
-                                                tierCount: tiers ?? MemoryDirectory.defaultTierCount,
-                                                rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection)
+        let version = try DatabaseImport.embedAndAppend(battles, embedder: embedder, batchSize: batch,
+                                                        tierCount: tiers ?? MemoryDirectory.defaultTierCount,
+                                                        rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection,
+                                                        progress: { progress.update(done: $0, total: $1) })
         printSummary(imported.summary, memory: nil, json: json, database: version)
         return 0
     }
