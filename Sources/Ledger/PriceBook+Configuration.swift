@@ -67,7 +67,8 @@ extension PriceBook {
         }
     }
 
-    private static func currentTime(on connection: PostgresConnection) throws -> PostgresTimestamp {
+    /// The database's clock (its transaction time), which prices take effect by.
+    public static func currentTime(on connection: PostgresConnection) throws -> PostgresTimestamp {
         try connection.query("SELECT now() AS now")[0].decode(PostgresTimestamp.self, column: "now")
     }
 

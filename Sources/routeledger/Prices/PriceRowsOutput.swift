@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Postgres
 
 /// Price rows as a table or JSON: per row its id, model, dollars per million input and output
 /// tokens (exact decimals) and when it takes effect.
@@ -10,6 +11,17 @@ struct PriceRowsOutput {
 
     func render(_ format: String) -> String {
         format == "json" ? json : table
+    }
+
+    /// Runs a listing command: connects, loads the price book, prints the rows `select` picks
+    /// from it in the `--format` asked for.
+    static func print(_ arguments: ParsedArguments, select: (PriceBook, PostgresConnection) throws -> [Price]) throws -> Int32 {
+        _ = try arguments.positionals(atMost: 0)
+        let format = try arguments.choice("format", from: ["table", "json"]) ?? "table"
+        let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
+        let rows = try select(try PriceBook.load(from: connection), connection)
+        Swift.print(PriceRowsOutput(prices: rows).render(format), terminator: "")
+        return 0
     }
 
     private var table: String {

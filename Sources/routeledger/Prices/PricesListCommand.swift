@@ -12,14 +12,10 @@ enum PricesListCommand: Command {
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
-        _ = try arguments.positionals(atMost: 0)
-        let format = try arguments.choice("format", from: ["table", "json"]) ?? "table"
-        let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
-        let at = try TimeOption.value(arguments, "at")
-            ?? connection.query("SELECT now() AS now")[0].decode(PostgresTimestamp.self, column: "now")
-        let book = try PriceBook.load(from: connection)
-        print(PriceRowsOutput(prices: book.models.compactMap { book.price(of: $0, at: at) }).render(format), terminator: "")
-        return 0
+        try PriceRowsOutput.print(arguments) { book, connection in
+            let at = try TimeOption.value(arguments, "at") ?? PriceBook.currentTime(on: connection)
+            return book.models.compactMap { book.price(of: $0, at: at) }
+        }
     }
 }
 
@@ -34,12 +30,8 @@ enum PricesHistoryCommand: Command {
     ]
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
-        _ = try arguments.positionals(atMost: 0)
-        let format = try arguments.choice("format", from: ["table", "json"]) ?? "table"
-        let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
-        let book = try PriceBook.load(from: connection)
-        let models = arguments.string("model").map { [$0] } ?? book.models
-        print(PriceRowsOutput(prices: models.flatMap { book.history(of: $0) }).render(format), terminator: "")
-        return 0
+        try PriceRowsOutput.print(arguments) { book, _ in
+            (arguments.string("model").map { [$0] } ?? book.models).flatMap { book.history(of: $0) }
+        }
     }
 }
