@@ -14,9 +14,9 @@ public struct PostgresRow: Sendable {
     }
 
     /// The value in column `index` as `T`; throws naming the column when it holds something
-    /// else (for instance NULL where `T` is not optional). Prefer `decode(_:column:)`: a name
-    /// still reads the right value when the SQL's column list changes.
-    public func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at index: Int) throws -> T {
+    /// else (for instance NULL where `T` is not optional). Internal so that other modules read
+    /// by `decode(_:column:)`: a name still reads the right value when the SQL's column list changes.
+    func decode<T: PostgresDecodable>(_ type: T.Type = T.self, at index: Int) throws -> T {
         guard values.indices.contains(index) else {
             throw PostgresError(operation: "decode", message: "no column \(index) in a row of \(values.count)")
         }

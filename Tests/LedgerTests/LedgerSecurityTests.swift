@@ -36,7 +36,7 @@ import Testing
             #expect(isRefused("23000") { try connection.execute("UPDATE ledger SET actual_cost = 0 WHERE decision_id = 'd-acme-q1'") })
             #expect(isRefused("23000") { try connection.execute("UPDATE ledger SET estimated_cost = 0 WHERE decision_id = 'd-acme-q2'") })
             #expect(try LedgerTestData.row("d-acme-q1", on: connection)?.actualCost == 1_400)
-            #expect(try LedgerTestData.count("SELECT count(*) FROM ledger", on: connection) == 4)
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger") == 4)
         }
     }
 
@@ -92,7 +92,7 @@ import Testing
             var fromLedger = AuditQuery(from: LedgerTestData.time("2026-01-01T00:00:01Z"))
             fromLedger.groupBy = [.tenant]
             #expect(try fromLedger.run(on: globex).rows.map(\.keys) == [["globex"]])
-            #expect(try LedgerTestData.count("SELECT count(*) FROM ledger WHERE tenant = 'acme'", on: globex) == 0)
+            #expect(try globex.count("SELECT count(*) AS n FROM ledger WHERE tenant = 'acme'") == 0)
             #expect(isRefused("42501") { _ = try globex.query("SELECT count(*) FROM usage_awaiting_decision") })
             #expect(isRefused("42501") { _ = try globex.query("SELECT count(*) FROM consumer_offsets") })
         }
@@ -115,13 +115,13 @@ import Testing
             }
             let row = try connection.query("SELECT tenant, chosen_model, query_id, actual_cost FROM ledger")
             #expect(row.count == 1)
-            #expect(try row[0].decode(String.self, at: 0) == tenant)
-            #expect(try row[0].decode(String.self, at: 1) == model)
-            #expect(try row[0].decode(String.self, at: 2) == query)
-            #expect(try LedgerTestData.count("SELECT count(*) FROM prices", on: connection) == 2)
+            #expect(try row[0].decode(String.self, column: "tenant") == tenant)
+            #expect(try row[0].decode(String.self, column: "chosen_model") == model)
+            #expect(try row[0].decode(String.self, column: "query_id") == query)
+            #expect(try connection.count("SELECT count(*) AS n FROM prices") == 2)
             let report = try AuditQuery(groupBy: [.tenant, .model], tenant: tenant).run(on: connection)
             #expect(report.rows.map(\.keys) == [[tenant, model]])
-            #expect(try LedgerTestData.count("SELECT count(*) FROM consumer_offsets WHERE consumer_group = 'ledger''; --'", on: connection) == 2)
+            #expect(try connection.count("SELECT count(*) AS n FROM consumer_offsets WHERE consumer_group = 'ledger''; --'") == 2)
         }
     }
 }

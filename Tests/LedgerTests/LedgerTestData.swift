@@ -22,7 +22,7 @@ enum LedgerTestData {
             VALUES ($1, $2, $3, $4) RETURNING id
             """, [.text(model), .numeric(PostgresNumeric(input)!), .numeric(PostgresNumeric(output)!),
                   effective == "-infinity" ? .timestamptz(.negativeInfinity) : .timestamptz(time(effective))])[0]
-            .decode(Int64.self, at: 0)
+            .decode(Int64.self, column: "id")
     }
 
     static func decision(_ query: String, tenant: String = "acme", model: String = "weak", reference: String = "strong",
@@ -73,15 +73,11 @@ enum LedgerTestData {
             SELECT estimated_cost, estimated_reference_cost, actual_cost, actual_reference_cost, actual_input_tokens, savings
             FROM ledger WHERE decision_id = $1
             """, [.text(decisionID)]).first else { return nil }
-        func micros(_ index: Int) throws -> Int64? {
-            try row.decode(PostgresNumeric?.self, at: index).map { $0.units(scale: 6)! }
+        func micros(_ column: String) throws -> Int64? {
+            try row.decode(PostgresNumeric?.self, column: column).map { $0.units(scale: 6)! }
         }
-        return Row(estimatedCost: try micros(0)!, estimatedReferenceCost: try micros(1)!, actualCost: try micros(2),
-                   actualReferenceCost: try micros(3), actualInputTokens: try row.decode(Int32?.self, at: 4),
-                   savings: try micros(5)!)
-    }
-
-    static func count(_ sql: String, on connection: PostgresConnection) throws -> Int {
-        try connection.query(sql)[0].decode(Int.self, at: 0)
+        return Row(estimatedCost: try micros("estimated_cost")!, estimatedReferenceCost: try micros("estimated_reference_cost")!,
+                   actualCost: try micros("actual_cost"), actualReferenceCost: try micros("actual_reference_cost"),
+                   actualInputTokens: try row.decode(Int32?.self, column: "actual_input_tokens"), savings: try micros("savings")!)
     }
 }

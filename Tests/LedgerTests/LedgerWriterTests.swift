@@ -30,7 +30,7 @@ import Testing
             #expect(try Data.row("d-acme-q1", on: connection)?.estimatedCost == 2_000)
             #expect(try Data.row("d-acme-q2", on: connection)?.estimatedCost == 1_000)
             #expect(try Data.row("d-acme-q2", on: connection)?.estimatedReferenceCost == 25_000)
-            let priceID = try connection.query("SELECT price_id FROM ledger WHERE decision_id = 'd-acme-q2'")[0].decode(Int64.self, at: 0)
+            let priceID = try connection.query("SELECT price_id FROM ledger WHERE decision_id = 'd-acme-q2'")[0].decode(Int64.self, column: "price_id")
             #expect(priceID == june)
         }
     }
@@ -56,7 +56,7 @@ import Testing
             if usageFirst {
                 let held = try writer.write(Data.batch([], [usage]))
                 #expect(held.usageHeld == 1)
-                #expect(try Data.count("SELECT count(*) FROM usage_awaiting_decision", on: connection) == 1)
+                #expect(try connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") == 1)
                 let matched = try writer.write(Data.batch([decision]))
                 #expect(matched.usageRecorded == 1 && matched.usageFromHolding == 1)
             } else {
@@ -67,7 +67,7 @@ import Testing
             let row = try #require(try Data.row("d-acme-q1", on: connection))
             #expect(row == Data.Row(estimatedCost: 2_000, estimatedReferenceCost: 25_000, actualCost: 1_400,
                                     actualReferenceCost: 17_000, actualInputTokens: 800, savings: 15_600))
-            #expect(try Data.count("SELECT count(*) FROM usage_awaiting_decision", on: connection) == 0)
+            #expect(try connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") == 0)
         }
     }
 
@@ -84,9 +84,9 @@ import Testing
             // The day's totals: q1 at its actual costs, q2 at its estimated ones (2,000 and 25,000 µ$).
             let totals = try connection.query("SELECT decisions, decisions_with_usage, cost, savings FROM ledger_daily")
             #expect(totals.count == 1)
-            #expect(try totals[0].decode(Int.self, at: 0) == 2 && totals[0].decode(Int.self, at: 1) == 1)
-            #expect(try totals[0].decode(PostgresNumeric.self, at: 2).units(scale: 6) == 3_400)
-            #expect(try totals[0].decode(PostgresNumeric.self, at: 3).units(scale: 6) == 15_600 + 23_000)
+            #expect(try totals[0].decode(Int.self, column: "decisions") == 2 && totals[0].decode(Int.self, column: "decisions_with_usage") == 1)
+            #expect(try totals[0].decode(PostgresNumeric.self, column: "cost").units(scale: 6) == 3_400)
+            #expect(try totals[0].decode(PostgresNumeric.self, column: "savings").units(scale: 6) == 15_600 + 23_000)
         }
     }
 
@@ -103,7 +103,7 @@ import Testing
             #expect(summary.usageRecorded == 1 && summary.usageFromHolding == 1 && summary.usageWithDecision == 0)
             #expect(refused.map(\.reason) == [.duplicateUsage] && refused.map(\.position.offset) == [1])
             #expect(try Data.row("d-acme-q1", on: connection)?.actualInputTokens == 100)
-            #expect(try Data.count("SELECT count(*) FROM usage_awaiting_decision", on: connection) == 0)
+            #expect(try connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") == 0)
         }
     }
 
@@ -116,7 +116,7 @@ import Testing
                                                       [Data.usage("q1", naming: "d-acme-q1", input: 800, output: 300, offset: 0)]))
             #expect(summary.duplicateDecisions == 1 && summary.usageRecorded == 1 && summary.usageWithDecision == 0)
             #expect(try Data.row("d-acme-q1", on: connection)?.actualCost == 1_400)
-            #expect(try Data.count("SELECT count(*) FROM ledger", on: connection) == 1)
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger") == 1)
         }
     }
 
@@ -157,8 +157,8 @@ import Testing
             let again = try writer.write(batch)
             #expect(again.alreadyRecorded == 4)
             #expect(again.decisionsRecorded == 0 && again.usageRecorded == 0 && again.usageHeld == 0 && again.rejections.isEmpty)
-            #expect(try Data.count("SELECT count(*) FROM ledger", on: connection) == 2)
-            #expect(try Data.count("SELECT count(*) FROM usage_awaiting_decision", on: connection) == 1)
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger") == 2)
+            #expect(try connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") == 1)
             #expect(try writer.offsetStore.read() == [TopicPartition(topic: "llm.decisions", partition: 0): 2,
                                                       TopicPartition(topic: "llm.usage", partition: 0): 2])
         }
@@ -169,7 +169,7 @@ import Testing
             let first = try writer.write(Data.batch([Data.decision("q1", offset: 0), Data.decision("q1", offset: 1)]))
             let later = try writer.write(Data.batch([Data.decision("q1", offset: 2)]))
             #expect(first.decisionsRecorded == 1 && later.decisionsRecorded == 0 && later.duplicateDecisions == 1)
-            #expect(try Data.count("SELECT count(*) FROM ledger", on: connection) == 1)
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger") == 1)
         }
     }
 
@@ -179,7 +179,7 @@ import Testing
             let batch = Data.batch([Data.decision("q1", offset: 0)], [Data.usage("q2", input: 1, output: 1, offset: 0)])
             #expect(throws: DeadLetterTopicDown.self) { try writer.write(batch) { _ in throw DeadLetterTopicDown() } }
             for table in ["ledger", "usage_awaiting_decision", "consumer_offsets", "ledger_daily"] {
-                #expect(try Data.count("SELECT count(*) FROM \(table)", on: connection) == 0, "\(table)")
+                #expect(try connection.count("SELECT count(*) AS n FROM \(table)") == 0, "\(table)")
             }
             #expect(try writer.write(batch).decisionsRecorded == 1)
         }
@@ -213,7 +213,7 @@ import Testing
             #expect(later.usageRecorded == 1 && later.usageDiffering == 1)
             #expect(try Data.row("d-acme-q3", on: connection)?.actualCost == 40)
             #expect(try Data.row("d-acme-q4", on: connection)?.actualCost == nil)
-            #expect(try Data.count("SELECT count(*) FROM ledger", on: connection) == 3)
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger") == 3)
             #expect(try ConsumerOffsetStore(group: "ledger", on: connection).read().values.sorted() == [4, 5])
         }
     }
@@ -232,7 +232,7 @@ import Testing
                 let summary = try writer.write(Data.batch([Data.decision("q1", offset: 1)], [Data.usage("q2", input: 1, output: 1, offset: 1)]))
                 #expect(summary.decisionsRecorded == 1 && summary.usageRecorded == 2)
             }
-            #expect(try Data.count("SELECT count(*) FROM ledger WHERE actual_cost IS NOT NULL", on: connection) == 2)
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger WHERE actual_cost IS NOT NULL") == 2)
         }
     }
 }

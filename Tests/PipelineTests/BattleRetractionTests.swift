@@ -4,6 +4,7 @@ import Postgres
 import Ranking
 import Streams
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// Retracting the battles of one source, against a real PostgreSQL: audited, out of the fit and
@@ -38,11 +39,11 @@ import Testing
             let retraction = try BattleRetraction.retract(source: "spam-feed", reason: "votes of a compromised feed",
                                                           configuration: fixture.configuration, on: connection)
             #expect(retraction.battles == 30 && !retraction.refitRefused)
-            let audit = try connection.query("SELECT source, battles, reason, retracted_by = current_user FROM battle_retractions")
+            let audit = try connection.query("SELECT source, battles, reason, retracted_by = current_user AS by_current_user FROM battle_retractions")
             #expect(audit.count == 1)
-            #expect(try audit[0].decode(String.self, at: 0) == "spam-feed" && audit[0].decode(Int.self, at: 1) == 30)
-            #expect(try audit[0].decode(String.self, at: 2) == "votes of a compromised feed" && audit[0].decode(Bool.self, at: 3))
-            #expect(try connection.count("SELECT count(*) FROM battles WHERE retraction = $1", [.bigint(retraction.id)]) == 30)
+            #expect(try audit[0].decode(String.self, column: "source") == "spam-feed" && audit[0].decode(Int.self, column: "battles") == 30)
+            #expect(try audit[0].decode(String.self, column: "reason") == "votes of a compromised feed" && audit[0].decode(Bool.self, column: "by_current_user"))
+            #expect(try connection.count("SELECT count(*) AS n FROM battles WHERE retraction = $1", [.bigint(retraction.id)]) == 30)
 
             // The refit's ratings are the MLE over the memory and the app's votes alone.
             let kept = seed.map { ($0.modelA, $0.modelB, $0.winner) } + [("strong", "weak", .modelA), ("strong", "weak", .modelA)]

@@ -60,7 +60,7 @@ import TestSupport
         try send(0..<decisions / 2)
 
         func rowsWithUsage() -> Int {
-            (try? PostgresConnection(database).query("SELECT count(*) FROM ledger WHERE actual_cost IS NOT NULL")[0].decode(Int.self, at: 0)) ?? -1
+            (try? PostgresConnection(database).count("SELECT count(*) AS n FROM ledger WHERE actual_cost IS NOT NULL")) ?? -1
         }
         func waitUntil(_ condition: () -> Bool) -> Bool {
             let deadline = ContinuousClock.now + .seconds(180)
@@ -80,8 +80,8 @@ import TestSupport
             #expect(waitUntil { rowsWithUsage() == decisions })
         }
         let connection = try PostgresConnection(database)
-        #expect(try connection.query("SELECT count(*), count(DISTINCT decision_id) FROM ledger")[0].decode(Int.self, at: 1) == decisions)
-        #expect(try connection.query("SELECT count(*) FROM ledger")[0].decode(Int.self, at: 0) == decisions)
-        #expect(try connection.query("SELECT sum(savings) FROM ledger")[0].decode(PostgresNumeric.self, at: 0).units(scale: 6) == expectedSavings)
+        #expect(try connection.count("SELECT count(DISTINCT decision_id) AS n FROM ledger") == decisions)
+        #expect(try connection.count("SELECT count(*) AS n FROM ledger") == decisions)
+        #expect(try connection.query("SELECT sum(savings) AS savings FROM ledger")[0].decode(PostgresNumeric.self, column: "savings").units(scale: 6) == expectedSavings)
     }
 }

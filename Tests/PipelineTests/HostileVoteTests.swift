@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import Ranking
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// What votes of a hostile sender can and cannot do to routing, against a real PostgreSQL:
@@ -51,7 +52,7 @@ import Testing
             #expect(dead.records.map(\.errorKind) == Array(repeating: "unknown_model", count: 4))
             #expect(dead.records[0].message.contains("'made-up'"))
             #expect(result.stored == 0 && result.refit == nil)
-            #expect(try connection.count("SELECT count(*) FROM battles") == Self.seed.count)
+            #expect(try connection.count("SELECT count(*) AS n FROM battles") == Self.seed.count)
             #expect(try RatingsVersionTable(connection).latest() == imported)
             #expect(try Self.modelLabels(metrics).isSubset(of: ["strong", "weak"]))
         }
@@ -79,8 +80,8 @@ import Testing
             #expect(Set(refit.models.keys) == ["strong", "weak"])
             #expect(refit.tier(of: "strong") == 0 && refit.tier(of: "weak") == 1)
             #expect(refit.battleCount == Self.seed.count + 1)
-            #expect(try connection.count("SELECT count(*) FROM battles WHERE model_b = 'made-up'") == 3)
-            #expect(try connection.count("SELECT count(*) FROM elo_ratings WHERE model NOT IN ('strong', 'weak')") == 0)
+            #expect(try connection.count("SELECT count(*) AS n FROM battles WHERE model_b = 'made-up'") == 3)
+            #expect(try connection.count("SELECT count(*) AS n FROM elo_ratings WHERE model NOT IN ('strong', 'weak')") == 0)
             #expect(try Self.modelLabels(metrics) == ["strong", "weak"])
         }
     }
@@ -143,7 +144,7 @@ import Testing
             }
             #expect(refits.count == 1)
             #expect(refits.allSatisfy { Set($0.models.keys) == ["strong", "weak"] })
-            #expect(try connection.count("SELECT count(*) FROM model_ratings WHERE model NOT IN ('strong', 'weak')") == 0)
+            #expect(try connection.count("SELECT count(*) AS n FROM model_ratings WHERE model NOT IN ('strong', 'weak')") == 0)
         }
     }
 }

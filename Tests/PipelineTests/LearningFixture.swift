@@ -98,9 +98,3 @@ struct LearningFixture {
         }
     }
 }
-
-extension PostgresConnection {
-    func count(_ sql: String, _ parameters: [PostgresValue] = []) throws -> Int {
-        try query(sql, parameters)[0].decode(Int.self, at: 0)
-    }
-}

@@ -195,7 +195,7 @@ import TestSupport
             try Self.send([("v1", F.vote("v1", prompt: nil, queryID: "q1")), ("v2", Data("{".utf8))],
                           to: configuration.topics.votes, broker: running.broker)
             #expect(Self.waitUntil(within: .seconds(60)) { running.learn.counters.snapshot().stored == 1 })
-            #expect(try connection.query("SELECT prompt FROM battles WHERE vote_id = 'v1'")[0].decode(String.self, at: 0) == "what is a monad")
+            #expect(try connection.query("SELECT prompt FROM battles WHERE vote_id = 'v1'")[0].decode(String.self, column: "prompt") == "what is a monad")
             let reader = try Self.reader(of: configuration.topics.deadLetter, running)
             defer { try? reader.close() }
             let dead = try reader.poll(count: 1, within: .seconds(30)).map { try JSONDecoder().decode(DeadLetterRecord.self, from: $0.value) }
@@ -230,7 +230,7 @@ import TestSupport
             let winRates = (decided.algebra + decided.poetry).compactMap { $0.candidates.first { $0.model == "weak" }?.referenceWinRate }
             #expect(winRates.count == 20 && winRates.allSatisfy { $0 > 0.5 })
             #expect((decided.algebra + decided.poetry).allSatisfy { $0.ratingsVersion == first.label })
-            #expect(try connection.count("SELECT count(*) FROM battles") == seed.count)
+            #expect(try connection.count("SELECT count(*) AS n FROM battles") == seed.count)
         }
     }
 
@@ -257,8 +257,8 @@ import TestSupport
                 Thread.sleep(forTimeInterval: 0.5)
                 let counts = again.counters.snapshot()
                 #expect(counts.votes == 5 && counts.duplicates == 0)
-                #expect(try connection.count("SELECT count(*) FROM battles WHERE vote_id IS NOT NULL") == 15)
-                #expect(try connection.count("SELECT count(*) FROM elo_steps") == 15)
+                #expect(try connection.count("SELECT count(*) AS n FROM battles WHERE vote_id IS NOT NULL") == 15)
+                #expect(try connection.count("SELECT count(*) AS n FROM elo_steps") == 15)
                 // Its consumer lag is published, and every vote was read.
                 #expect(try Self.waitUntil(within: .seconds(15)) {
                     let lag = try ScrapedMetrics(again.counters.metrics.render())

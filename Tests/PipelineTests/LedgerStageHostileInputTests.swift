@@ -52,8 +52,8 @@ extension LedgerStageTests {
             try running(stage, shutdown: shutdown) {
                 #expect(Self.waitUntil { stage.counters.snapshot().usageRecorded == 10 })
             }
-            #expect(try connection.query("SELECT count(*) FROM ledger WHERE actual_cost IS NOT NULL")[0].decode(Int.self, at: 0) == 10)
-            #expect(try connection.query("SELECT count(*) FROM usage_awaiting_decision")[0].decode(Int.self, at: 0) == 0)
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger WHERE actual_cost IS NOT NULL") == 10)
+            #expect(try connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") == 0)
             #expect(try Self.storedOffsets(configuration, on: connection) == [topics.decisions: 10, topics.usage: 12])
             let letters = try Self.deadLetterKinds(topics.deadLetter, broker: broker, count: 2)
             #expect(letters["\(topics.usage)@0"]?.hasPrefix("invalid_field: 'decision_id' is 5000 characters long; the limit is 256") == true)
@@ -89,10 +89,10 @@ extension LedgerStageTests {
                 })
                 // The report of the refused decision waits for it; nothing else does.
                 #expect(Self.waitUntil { (try? connection.query("SELECT query_id FROM usage_awaiting_decision")
-                    .map { try $0.decode(String.self, at: 0) }) == ["q13"] })
+                    .map { try $0.decode(String.self, column: "query_id") }) == ["q13"] })
             }
             let ids = try connection.query("SELECT query_id FROM ledger WHERE actual_cost IS NOT NULL ORDER BY kafka_offset").map {
-                try $0.decode(String.self, at: 0)
+                try $0.decode(String.self, column: "query_id")
             }
             #expect(ids == (0..<30).filter { $0 != 13 }.map { "q\($0)" })
             #expect(try Self.storedOffsets(configuration, on: connection) == [topics.decisions: 30, topics.usage: 30])
@@ -143,8 +143,8 @@ extension LedgerStageTests {
             let rows = try connection.query("""
                 SELECT decision_id, actual_cost, usage_model, usage_query_id FROM ledger WHERE actual_cost IS NOT NULL ORDER BY decision_id
                 """).map { row in
-                (try row.decode(String.self, at: 0), try row.decode(PostgresNumeric.self, at: 1).units(scale: 6)!,
-                 try row.decode(String?.self, at: 2), try row.decode(String?.self, at: 3))
+                (try row.decode(String.self, column: "decision_id"), try row.decode(PostgresNumeric.self, column: "actual_cost").units(scale: 6)!,
+                 try row.decode(String?.self, column: "usage_model"), try row.decode(String?.self, column: "usage_query_id"))
             }
             #expect(rows.map(\.0) == ["d0", "d1", "d3"])
             #expect(rows[0].1 == Self.cost("strong", input: 100, output: 10) && rows[0].2 == "strong" && rows[0].3 == nil)
@@ -166,7 +166,7 @@ extension LedgerStageTests {
             configuration.ledger.usageWaitSeconds = 1
             let topics = configuration.topics
             let connection = try database.connect()
-            func waiting() throws -> Int { try connection.query("SELECT count(*) FROM usage_awaiting_decision")[0].decode(Int.self, at: 0) }
+            func waiting() throws -> Int { try connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") }
             let shutdown = ShutdownSignal(signals: [])
             let stage = LedgerStage(configuration: configuration, database: database.settings, shutdown: shutdown,
                                     log: StageLog(component: "ledger", minimumLevel: .error))

@@ -73,8 +73,8 @@ import TestSupport
             let topics = configuration.topics
             let connection = try database.connect()
             func rows() throws -> [(String, Bool)] {
-                try connection.query("SELECT decision_id, actual_cost IS NOT NULL FROM ledger ORDER BY decision_id").map {
-                    (try $0.decode(String.self, at: 0), try $0.decode(Bool.self, at: 1))
+                try connection.query("SELECT decision_id, actual_cost IS NOT NULL AS has_usage FROM ledger ORDER BY decision_id").map {
+                    (try $0.decode(String.self, column: "decision_id"), try $0.decode(Bool.self, column: "has_usage"))
                 }
             }
             func storedDecisionsOffset() throws -> Int64? {
@@ -150,9 +150,9 @@ import TestSupport
             try Self.send(records, broker: broker)
 
             let connection = try database.connect()
-            func ledgerRows() throws -> Int { try connection.query("SELECT count(*) FROM ledger")[0].decode(Int.self, at: 0) }
+            func ledgerRows() throws -> Int { try connection.count("SELECT count(*) AS n FROM ledger") }
             func savings() throws -> Int64 {
-                try connection.query("SELECT coalesce(sum(savings), 0) FROM ledger")[0].decode(PostgresNumeric.self, at: 0).units(scale: 6)!
+                try connection.query("SELECT coalesce(sum(savings), 0) AS savings FROM ledger")[0].decode(PostgresNumeric.self, column: "savings").units(scale: 6)!
             }
             let shutdown = ShutdownSignal(signals: [])
             let stage = LedgerStage(configuration: configuration, database: database.settings, shutdown: shutdown,
@@ -165,8 +165,8 @@ import TestSupport
             #expect(stage.counters.snapshot().rejected == [.malformedJSON: 1])
             let differing = try connection.query("SELECT query_id, usage_model, actual_cost FROM ledger WHERE usage_model IS NOT NULL")
             #expect(differing.count == 1)
-            #expect(try differing.first?.decode(String.self, at: 0) == "q5" && differing.first?.decode(String.self, at: 1) == "strong")
-            #expect(try differing.first?.decode(PostgresNumeric.self, at: 2).units(scale: 6) == Self.cost("strong", input: 905, output: 335))
+            #expect(try differing.first?.decode(String.self, column: "query_id") == "q5" && differing.first?.decode(String.self, column: "usage_model") == "strong")
+            #expect(try differing.first?.decode(PostgresNumeric.self, column: "actual_cost").units(scale: 6) == Self.cost("strong", input: 905, output: 335))
 
             let deadLetters = try RouteStageHarness.readAll(topics.deadLetter, broker: broker, count: 1)
             let kinds = try deadLetters.map { try #require(try JSONSerialization.jsonObject(with: $0.value) as? [String: Any])["error_kind"] as? String }

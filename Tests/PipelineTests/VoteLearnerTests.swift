@@ -3,6 +3,7 @@ import Postgres
 import Ranking
 import Streams
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// The learn stage's work on batches of votes and routed queries, against a real PostgreSQL.
@@ -30,15 +31,15 @@ import Testing
                 SELECT vote_id, prompt, winner, source, voter, kafka_topic, kafka_offset, embedding, embedder_name
                 FROM battles WHERE vote_id IS NOT NULL ORDER BY id
                 """)
-            #expect(try rows.map { try $0.decode(String.self, at: 0) } == ["v1", "v2"])
-            #expect(try rows[1].decode(String.self, at: 2) == "tie")
-            #expect(try rows[0].decode(String.self, at: 3) == NewBattle.voteSource)
-            #expect(try rows[0].decode(String.self, at: 4) == "user-1")
-            #expect(try rows[1].decode(String.self, at: 5) == F.votesTopic && rows[1].decode(Int.self, at: 6) == 1)
+            #expect(try rows.map { try $0.decode(String.self, column: "vote_id") } == ["v1", "v2"])
+            #expect(try rows[1].decode(String.self, column: "winner") == "tie")
+            #expect(try rows[0].decode(String.self, column: "source") == NewBattle.voteSource)
+            #expect(try rows[0].decode(String.self, column: "voter") == "user-1")
+            #expect(try rows[1].decode(String.self, column: "kafka_topic") == F.votesTopic && rows[1].decode(Int.self, column: "kafka_offset") == 1)
             var stored: [Float] = []
-            EmbeddingBytes.decode(try rows[0].decode([UInt8].self, at: 7), appendingTo: &stored)
+            EmbeddingBytes.decode(try rows[0].decode([UInt8].self, column: "embedding"), appendingTo: &stored)
             #expect(stored == Array(fixture.embedder.embed(["derivatives of sines"]).row(0)))
-            #expect(try rows[0].decode(String.self, at: 8) == fixture.embedder.identity.name)
+            #expect(try rows[0].decode(String.self, column: "embedder_name") == fixture.embedder.identity.name)
         }
     }
 
@@ -97,8 +98,8 @@ import Testing
             ], deliver: { _ in }))
             #expect(result.stored == 2 && result.pending == 0)
             let prompts = try connection.query("SELECT query_id, prompt FROM battles WHERE vote_id IS NOT NULL ORDER BY vote_id")
-            #expect(try prompts.map { try $0.decode(String.self, at: 1) } == ["prove Fermat's little theorem", "an earlier question"])
-            #expect(try prompts.map { try $0.decode(String.self, at: 0) } == ["q1", "q0"])
+            #expect(try prompts.map { try $0.decode(String.self, column: "prompt") } == ["prove Fermat's little theorem", "an earlier question"])
+            #expect(try prompts.map { try $0.decode(String.self, column: "query_id") } == ["q1", "q0"])
         }
     }
 
@@ -132,7 +133,7 @@ import Testing
             #expect(last.pending == 0 && last.offsets.map(\.offset) == [3])
             #expect(dead.records.map(\.errorKind) == ["unknown_query"])
             #expect(dead.records[0].message.contains("'missing'"))
-            #expect(try connection.count("SELECT count(*) FROM battles WHERE vote_id IS NOT NULL") == 2)
+            #expect(try connection.count("SELECT count(*) AS n FROM battles WHERE vote_id IS NOT NULL") == 2)
         }
     }
 
@@ -171,16 +172,16 @@ import Testing
             var strong = try #require(version.models["strong"]).rating
             var weak = try #require(version.models["weak"]).rating
             for step in steps {
-                let outcome = try #require(BattleOutcome(label: try step.decode(String.self, at: 0)))
-                #expect(try step.decode(Double.self, at: 1) == 8)
-                #expect(try step.decode(Double.self, at: 2) == strong && step.decode(Double.self, at: 3) == weak)
+                let outcome = try #require(BattleOutcome(label: try step.decode(String.self, column: "winner")))
+                #expect(try step.decode(Double.self, column: "k") == 8)
+                #expect(try step.decode(Double.self, column: "model_a_before") == strong && step.decode(Double.self, column: "model_b_before") == weak)
                 let after = EloStep.apply(ratingA: strong, ratingB: weak, outcome: outcome, k: 8)
-                #expect(try step.decode(Double.self, at: 4) == after.a && step.decode(Double.self, at: 5) == after.b)
+                #expect(try step.decode(Double.self, column: "model_a_after") == after.a && step.decode(Double.self, column: "model_b_after") == after.b)
                 (strong, weak) = after
             }
             let online = try connection.query("SELECT model, rating, votes FROM elo_ratings ORDER BY model")
-            #expect(try online.map { try $0.decode(Double.self, at: 1) } == [strong, weak])
-            #expect(try online.map { try $0.decode(Int.self, at: 2) } == [5, 5])
+            #expect(try online.map { try $0.decode(Double.self, column: "rating") } == [strong, weak])
+            #expect(try online.map { try $0.decode(Int.self, column: "votes") } == [5, 5])
         }
     }
 
@@ -219,7 +220,7 @@ import Testing
             let indexed = all.map { IndexedBattle(a: names.firstIndex(of: $0.0)!, b: names.firstIndex(of: $0.1)!, outcome: $0.2) }
             let ratings = GlobalRatings.fit(indexed, modelCount: names.count)
             let seedOfRefit = try connection.query("SELECT bootstrap_seed FROM ratings_versions WHERE id = $1", [.bigint(refit.id)])[0]
-                .decode(Int64.self, at: 0)
+                .decode(Int64.self, column: "bootstrap_seed")
             #expect(seedOfRefit == refit.lastBattleID)
             let intervals = GlobalRatings.bootstrapIntervals(indexed, modelCount: names.count, rounds: fixture.configuration.learning.bootstrapRounds,
                                                              seed: UInt64(seedOfRefit))
@@ -249,7 +250,7 @@ import Testing
             #expect(restarted.isNew(RecordPosition(topic: F.votesTopic, partition: 2, offset: 0)))
             let stored = try connection.query("SELECT topic, kafka_partition, next_offset FROM consumer_offsets WHERE consumer_group = $1 ORDER BY 2",
                                               [.text(fixture.configuration.learning.groupID)])
-            #expect(try stored.map { try $0.decode(Int.self, at: 2) } == [2, 1])
+            #expect(try stored.map { try $0.decode(Int.self, column: "next_offset") } == [2, 1])
         }
     }
 }

@@ -1,6 +1,6 @@
-import Postgres
 import TestSupport
 import Testing
+@testable import Postgres
 
 @Suite struct CopyOutTests {
     private struct Stop: Error {}

@@ -1,6 +1,6 @@
-import Postgres
 import TestSupport
 import Testing
+@testable import Postgres
 
 @Suite struct CopyTests {
     @Test func copyWritesManyRowsExactly() throws {

@@ -1,6 +1,6 @@
-import Postgres
 import Testing
 import TestSupport
+@testable import Postgres
 
 @Suite struct ErrorTests {
     @Test func aUniqueViolationCarriesItsSQLStateAndConstraint() throws {

@@ -1,4 +1,4 @@
-import Postgres
+@testable import Postgres
 
 /// Ledger rows for tests of the schema: two priced models and decisions between them.
 struct LedgerFixture {

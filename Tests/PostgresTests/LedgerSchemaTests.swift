@@ -1,6 +1,6 @@
-import Postgres
 import TestSupport
 import Testing
+@testable import Postgres
 
 /// The ledger schema's own guarantees, whoever writes.
 @Suite struct LedgerSchemaTests {

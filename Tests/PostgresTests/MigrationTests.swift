@@ -1,8 +1,8 @@
 import Foundation
-import Postgres
 import Synchronization
 import TestSupport
 import Testing
+@testable import Postgres
 
 @Suite struct MigrationTests {
     private func tableExists(_ name: String, on connection: PostgresConnection) throws -> Bool {

@@ -1,7 +1,7 @@
 import Foundation
-import Postgres
 import Testing
 import TestSupport
+@testable import Postgres
 
 @Suite struct ReconnectTests {
     @Test func aTerminatedSessionIsReplacedOnTheNextOperation() throws {

@@ -1,7 +1,7 @@
 import Foundation
-import Postgres
 import TestSupport
 import Testing
+@testable import Postgres
 
 /// What the schema's roles may and may not do, checked by acting as each of them.
 @Suite struct RoleTests {

@@ -1,7 +1,7 @@
 import Foundation
-import Postgres
 import TestSupport
 import Testing
+@testable import Postgres
 
 @Suite struct ValueRoundTripTests {
     @Test func textThatLooksLikeSQLIsStoredAsData() throws {

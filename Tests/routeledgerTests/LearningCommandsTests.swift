@@ -33,14 +33,14 @@ import TestSupport
             #expect(summary["ratings_version"] as? String == "ratings-1" && summary["database_models"] as? Int == 3)
 
             let connection = try database.connect()
-            let rows = try connection.query("SELECT source, fought_at IS NOT NULL, embedder_name FROM battles ORDER BY id")
-            #expect(try rows.map { try $0.decode(String.self, at: 0) } == ["battles-jsonl:battles.jsonl", "battles-jsonl:battles.jsonl", "judge"])
-            #expect(try rows.map { try $0.decode(Bool.self, at: 1) } == [true, true, true])
-            #expect(try rows.allSatisfy { try $0.decode(String.self, at: 2) == "hashing" })
+            let rows = try connection.query("SELECT source, fought_at IS NOT NULL AS has_fought_at, embedder_name FROM battles ORDER BY id")
+            #expect(try rows.map { try $0.decode(String.self, column: "source") } == ["battles-jsonl:battles.jsonl", "battles-jsonl:battles.jsonl", "judge"])
+            #expect(try rows.map { try $0.decode(Bool.self, column: "has_fought_at") } == [true, true, true])
+            #expect(try rows.allSatisfy { try $0.decode(String.self, column: "embedder_name") == "hashing" })
 
             let mixed = try RouteLedgerTool.run(["import", "--format", "battles-jsonl", "--database", target, "--embedder", "minilm", file.path])
             #expect(mixed.status == 1 && mixed.error.contains("one embedder per database"))
-            #expect(try connection.query("SELECT count(*) FROM battles")[0].decode(Int.self, at: 0) == 3)
+            #expect(try connection.count("SELECT count(*) AS n FROM battles") == 3)
             let both = try RouteLedgerTool.run(["import", "--format", "battles-jsonl", "--database", target, "--memory", folder.path, file.path])
             #expect(both.status == 2)
         }
@@ -79,10 +79,10 @@ import TestSupport
             #expect(result.output.contains("ratings-2 (2 models, 2 battles)"))
             let connection = try database.connect()
             let audit = try connection.query("SELECT source, battles, reason FROM battle_retractions")
-            #expect(try audit.map { try $0.decode(String.self, at: 0) } == ["judge"])
-            #expect(try audit.map { try $0.decode(Int.self, at: 1) } == [2])
-            #expect(try audit.map { try $0.decode(String.self, at: 2) } == ["judge was misconfigured"])
-            #expect(try connection.query("SELECT count(*) FROM battles WHERE retraction IS NOT NULL")[0].decode(Int.self, at: 0) == 2)
+            #expect(try audit.map { try $0.decode(String.self, column: "source") } == ["judge"])
+            #expect(try audit.map { try $0.decode(Int.self, column: "battles") } == [2])
+            #expect(try audit.map { try $0.decode(String.self, column: "reason") } == ["judge was misconfigured"])
+            #expect(try connection.count("SELECT count(*) AS n FROM battles WHERE retraction IS NOT NULL") == 2)
             #expect(try RouteLedgerTool.run(["battles", "retract", "--config", config.path]).status == 2)
         }
     }

@@ -65,7 +65,6 @@ import TestSupport
             try producer.flush(timeout: .seconds(120)).requireDelivered()
 
             let connection = try database.connect()
-            func count(_ sql: String) throws -> Int { try connection.query(sql)[0].decode(Int.self, at: 0) }
             func launch() throws -> Process {
                 let process = Process()
                 process.executableURL = try #require(Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("routeledger"))
@@ -83,33 +82,33 @@ import TestSupport
             var generator = SeededGenerator(seed: 11)
             var killedWhileWriting = 0
             for _ in 0..<10 {
-                let before = try count("SELECT count(*) FROM ledger")
+                let before = try connection.count("SELECT count(*) AS n FROM ledger")
                 let process = try launch()
                 // Kill at a random moment after this run has recorded something, so every kill
                 // lands while the stage is writing, whatever the machine's speed.
                 let deadline = ContinuousClock.now + .seconds(120)
-                while try count("SELECT count(*) FROM ledger") == before, ContinuousClock.now < deadline {
+                while try connection.count("SELECT count(*) AS n FROM ledger") == before, ContinuousClock.now < deadline {
                     Thread.sleep(forTimeInterval: 0.01)
                 }
                 Thread.sleep(forTimeInterval: Double(Int.random(in: 10...300, using: &generator)) / 1_000)
                 kill(process.processIdentifier, SIGKILL)
                 #expect(RunCommandTests.waitForExit(process, within: .seconds(10)))
-                if try count("SELECT count(*) FROM ledger") < decisions { killedWhileWriting += 1 }
+                if try connection.count("SELECT count(*) AS n FROM ledger") < decisions { killedWhileWriting += 1 }
             }
             let process = try launch()
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             let deadline = ContinuousClock.now + .seconds(300)
-            while try count("SELECT count(*) FROM ledger WHERE actual_cost IS NOT NULL") < decisions, ContinuousClock.now < deadline {
+            while try connection.count("SELECT count(*) AS n FROM ledger WHERE actual_cost IS NOT NULL") < decisions, ContinuousClock.now < deadline {
                 Thread.sleep(forTimeInterval: 0.2)
             }
             process.terminate()
             #expect(RunCommandTests.waitForExit(process, within: .seconds(30)))
 
-            #expect(try count("SELECT count(*) FROM ledger") == decisions)
-            #expect(try count("SELECT count(DISTINCT decision_id) FROM ledger") == decisions)
-            #expect(try count("SELECT count(*) FROM ledger WHERE actual_cost IS NOT NULL") == decisions)
-            #expect(try count("SELECT count(*) FROM usage_awaiting_decision") == 0)
-            let savings = try connection.query("SELECT sum(savings) FROM ledger")[0].decode(PostgresNumeric.self, at: 0).units(scale: 6)
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger") == decisions)
+            #expect(try connection.count("SELECT count(DISTINCT decision_id) AS n FROM ledger") == decisions)
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger WHERE actual_cost IS NOT NULL") == decisions)
+            #expect(try connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") == 0)
+            let savings = try connection.query("SELECT sum(savings) AS savings FROM ledger")[0].decode(PostgresNumeric.self, column: "savings").units(scale: 6)
             #expect(savings == expectedSavings)
             #expect(killedWhileWriting == 10, "every kill should land while the stage is writing")
 

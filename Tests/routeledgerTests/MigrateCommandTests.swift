@@ -12,7 +12,7 @@ import TestSupport
             let arguments = ["migrate", "--database", database.connectionString]
             #expect(runner.run(arguments) == 0)
             let connection = try database.connect()
-            let applied = try connection.query("SELECT count(*) FROM schema_migrations")[0].decode(Int.self, at: 0)
+            let applied = try connection.count("SELECT count(*) AS n FROM schema_migrations")
             #expect(applied == RouteLedgerSchema.migrations.count)
             #expect(runner.run(arguments) == 0)
             #expect(runner.run(arguments + ["--status"]) == 0)
