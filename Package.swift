@@ -31,7 +31,7 @@ let package = Package(
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"], plugins: ["EmbedMigrations"]),
 
-        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "CBLAS", "Kafka", "Pipeline", "Ledger", "Postgres"]),
+        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "Kafka", "Pipeline", "Ledger", "Postgres"]),
 
         // What several test targets share: where the shared fixtures are, a route stage on test topics.
         .target(name: "TestSupport", dependencies: ["Postgres", "Pipeline", "Kafka", "Ledger", "Ranking"], path: "Tests/TestSupport"),

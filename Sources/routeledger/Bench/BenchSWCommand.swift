@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import Ranking
 
@@ -104,10 +103,7 @@ enum BenchSWCommand: Command {
         var multiplied = 0
         let started = clock.now
         repeat {
-            memory.embeddings.withUnsafeBufferPointer { battles in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(memory.count), Int32(d), 1,
-                            queries, Int32(d), battles.baseAddress, Int32(d), 0, &output, Int32(memory.count))
-            }
+            OpenBLAS.multiply(queries, memory.embeddings, into: &output, m: batch, n: memory.count, k: d, transposingB: true)
             multiplied += batch
         } while (clock.now - started).seconds < max(seconds / 2, 0.2)
         return Double(multiplied) / (clock.now - started).seconds
