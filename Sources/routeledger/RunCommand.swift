@@ -127,7 +127,7 @@ enum RunCommand: Command {
     /// The route stage over the battles table, and the follower that keeps it current.
     static func followingRouteStage(_ configuration: RouteLedgerConfiguration, database: PostgresSettings, shutdown: ShutdownSignal,
                                     metrics: MetricsRegistry, log: StageLog) throws -> (stage: RouteStage, follower: RouterFollower) {
-        let embedder = try EmbedderChoice(rawValue: configuration.embedder)?.load(modelDirectory: configuration.modelDirectory, batchSize: 32)
+        let embedder = try configuration.embedder?.load(modelDirectory: configuration.modelDirectory, batchSize: 32)
         let followed: FollowedMemory
         do {
             followed = try FollowedMemory.load(configuration: configuration, connection: try PostgresConnection(database), embedder: embedder)
@@ -149,9 +149,7 @@ enum RunCommand: Command {
     /// The learn stage, which embeds votes' prompts with the configured embedder.
     static func learnStage(_ configuration: RouteLedgerConfiguration, database: PostgresSettings, shutdown: ShutdownSignal,
                            metrics: MetricsRegistry) throws -> LearnStage {
-        guard let choice = EmbedderChoice(rawValue: configuration.embedder) else {
-            throw CommandFailure(LearningError.needsEmbedder.description)
-        }
+        guard let choice = configuration.embedder else { throw LearningError.needsEmbedder }
         let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: 32)
         return LearnStage(configuration: configuration, embedder: embedder, database: database, shutdown: shutdown, metrics: metrics)
     }
@@ -173,7 +171,7 @@ enum RunCommand: Command {
 
     /// The configured embedder, which must be the one the memory's vectors came from.
     private static func loadEmbedder(_ configuration: RouteLedgerConfiguration, memoryEmbedder: EmbedderIdentity) throws -> (any Embedder)? {
-        guard let choice = EmbedderChoice(rawValue: configuration.embedder) else { return nil }
+        guard let choice = configuration.embedder else { return nil }
         let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: 32)
         guard embedder.identity == memoryEmbedder else {
             throw CommandFailure("the memory's embeddings come from \(memoryEmbedder), but the configured embedder is \(embedder.identity): "

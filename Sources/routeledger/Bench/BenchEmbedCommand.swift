@@ -1,5 +1,6 @@
 import Embeddings
 import Foundation
+import Pipeline
 import Ranking
 
 /// `routeledger bench embed`: prompts per second of an embedder on the reference fixture's

@@ -313,7 +313,7 @@ struct LearningBenchSetup {
         configuration.routing.strong = strong
         configuration.routing.cheaper = [weak]
         configuration.routing.threshold = .fixed(0.5)
-        configuration.embedder = choice.rawValue
+        configuration.embedder = choice
         configuration.modelDirectory = modelDirectory
         configuration.memoryPath = RouteLedgerConfiguration.databaseMemory
         configuration.learning.followIntervalMilliseconds = followInterval

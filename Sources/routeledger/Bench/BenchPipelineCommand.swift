@@ -78,7 +78,7 @@ enum BenchPipelineCommand: Command {
         configuration.memoryPath = "synthetic"
         configuration.batch.maxEvents = batch
         configuration.exactlyOnce = arguments.flag("exactly-once")
-        configuration.embedder = useMiniLM ? "minilm" : "given"
+        configuration.embedder = useMiniLM ? .minilm : nil
         let snapshot = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "bench")
         // The baseline: the same ranker on the same batches with no Kafka, JSON or embedding.
         let routerAlone = try BenchSWCommand.measure(baselineQueries, ranker: snapshot.ranker, batch: batch, seconds: 3,

@@ -49,7 +49,7 @@ final class PipelineSandbox {
             configuration.routing.tiers = 2
             configuration.memoryPath = RouteLedgerConfiguration.databaseMemory
             configuration.databaseURL = cluster.url
-            configuration.embedder = choice.rawValue
+            configuration.embedder = choice
             configuration.batch.maxEvents = 64
             configuration.learning.followIntervalMilliseconds = 250
             configuration.learning.refitEveryVotes = refitEveryVotes
