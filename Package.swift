@@ -23,8 +23,8 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "Ledger", dependencies: ["Postgres"]),
         .target(name: "Kafka", dependencies: ["CRdKafka"]),
-        .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "Ledger", "Kafka", "Postgres"]),
         .target(name: "BattleStore", dependencies: ["Ranking", "Embeddings"]),
+        .target(name: "Pipeline", dependencies: ["Ranking", "Embeddings", "BattleStore", "Ledger", "Kafka", "Postgres"]),
 
         // The SQL migrations in schemas/sql, compiled into the Postgres module by a build plugin.
         .executableTarget(name: "MigrationEmbedder"),

@@ -322,7 +322,6 @@ struct LearningBenchSetup {
         configuration.learning.groupID = "bench-learn"
         configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000",
                                                   "fetch.wait.max.ms": "\(fetchWait)"]
-        configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
         return configuration
     }
 }
@@ -342,13 +341,12 @@ final class LearningRun: Sendable {
 
     init(_ base: RouteLedgerConfiguration, database: PostgresSettings) throws {
         var configuration = base
-        broker = try EmbeddedBroker(partitions: 3, topics: RunCommand.topics(of: configuration))
-        configuration.kafka.bootstrapServers = broker.bootstrapServers
+        broker = try EmbeddedBroker(partitions: 3, topics: configuration.allTopics)
+        configuration.use(broker)
         self.configuration = configuration
-        let metrics = MetricsRegistry()
-        (stage, follower) = try RunCommand.followingRouteStage(configuration, database: database, shutdown: shutdown, metrics: metrics,
-                                                               log: StageLog(component: "route", minimumLevel: .warning))
-        learn = try RunCommand.learnStage(configuration, database: database, shutdown: shutdown, metrics: metrics)
+        let assembly = StageAssembly(configuration: configuration, database: database, shutdown: shutdown, log: StageLog(component: "bench"))
+        (stage, follower) = try assembly.followingRouteStage()
+        learn = try assembly.learnStage()
         var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
         producerConfiguration.properties = EmbeddedBroker.producerProperties
         producer = try KafkaProducer(configuration: producerConfiguration)

@@ -70,9 +70,8 @@ enum BenchLedgerCommand: Command {
         printStandardError("producing \(count) decisions and their usage to an embedded broker\n")
         let broker = try EmbeddedBroker(partitions: partitions, topics: [configuration.topics.decisions, configuration.topics.usage,
                                                                           configuration.topics.deadLetter])
-        configuration.kafka.bootstrapServers = broker.bootstrapServers
+        configuration.use(broker)
         configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
-        configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
         let producer = try KafkaProducer(configuration: configuration.kafkaProducer())
         for (index, record) in records.enumerated() {
             let key = Data("q\(index)".utf8)
@@ -87,8 +86,8 @@ enum BenchLedgerCommand: Command {
         var stagePaired = 0
         try BenchLearnCommand.withScratchDatabase(on: server) { database in
             let shutdown = ShutdownSignal(signals: [])
-            let stage = LedgerStage(configuration: configuration, database: database, shutdown: shutdown,
-                                    log: StageLog(component: "ledger", minimumLevel: .warning))
+            let stage = try StageAssembly(configuration: configuration, database: database, shutdown: shutdown,
+                                          log: StageLog(component: "bench", minimumLevel: .warning)).ledgerStage()
             let finished = DispatchSemaphore(value: 0)
             Thread.detachNewThread {
                 do { try stage.run() } catch { printStandardError("ledger stage failed: \(error)\n") }

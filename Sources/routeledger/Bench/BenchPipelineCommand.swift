@@ -90,19 +90,18 @@ enum BenchPipelineCommand: Command {
                       configuration.topics.route(for: memory.models[0]), configuration.topics.route(for: memory.models[1])] {
             try broker.createTopic(topic, partitions: partitions)
         }
-        configuration.kafka.bootstrapServers = broker.bootstrapServers
+        configuration.use(broker)
         configuration.kafka.groupID = "bench-route"
         configuration.kafka.transactionalID = "bench-route-tx"
         configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
-        configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
 
         let total = warmup + events
         printStandardError("producing \(total) events\n")
         try produceQueries(total, to: configuration.topics.queries, broker: broker, dimension: dimension, prompts: prompts)
 
         let shutdown = ShutdownSignal(signals: [])
-        let stage = RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown,
-                               log: StageLog(component: "route", minimumLevel: .warning))
+        let stage = StageAssembly(configuration: configuration, shutdown: shutdown, log: StageLog(component: "bench", minimumLevel: .warning))
+            .routeStage(snapshot: snapshot, embedder: embedder)
         let finished = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             do { try stage.run() } catch { printStandardError("route stage failed: \(error)\n") }

@@ -54,20 +54,20 @@ final class PipelineSandbox {
             configuration.learning.followIntervalMilliseconds = 250
             configuration.learning.refitEveryVotes = refitEveryVotes
             configuration.memoryLimits.maxBattles = maxBattles
-            broker = try EmbeddedBroker(partitions: 3, topics: RunCommand.topics(of: configuration))
-            configuration.kafka.bootstrapServers = broker.bootstrapServers
+            broker = try EmbeddedBroker(partitions: 3, topics: configuration.allTopics)
+            configuration.use(broker)
             configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
-            configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
             self.configuration = configuration
             printStandardError("embedded broker at \(broker.bootstrapServers)\n")
 
-            let (route, follower) = try RunCommand.followingRouteStage(configuration, database: database, shutdown: shutdown, metrics: metrics,
-                                                                       log: StageLog(component: "sandbox"))
+            let assembly = StageAssembly(configuration: configuration, database: database, shutdown: shutdown, metrics: metrics,
+                                         log: StageLog(component: "sandbox"))
+            let (route, follower) = try assembly.followingRouteStage()
             printStandardError(String(format: "router ready: threshold %.4f calibrated for a %.0f %% strong share\n",
                                       route.snapshotInUse.threshold, strongShare * 100))
             self.route = route
-            learn = try RunCommand.learnStage(configuration, database: database, shutdown: shutdown, metrics: metrics)
-            ledger = LedgerStage(configuration: configuration, database: database, shutdown: shutdown, metrics: metrics)
+            learn = try assembly.learnStage()
+            ledger = try assembly.ledgerStage()
             let stages: [any PipelineStage] = [route, follower, learn, ledger]
             let (shutdown, stagesDone) = (shutdown, stagesDone)
             Thread.detachNewThread {
