@@ -48,7 +48,7 @@ enum BenchLedgerCommand: Command {
 
         printStandardError("writing \(count) decisions and their usage with the ledger writer alone\n")
         var writerSeconds = 0.0
-        try BenchLearnCommand.withScratchDatabase(on: server) { database in
+        try BenchHarness.withScratchDatabase(on: server) { database in
             let connection = try PostgresConnection(database)
             try PriceBook.record(configured: configuration.models.map { ($0.name, $0.price) }, on: connection)
             let writer = try LedgerWriter(connection: connection, consumerGroup: "bench-writer")
@@ -84,7 +84,7 @@ enum BenchLedgerCommand: Command {
         var stageRows = 0
         var stageSeconds = 0.0
         var stagePaired = 0
-        try BenchLearnCommand.withScratchDatabase(on: server) { database in
+        try BenchHarness.withScratchDatabase(on: server) { database in
             let shutdown = ShutdownSignal(signals: [])
             let stage = try StageAssembly(configuration: configuration, database: database, shutdown: shutdown,
                                           log: StageLog(component: "bench", minimumLevel: .warning)).ledgerStage()
@@ -97,13 +97,13 @@ enum BenchLedgerCommand: Command {
                 shutdown.request(reason: "benchmark over")
                 finished.wait()
             }
-            guard BenchPipelineCommand.waitUntil(timeout: .seconds(120), { stage.counters.snapshot().rowsRecorded > 0 }) else {
+            guard Polling.until(timeout: .seconds(120), { stage.counters.snapshot().rowsRecorded > 0 }) else {
                 throw CommandFailure("the ledger stage recorded nothing in 120 s")
             }
             let first = stage.counters.snapshot().usageRecorded
             let started = ContinuousClock.now
-            guard BenchPipelineCommand.waitWhileProgressing(stallTimeout: .seconds(60), { stage.counters.snapshot().usageRecorded },
-                                                            until: count) else {
+            guard Polling.whileProgressing(to: count, stallTimeout: .seconds(60), { stage.counters.snapshot().usageRecorded }) >= count
+            else {
                 throw CommandFailure("the ledger stage recorded \(stage.counters.snapshot().usageRecorded) of \(count) rows, then nothing for 60 s")
             }
             stageSeconds = (ContinuousClock.now - started).seconds

@@ -80,6 +80,33 @@ final class PipelineSandbox {
         }
     }
 
+    /// `--workdir`, or a new temporary folder; created. The stages' own logs would bury the
+    /// progress line, so they log warnings only unless ROUTELEDGER_LOG_LEVEL says otherwise.
+    static func workFolder(_ arguments: ParsedArguments, name: String) throws -> URL {
+        let workdir = arguments.string("workdir").map(URL.init(fileURLWithPath:))
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-\(name)-\(UUID().uuidString.prefix(8))")
+        setenv(StageLog.levelVariable, "warning", 0)
+        try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
+        return workdir
+    }
+
+    /// Waits, with a progress line, until `done()` reaches `total`; fails after 120 s without progress.
+    func waitUntil(_ what: String, done: () throws -> Int, total: Int) throws {
+        let progress = ProgressBar(label: "waiting until \(what)", unit: "records")
+        let reached = try Polling.whileProgressing(to: total, stallTimeout: .seconds(120), interval: .milliseconds(100), done) {
+            progress.update(done: $0, total: total)
+        }
+        guard reached >= total else { throw CommandFailure("\(what): \(reached) of \(total), and no progress for 120 s") }
+        progress.update(done: total, total: total)
+    }
+
+    /// Waits until the ledger has priced `usageReports` decisions with their usage.
+    func waitForTheLedger(usageReports: Int) throws {
+        try waitUntil("the ledger holds every decision and its usage", done: {
+            Int(try AuditQuery().run(on: connection).total.requestsWithUsage)
+        }, total: usageReports)
+    }
+
     /// Stops the stages (each finishes its batch and commits), then the cluster.
     func stop() {
         shutdown.request(reason: "over")
