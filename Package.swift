@@ -24,15 +24,15 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "Ledger", dependencies: ["Postgres", "Streams"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Streams"]),
-        .target(name: "Pipeline", dependencies: ["Streams", "Ranking", "Embeddings", "Ledger", "Kafka", "Postgres"]),
         .target(name: "BattleStore", dependencies: ["Ranking", "Embeddings"]),
+        .target(name: "Pipeline", dependencies: ["Streams", "Ranking", "Embeddings", "BattleStore", "Ledger", "Kafka", "Postgres"]),
 
         // The SQL migrations in schemas/sql, compiled into the Postgres module by a build plugin.
         .executableTarget(name: "MigrationEmbedder"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"], plugins: ["EmbedMigrations"]),
 
-        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "CBLAS", "Streams", "Kafka", "Pipeline", "Ledger", "Postgres"]),
+        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "Streams", "Kafka", "Pipeline", "Ledger", "Postgres"]),
 
         // What several test targets share: where the shared fixtures are, a route stage on test topics.
         .target(name: "TestSupport", dependencies: ["Streams", "Postgres", "Pipeline", "Kafka", "Ledger", "Ranking"], path: "Tests/TestSupport"),

@@ -1,5 +1,5 @@
-import CBLAS
 import Foundation
+import Ranking
 
 /// Chooses OpenBLAS's kernel for this CPU before the library is used.
 ///
@@ -33,7 +33,6 @@ enum BLASKernel {
 
     /// The kernel OpenBLAS is running, and why, for the log.
     static var description: String {
-        let name = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
         let environment = ProcessInfo.processInfo.environment
         let origin: String
         switch environment[coreTypeVariable] {
@@ -41,7 +40,7 @@ enum BLASKernel {
         case let value? where environment[chosenVariable] == value: origin = "chosen from the CPU flags"
         case _?: origin = "set by \(coreTypeVariable) in the environment"
         }
-        return "OpenBLAS kernel \(name) (\(origin)), \(openblas_get_num_threads()) threads"
+        return "OpenBLAS kernel \(OpenBLAS.coreName) (\(origin)), \(OpenBLAS.threadCount) threads"
     }
 
     private static func coreTypeForThisCPU() -> String? {
@@ -69,8 +68,7 @@ enum BLASKernel {
         let a = (0..<(m * k)).map { Float(($0 * 7919) % 23) / 23 - 0.5 }
         let b = (0..<(k * n)).map { Float(($0 * 104_729) % 29) / 29 - 0.5 }
         var c = [Float](repeating: 0, count: m * n)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+        OpenBLAS.multiply(a, b, into: &c, m: m, n: n, k: k, transposingB: false)
         for i in 0..<m {
             for j in 0..<n {
                 var exact = 0.0

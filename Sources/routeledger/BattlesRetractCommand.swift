@@ -33,7 +33,7 @@ enum BattlesRetractCommand: Command {
         guard let file = arguments.string("config") else { throw UsageError("give --config FILE") }
         let configuration = try ConfigurationOption.load(file)
         let settings = arguments.string("database") == nil && configuration.databaseURL != nil
-            ? try RunCommand.databaseSettings(configuration) : try DatabaseOption.settings(arguments)
+            ? try configuration.databaseSettings() : try DatabaseOption.settings(arguments)
         let connection = try DatabaseOption.connect(settings, waitingUpTo: 0)
         let retraction = try BattleRetraction.retract(source: source, reason: arguments.string("reason") ?? "",
                                                       configuration: configuration, on: connection)

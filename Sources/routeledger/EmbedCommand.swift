@@ -1,5 +1,6 @@
 import Embeddings
 import Foundation
+import Pipeline
 
 /// `routeledger embed`: reads JSON lines with a `text` field and writes each back with an
 /// `embedding` array added.

@@ -27,7 +27,7 @@ struct LearningFixture {
     init(database: TestDatabase) throws {
         self.database = database
         var (configuration, _) = try twoTopicRouting()
-        configuration.embedder = "hashing"
+        configuration.embedder = .hashing
         configuration.memoryPath = RouteLedgerConfiguration.databaseMemory
         configuration.topics.votes = Self.votesTopic
         configuration.topics.queries = Self.queriesTopic

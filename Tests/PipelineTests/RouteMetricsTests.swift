@@ -21,7 +21,7 @@ func proofsAndGreetingsRouting() throws -> (RouteLedgerConfiguration, RouterSnap
         try memory.append(modelA: "strong", modelB: "weak", outcome: index < proofs.count ? .modelA : .modelB, embedding: vector)
     }
     var configuration = strongAndWeakConfiguration(weakPerMillion: (input: "1", output: "2"))
-    configuration.embedder = HashingEmbedder.name
+    configuration.embedder = .hashing
     return (configuration, try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "memory-40"))
 }
 

@@ -14,4 +14,11 @@ extension RouteLedgerConfiguration {
         producer.properties = KafkaProperties(kafka.properties.merging(kafka.producerProperties) { $1 }.map { ($0.key, $0.value) })
         return producer
     }
+
+    /// Points every client at an embedded broker, with the producer settings it needs where
+    /// the configuration gives none of its own.
+    public mutating func use(_ broker: EmbeddedBroker) {
+        kafka.bootstrapServers = broker.bootstrapServers
+        kafka.producerProperties.merge(EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) }) { current, _ in current }
+    }
 }

@@ -10,6 +10,10 @@ extension RouteLedgerConfiguration {
     /// The models a decision can choose, each with a topic of its own (`topics.route(for:)`).
     public var routedModels: [String] { [routing.strong] + routing.cheaper }
 
+    /// Every topic the configuration names, the per-model decision topics too: what an embedded
+    /// broker creates.
+    public var allTopics: [String] { namedTopics.map(\.name) + routedModels.map(topics.route(for:)) }
+
     /// Kafka's rules for topic names, checked at start: a name the broker refuses would
     /// otherwise fail the stage's session at its first subscribe or produce, again and again.
     func topicNameProblems() -> [String] {

@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Ranking
 
 /// Everything `routeledger run` needs, from one JSON file (ops/routeledger.example.json shows
 /// every setting) plus environment overrides. Invalid configuration is refused at start with
@@ -58,7 +59,7 @@ public struct RouteLedgerConfiguration: Sendable {
         /// Part of every decision id: bump it when the routing policy changes.
         public var routerVersion = "sw-v1"
         public var tiers = 10
-        public var sameTierRule = "clean"
+        public var sameTierRule = SameTierRule.exclude
         /// Output tokens assumed for a decision's cost estimate when the query gives no limit.
         public var estimatedOutputTokens: Int64 = 256
     }
@@ -119,7 +120,9 @@ public struct RouteLedgerConfiguration: Sendable {
     public var ledger = LedgerStageSettings()
     /// The online budget controller; nil (the default) keeps the threshold fixed.
     public var budget: BudgetSettings?
-    public var embedder = "minilm"
+    /// What embeds queries and votes; nil with `embedder.kind: given`, where every event brings
+    /// its own vector.
+    public var embedder: EmbedderChoice? = .minilm
     public var modelDirectory: String?
     public var memoryPath = ""
     public var memoryLimits = MemoryLimits()
@@ -276,7 +279,8 @@ public struct RouteLedgerConfiguration: Sendable {
             }
             routing.routerVersion = section.string("router_version") ?? routing.routerVersion
             routing.tiers = section.integer("tiers", in: 1...100) ?? routing.tiers
-            routing.sameTierRule = section.string("same_tier_rule") ?? routing.sameTierRule
+            routing.sameTierRule = section.choice("same_tier_rule", from: SameTierRule.allCases.map { ($0.rawValue, $0) })
+                ?? routing.sameTierRule
             if let tokens = section.integer("estimated_output_tokens", in: 0...1_000_000) { routing.estimatedOutputTokens = Int64(tokens) }
             section.finish()
         }
@@ -311,7 +315,8 @@ public struct RouteLedgerConfiguration: Sendable {
         }
         if let section = reader.object("budget") { budget = BudgetSettings.read(section) }
         if let section = reader.object("embedder") {
-            embedder = section.string("kind") ?? embedder
+            let kinds = EmbedderChoice.allCases.map { ($0.rawValue, Optional($0)) } + [("given", nil)]
+            if let kind = section.choice("kind", from: kinds) { embedder = kind }
             modelDirectory = section.string("model_dir")
             section.finish()
         }
@@ -361,12 +366,6 @@ public struct RouteLedgerConfiguration: Sendable {
             problems.append("routing: '\(model)' is not among the configured models")
         }
         if routing.cheaper.contains(routing.strong) { problems.append("routing: the strong model cannot also be a cheaper one") }
-        if !["clean", "routellm"].contains(routing.sameTierRule) {
-            problems.append("routing.same_tier_rule: expected clean or routellm, got '\(routing.sameTierRule)'")
-        }
-        if !["minilm", "hashing", "given"].contains(embedder) {
-            problems.append("embedder.kind: expected minilm, hashing or given, got '\(embedder)'")
-        }
         if memoryPath.isEmpty {
             problems.append("memory: give the battle memory directory, or \"\(Self.databaseMemory)\" for PostgreSQL (or ROUTELEDGER_MEMORY)")
         }

@@ -46,6 +46,16 @@ final class SettingsReader {
         return text
     }
 
+    /// The value a string names, from `choices` (word, value); any other word is a problem
+    /// listing the words.
+    func choice<Value>(_ key: String, from choices: [(String, Value)]) -> Value? {
+        guard let text = string(key) else { return nil }
+        if let match = choices.first(where: { $0.0 == text }) { return match.1 }
+        let words = choices.map(\.0)
+        problem(key, "expected \(words.dropLast().joined(separator: ", ")) or \(words.last ?? ""), got '\(text)'")
+        return nil
+    }
+
     func strings(_ key: String) -> [String]? {
         guard let raw = value(key) else { return nil }
         guard let list = raw as? [String] else {

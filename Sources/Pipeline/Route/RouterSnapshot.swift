@@ -40,11 +40,10 @@ public struct RouterSnapshot: Sendable {
         let routing = configuration.routing
         let missing = ([routing.strong] + routing.cheaper).filter { memory.index(ofModel: $0) == nil }
         guard missing.isEmpty else { throw .modelsWithoutBattles(missing) }
-        let rule = SameTierRule(rawValue: routing.sameTierRule) ?? .exclude
         let decay = configuration.memoryLimits.halfLifeHours.map {
             TimeDecay(halfLifeSeconds: $0 * 3_600, now: Date().timeIntervalSince1970)
         }
-        ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: rule, decay: decay)
+        ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: routing.sameTierRule, decay: decay)
         self.ratingsVersion = ratingsVersion
         let prices = Dictionary(configuration.models.map { ($0.name, $0.price) }, uniquingKeysWith: { first, _ in first })
         self.prices = prices

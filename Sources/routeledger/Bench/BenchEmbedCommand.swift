@@ -1,6 +1,6 @@
-import CBLAS
 import Embeddings
 import Foundation
+import Pipeline
 import Ranking
 
 /// `routeledger bench embed`: prompts per second of an embedder on the reference fixture's
@@ -172,8 +172,7 @@ struct SGEMMBound {
         return batchTokens.map { tokens in
             let started = clock.now
             for (shape, weight) in zip(shapes, weights) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(shape.outputs), Int32(shape.inputs),
-                            1, input, Int32(shape.inputs), weight, Int32(shape.inputs), 0, &output, Int32(shape.outputs))
+                OpenBLAS.multiply(input, weight, into: &output, m: tokens, n: shape.outputs, k: shape.inputs, transposingB: true)
             }
             return (clock.now - started).seconds
         }

@@ -77,7 +77,7 @@ enum BenchLearnCommand: Command {
                                        fetchWait: fetchWait)
 
         var figures: [(String, Any)] = [("embedder", choice.rawValue), ("follow_interval_ms", interval), ("fetch_wait_ms", fetchWait)]
-        try withScratchDatabase(on: server) { database in
+        try BenchHarness.withScratchDatabase(on: server) { database in
             var workload = SyntheticWorkload(seed: 11)
             let seed = (0..<driftBattles).map { index -> NewBattle in
                 let topic = index % 5 == 0 ? driftTopic : steadyTopic
@@ -92,7 +92,7 @@ enum BenchLearnCommand: Command {
             figures += try drift(run, workload: &workload, perTopic: perTopic, votes: driftVotes, steps: driftSteps, memory: driftBattles)
             figures += try throughput(run, workload: &workload, votes: votes, embedder: embedder)
         }
-        try withScratchDatabase(on: server) { database in
+        try BenchHarness.withScratchDatabase(on: server) { database in
             printStandardError("latency: importing \(battles) synthetic battles\n")
             let shape = SyntheticShape(battles: battles, dimension: embedder.dimension, models: 20, tiers: 10, queries: 1, seed: 1)
             let (memory, _) = shape.make()
@@ -156,7 +156,7 @@ enum BenchLearnCommand: Command {
             try run.send(run.configuration.topics.votes, (sent..<upTo).map { index in
                 ("drift-\(index)", vote(id: "drift-\(index)", prompt: workload.prompt(in: driftTopic), a: "strong", b: "weak", winner: .modelB))
             })
-            guard BenchPipelineCommand.waitUntil(timeout: .seconds(3_600), { run.stage.snapshotInUse.ranker.memory.count >= memory + upTo })
+            guard Polling.until(timeout: .seconds(3_600), { run.stage.snapshotInUse.ranker.memory.count >= memory + upTo })
             else { throw CommandFailure("the router did not take in \(upTo) drift votes within an hour") }
             streamed.append(upTo)
             try route("after-\(upTo)")
@@ -188,7 +188,7 @@ enum BenchLearnCommand: Command {
         try run.send(run.configuration.topics.votes, prompts.enumerated().map { index, prompt in
             ("rate-\(index)", vote(id: "rate-\(index)", prompt: prompt, a: "strong", b: "weak", winner: .tie))
         })
-        guard BenchPipelineCommand.waitUntil(timeout: .seconds(3_600), { run.learn.counters.snapshot().stored >= stored + votes }) else {
+        guard Polling.until(timeout: .seconds(3_600), { run.learn.counters.snapshot().stored >= stored + votes }) else {
             throw CommandFailure("the learn stage did not store the \(votes) votes within an hour")
         }
         let rate = Double(votes) / (ContinuousClock.now - started).seconds
@@ -228,11 +228,11 @@ enum BenchLearnCommand: Command {
             try run.send(run.configuration.topics.votes, [("probe-\(probe)", vote(id: "probe-\(probe)", prompt: "probe vote number \(probe)",
                                                                                a: run.configuration.routing.strong,
                                                                                b: run.configuration.routing.cheaper[0], winner: .modelA))])
-            guard BenchPipelineCommand.waitUntil(timeout: .seconds(120), { run.learn.counters.snapshot().stored > votesStored }) else {
+            guard Polling.until(timeout: .seconds(120), { run.learn.counters.snapshot().stored > votesStored }) else {
                 throw CommandFailure("probe \(probe): the vote was not stored within 120 s")
             }
             stored.append(Date().timeIntervalSince(sent))
-            guard BenchPipelineCommand.waitUntil(timeout: .seconds(120), { run.stage.snapshotInUse.ranker.memory.count > battles }) else {
+            guard Polling.until(timeout: .seconds(120), { run.stage.snapshotInUse.ranker.memory.count > battles }) else {
                 throw CommandFailure("probe \(probe): the router did not take the vote in within 120 s")
             }
             swapped.append(Date().timeIntervalSince(sent))
@@ -244,30 +244,18 @@ enum BenchLearnCommand: Command {
         stored.sort()
         swapped.sort()
         let swaps = run.follower.recentSwapSeconds.sorted()
-        let swapMedian = BenchPipelineCommand.percentile(swaps, 0.5)
+        let swapMedian = BenchHarness.percentile(swaps, 0.5)
         return [("probes", probes),
-                ("vote_to_decision_p50_ms", BenchPipelineCommand.percentile(latencies, 0.5) * 1_000),
-                ("vote_to_decision_p99_ms", BenchPipelineCommand.percentile(latencies, 0.99) * 1_000),
+                ("vote_to_decision_p50_ms", BenchHarness.percentile(latencies, 0.5) * 1_000),
+                ("vote_to_decision_p99_ms", BenchHarness.percentile(latencies, 0.99) * 1_000),
                 ("vote_to_decision_max_ms", (latencies.last ?? 0) * 1_000),
-                ("vote_to_stored_p50_ms", BenchPipelineCommand.percentile(stored, 0.5) * 1_000),
-                ("vote_to_router_p50_ms", BenchPipelineCommand.percentile(swapped, 0.5) * 1_000),
+                ("vote_to_stored_p50_ms", BenchHarness.percentile(stored, 0.5) * 1_000),
+                ("vote_to_router_p50_ms", BenchHarness.percentile(swapped, 0.5) * 1_000),
                 ("swaps", swaps.count), ("swap_p50_ms", swapMedian * 1_000),
                 ("swap_to_full_rebuild_ratio", swapMedian / rebuildSeconds)]
     }
 
     // MARK: - Helpers
-
-    /// A migrated database of its own on the server, dropped when `body` returns.
-    static func withScratchDatabase(on server: PostgresSettings, _ body: (PostgresSettings) throws -> Void) throws {
-        let admin = try DatabaseOption.connect(server, waitingUpTo: 10)
-        let name = "routeledger_bench_\(ProcessInfo.processInfo.processIdentifier)_\(UInt32.random(in: 0...UInt32.max))"
-        let quoted = try PostgresConnection.quoteIdentifier(name)
-        try admin.executeScript("CREATE DATABASE \(quoted)")
-        defer { try? admin.executeScript("DROP DATABASE \(quoted) WITH (FORCE)") }
-        let settings = server.setting("dbname", to: name)
-        try Migrator(roles: try SchemaRoles()).migrate(try PostgresConnection(settings))
-        try body(settings)
-    }
 
     private static func embed(_ prompts: [String], with embedder: any Embedder, batch: Int = 64) throws -> [Float] {
         var values: [Float] = []
@@ -315,7 +303,7 @@ struct LearningBenchSetup {
         configuration.routing.strong = strong
         configuration.routing.cheaper = [weak]
         configuration.routing.threshold = .fixed(0.5)
-        configuration.embedder = choice.rawValue
+        configuration.embedder = choice
         configuration.modelDirectory = modelDirectory
         configuration.memoryPath = RouteLedgerConfiguration.databaseMemory
         configuration.learning.followIntervalMilliseconds = followInterval
@@ -324,7 +312,6 @@ struct LearningBenchSetup {
         configuration.learning.groupID = "bench-learn"
         configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000",
                                                   "fetch.wait.max.ms": "\(fetchWait)"]
-        configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
         return configuration
     }
 }
@@ -344,13 +331,12 @@ final class LearningRun: Sendable {
 
     init(_ base: RouteLedgerConfiguration, database: PostgresSettings) throws {
         var configuration = base
-        broker = try EmbeddedBroker(partitions: 3, topics: RunCommand.topics(of: configuration))
-        configuration.kafka.bootstrapServers = broker.bootstrapServers
+        broker = try EmbeddedBroker(partitions: 3, topics: configuration.allTopics)
+        configuration.use(broker)
         self.configuration = configuration
-        let metrics = MetricsRegistry()
-        (stage, follower) = try RunCommand.followingRouteStage(configuration, database: database, shutdown: shutdown, metrics: metrics,
-                                                               log: StageLog(component: "route", minimumLevel: .warning))
-        learn = try RunCommand.learnStage(configuration, database: database, shutdown: shutdown, metrics: metrics)
+        let assembly = StageAssembly(configuration: configuration, database: database, shutdown: shutdown, log: StageLog(component: "bench"))
+        (stage, follower) = try assembly.followingRouteStage()
+        learn = try assembly.learnStage()
         var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
         producerConfiguration.properties = EmbeddedBroker.producerProperties
         producer = try KafkaProducer(configuration: producerConfiguration)
@@ -379,7 +365,7 @@ final class LearningRun: Sendable {
     func route(_ queries: [(id: String, prompt: String)]) throws -> [RoutingDecision] {
         try send(configuration.topics.queries, queries.map { ($0.id, BenchLearnCommand.query(id: $0.id, prompt: $0.prompt)) })
         let wanted = Set(queries.map(\.id))
-        guard BenchPipelineCommand.waitUntil(timeout: .seconds(3_600), { watcher.decisions(for: wanted).count == wanted.count }) else {
+        guard Polling.until(timeout: .seconds(3_600), { watcher.decisions(for: wanted).count == wanted.count }) else {
             throw CommandFailure("not every query was routed within an hour")
         }
         return watcher.decisions(for: wanted).map(\.decision)

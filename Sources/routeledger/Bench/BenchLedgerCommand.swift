@@ -49,7 +49,7 @@ enum BenchLedgerCommand: Command {
 
         printStandardError("writing \(count) decisions and their usage with the ledger writer alone\n")
         var writerSeconds = 0.0
-        try BenchLearnCommand.withScratchDatabase(on: server) { database in
+        try BenchHarness.withScratchDatabase(on: server) { database in
             let connection = try PostgresConnection(database)
             try PriceBook.record(configured: configuration.models.map { ($0.name, $0.price) }, on: connection)
             let writer = try LedgerWriter(connection: connection, consumerGroup: "bench-writer")
@@ -71,9 +71,8 @@ enum BenchLedgerCommand: Command {
         printStandardError("producing \(count) decisions and their usage to an embedded broker\n")
         let broker = try EmbeddedBroker(partitions: partitions, topics: [configuration.topics.decisions, configuration.topics.usage,
                                                                           configuration.topics.deadLetter])
-        configuration.kafka.bootstrapServers = broker.bootstrapServers
+        configuration.use(broker)
         configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
-        configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
         let producer = try KafkaProducer(configuration: configuration.kafkaProducer())
         for (index, record) in records.enumerated() {
             let key = Data("q\(index)".utf8)
@@ -86,10 +85,10 @@ enum BenchLedgerCommand: Command {
         var stageRows = 0
         var stageSeconds = 0.0
         var stagePaired = 0
-        try BenchLearnCommand.withScratchDatabase(on: server) { database in
+        try BenchHarness.withScratchDatabase(on: server) { database in
             let shutdown = ShutdownSignal(signals: [])
-            let stage = LedgerStage(configuration: configuration, database: database, shutdown: shutdown,
-                                    log: StageLog(component: "ledger", minimumLevel: .warning))
+            let stage = try StageAssembly(configuration: configuration, database: database, shutdown: shutdown,
+                                          log: StageLog(component: "bench", minimumLevel: .warning)).ledgerStage()
             let finished = DispatchSemaphore(value: 0)
             Thread.detachNewThread {
                 do { try stage.run() } catch { printStandardError("ledger stage failed: \(error)\n") }
@@ -99,13 +98,13 @@ enum BenchLedgerCommand: Command {
                 shutdown.request(reason: "benchmark over")
                 finished.wait()
             }
-            guard BenchPipelineCommand.waitUntil(timeout: .seconds(120), { stage.counters.snapshot().rowsRecorded > 0 }) else {
+            guard Polling.until(timeout: .seconds(120), { stage.counters.snapshot().rowsRecorded > 0 }) else {
                 throw CommandFailure("the ledger stage recorded nothing in 120 s")
             }
             let first = stage.counters.snapshot().usageRecorded
             let started = ContinuousClock.now
-            guard BenchPipelineCommand.waitWhileProgressing(stallTimeout: .seconds(60), { stage.counters.snapshot().usageRecorded },
-                                                            until: count) else {
+            guard Polling.whileProgressing(to: count, stallTimeout: .seconds(60), { stage.counters.snapshot().usageRecorded }) >= count
+            else {
                 throw CommandFailure("the ledger stage recorded \(stage.counters.snapshot().usageRecorded) of \(count) rows, then nothing for 60 s")
             }
             stageSeconds = (ContinuousClock.now - started).seconds

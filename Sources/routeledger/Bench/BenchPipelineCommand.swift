@@ -79,11 +79,11 @@ enum BenchPipelineCommand: Command {
         configuration.memoryPath = "synthetic"
         configuration.batch.maxEvents = batch
         configuration.exactlyOnce = arguments.flag("exactly-once")
-        configuration.embedder = useMiniLM ? "minilm" : "given"
+        configuration.embedder = useMiniLM ? .minilm : nil
         let snapshot = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "bench")
         // The baseline: the same ranker on the same batches with no Kafka, JSON or embedding.
-        let routerAlone = try BenchSWCommand.measure(baselineQueries, ranker: snapshot.ranker, batch: batch, seconds: 3,
-                                                     workspace: RankingWorkspace()).queriesPerSecond
+        let routerAlone = try RouterTiming.measure(baselineQueries, ranker: snapshot.ranker, batch: batch, seconds: 3,
+                                                   workspace: RankingWorkspace()).queriesPerSecond
 
         let broker = try EmbeddedBroker(partitions: 3)
         try broker.createTopic(configuration.topics.queries, partitions: partitions)
@@ -91,19 +91,18 @@ enum BenchPipelineCommand: Command {
                       configuration.topics.route(for: memory.models[0]), configuration.topics.route(for: memory.models[1])] {
             try broker.createTopic(topic, partitions: partitions)
         }
-        configuration.kafka.bootstrapServers = broker.bootstrapServers
+        configuration.use(broker)
         configuration.kafka.groupID = "bench-route"
         configuration.kafka.transactionalID = "bench-route-tx"
         configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
-        configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
 
         let total = warmup + events
         printStandardError("producing \(total) events\n")
         try produceQueries(total, to: configuration.topics.queries, broker: broker, dimension: dimension, prompts: prompts)
 
         let shutdown = ShutdownSignal(signals: [])
-        let stage = RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown,
-                               log: StageLog(component: "route", minimumLevel: .warning))
+        let stage = StageAssembly(configuration: configuration, shutdown: shutdown, log: StageLog(component: "bench", minimumLevel: .warning))
+            .routeStage(snapshot: snapshot, embedder: embedder)
         let finished = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             do { try stage.run() } catch { printStandardError("route stage failed: \(error)\n") }
@@ -113,12 +112,12 @@ enum BenchPipelineCommand: Command {
             shutdown.request(reason: "benchmark over")
             finished.wait()
         }
-        guard waitUntil(timeout: .seconds(300), { stage.counters.snapshot().events >= warmup }) else {
+        guard Polling.until(timeout: .seconds(300), { stage.counters.snapshot().events >= warmup }) else {
             throw CommandFailure("the route stage decided fewer than \(warmup) events in 300 s")
         }
         let before = stage.counters.snapshot()
         let started = ContinuousClock.now
-        guard waitWhileProgressing(stallTimeout: .seconds(60), { stage.counters.snapshot().events }, until: total) else {
+        guard Polling.whileProgressing(to: total, stallTimeout: .seconds(60), { stage.counters.snapshot().events }) >= total else {
             throw CommandFailure("""
                 the route stage decided \(stage.counters.snapshot().events) of \(total) events and then nothing for 60 s; \
                 the embedded broker keeps 5 MiB per partition and drops the oldest records past that, \
@@ -137,8 +136,8 @@ enum BenchPipelineCommand: Command {
             ("exactly_once", configuration.exactlyOnce),
             ("events_per_second", Double(timed) / elapsed),
             ("batches", after.batches - before.batches),
-            ("batch_latency_p50_ms", percentile(latencies, 0.5) * 1_000),
-            ("batch_latency_p99_ms", percentile(latencies, 0.99) * 1_000),
+            ("batch_latency_p50_ms", BenchHarness.percentile(latencies, 0.5) * 1_000),
+            ("batch_latency_p99_ms", BenchHarness.percentile(latencies, 0.99) * 1_000),
             ("rejected", after.rejected.values.reduce(0, +)),
             ("router_alone_queries_per_second", routerAlone),
             ("ratio_to_router_alone", Double(timed) / elapsed / routerAlone),
@@ -187,36 +186,5 @@ enum BenchPipelineCommand: Command {
         }
         guard !texts.isEmpty else { throw CommandFailure("\(url.path) has no lines with a non-empty text field") }
         return texts
-    }
-
-    static func waitUntil(timeout: Duration, _ condition: () -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            if ContinuousClock.now >= deadline { return false }
-            Thread.sleep(forTimeInterval: 0.005)
-        }
-        return true
-    }
-
-    /// Waits until `progress()` reaches `target`; false once it has not moved for `stallTimeout`.
-    static func waitWhileProgressing(stallTimeout: Duration, _ progress: () -> Int, until target: Int) -> Bool {
-        var last = progress()
-        var lastMoved = ContinuousClock.now
-        while last < target {
-            Thread.sleep(forTimeInterval: 0.005)
-            let current = progress()
-            if current != last {
-                last = current
-                lastMoved = ContinuousClock.now
-            } else if ContinuousClock.now - lastMoved >= stallTimeout {
-                return false
-            }
-        }
-        return true
-    }
-
-    static func percentile(_ sorted: [Double], _ q: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.down)))]
     }
 }

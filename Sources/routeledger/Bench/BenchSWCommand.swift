@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import Ranking
 
@@ -55,7 +54,7 @@ enum BenchSWCommand: Command {
     private static func checkReference(_ directory: URL, rule: SameTierRule, batch: Int, seconds: Double, json: Bool) throws -> Int32 {
         let reference = try ReferenceSet(directory: directory)
         let check = try ReferenceCheck(reference, rule: rule, batch: batch)
-        let timing = try measure(reference.queries, ranker: check.ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
+        let timing = try RouterTiming.measure(reference.queries, ranker: check.ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
         let figures: [(String, Any)] = [
             ("queries", check.queries),
             ("variant", rule.rawValue),
@@ -74,7 +73,7 @@ enum BenchSWCommand: Command {
         let (memory, queries) = shape.make()
         let ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: GlobalTiers(of: memory, tierCount: shape.tiers).tierOfModel,
                                               sameTierRule: rule)
-        let timing = try measure(queries, ranker: ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
+        let timing = try RouterTiming.measure(queries, ranker: ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
         let bound = sgemmOnlyQueriesPerSecond(memory: memory, batch: batch, seconds: seconds)
         let rawBytes = memory.count * memory.dimension * MemoryLayout<Float>.size
         let figures: [(String, Any)] = [
@@ -103,78 +102,10 @@ enum BenchSWCommand: Command {
         var multiplied = 0
         let started = clock.now
         repeat {
-            memory.embeddings.withUnsafeBufferPointer { battles in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(memory.count), Int32(d), 1,
-                            queries, Int32(d), battles.baseAddress, Int32(d), 0, &output, Int32(memory.count))
-            }
+            OpenBLAS.multiply(queries, memory.embeddings, into: &output, m: batch, n: memory.count, k: d, transposingB: true)
             multiplied += batch
         } while (clock.now - started).seconds < max(seconds / 2, 0.2)
         return Double(multiplied) / (clock.now - started).seconds
-    }
-
-    static func rankAll(_ queries: FloatMatrix, ranker: SimilarityWeightedRanker, batch: Int,
-                                workspace: RankingWorkspace, profile: RankingProfile? = nil) throws -> [TierRatings] {
-        var results: [TierRatings] = []
-        results.reserveCapacity(queries.rows)
-        for start in stride(from: 0, to: queries.rows, by: batch) {
-            let end = min(start + batch, queries.rows)
-            let slice = FloatMatrix(rows: end - start, columns: queries.columns,
-                                    values: Array(queries.values[(start * queries.columns)..<(end * queries.columns)]))
-            results += try ranker.rank(slice, workspace: workspace, profile: profile)
-        }
-        return results
-    }
-
-    struct Timing {
-        let queries: Int
-        let queriesPerSecond: Double
-        let phaseFigures: [(String, Any)]
-    }
-
-    /// Routes the queries repeatedly (after one warm-up pass) until `seconds` have passed.
-    static func measure(_ queries: FloatMatrix, ranker: SimilarityWeightedRanker, batch: Int,
-                                seconds: Double, workspace: RankingWorkspace) throws -> Timing {
-        _ = try rankAll(queries, ranker: ranker, batch: batch, workspace: workspace)
-        let profile = RankingProfile()
-        let clock = ContinuousClock()
-        let started = clock.now
-        var routed = 0
-        repeat {
-            _ = try rankAll(queries, ranker: ranker, batch: batch, workspace: workspace, profile: profile)
-            routed += queries.rows
-        } while (clock.now - started).seconds < seconds
-        let elapsed = (clock.now - started).seconds
-        let phases = RankingProfile.Phase.allCases.map { phase in
-            ("\(phase.rawValue)_seconds_per_1000_queries", (profile.durations[phase] ?? .zero).seconds * 1000 / Double(routed)) as (String, Any)
-        }
-        return Timing(queries: routed, queriesPerSecond: Double(routed) / elapsed, phaseFigures: phases)
-    }
-}
-
-/// A memory of random unit vectors with random pairings and outcomes: the shape of real data
-/// for timing, none of its meaning.
-struct SyntheticShape {
-    let battles: Int
-    let dimension: Int
-    let models: Int
-    let tiers: Int
-    let queries: Int
-    let seed: UInt64
-
-    func make() -> (BattleMemory, FloatMatrix) {
-        var generator = SeededGenerator(seed: seed)
-        var memory = BattleMemory(dimension: dimension, expectedBattles: battles)
-        let names = (0..<models).map { "model-\($0)" }
-        var row = [Float](repeating: 0, count: dimension)
-        for _ in 0..<battles {
-            for i in 0..<dimension { row[i] = Float.random(in: -1...1, using: &generator) }
-            let a = Int.random(in: 0..<models, using: &generator)
-            let b = (a + Int.random(in: 1..<models, using: &generator)) % models
-            let outcome = BattleOutcome.allCases.randomElement(using: &generator)!
-            try! memory.append(modelA: names[a], modelB: names[b], outcome: outcome, embedding: row)
-        }
-        let queryValues = (0..<(queries * dimension)).map { _ in Float.random(in: -1...1, using: &generator) }
-        return (memory.groupedByMatchup(), FloatMatrix(rows: queries, columns: dimension, values: queryValues))
     }
 }
 

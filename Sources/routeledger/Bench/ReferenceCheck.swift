@@ -19,7 +19,7 @@ struct ReferenceCheck {
             fitted.ratings, memory.models.map { reference.globalRatings[$0] ?? .nan })
 
         ranker = SimilarityWeightedRanker(memory: memory.groupedByMatchup(), tierOfModel: tierOfModel, sameTierRule: rule)
-        let ratings = try BenchSWCommand.rankAll(reference.queries, ranker: ranker, batch: batch, workspace: RankingWorkspace())
+        let ratings = try RouterTiming.rankAll(reference.queries, ranker: ranker, batch: batch, workspace: RankingWorkspace())
         guard let strong = memory.index(ofModel: reference.strongModel), let weak = memory.index(ofModel: reference.weakModel) else {
             throw CommandFailure("the reference's strong or weak model has no battles")
         }

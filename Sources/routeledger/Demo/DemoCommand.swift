@@ -44,7 +44,7 @@ enum DemoCommand: Command {
         let share = try arguments.double("strong-share", range: 0...1) ?? 0.4
         let seed = UInt64(try arguments.int("seed", range: 0...Int.max) ?? 1)
         let choice = try EmbedderChoice.parse(arguments)
-        let workdir = try workFolder(arguments, name: "demo")
+        let workdir = try PipelineSandbox.workFolder(arguments, name: "demo")
         let plotURL = arguments.string("plot").map(URL.init(fileURLWithPath:)) ?? workdir.appendingPathComponent("cost-quality.svg")
 
         let source = try arguments.string("data").map {
@@ -59,24 +59,22 @@ enum DemoCommand: Command {
         let queries = try sandbox.replay(source.queries)
         let outcome = try DemoWorkers(configuration: sandbox.configuration)
             .answer(queries, progress: ProgressBar(label: "routing and answering", unit: "queries"))
-        try waitUntil("the learn stage takes in every vote", done: {
+        try sandbox.waitUntil("the learn stage takes in every vote", done: {
             let counters = sandbox.learn.counters.snapshot()
             return counters.stored + counters.rejected.values.reduce(0, +)
         }, total: outcome.votes + outcome.malformedVotes)
-        try waitUntil("the router holds every vote", done: { sandbox.route.snapshotInUse.ranker.memory.count - sandbox.battles },
-                      total: outcome.votes)
+        try sandbox.waitUntil("the router holds every vote", done: { sandbox.route.snapshotInUse.ranker.memory.count - sandbox.battles },
+                              total: outcome.votes)
         // A refit runs after the votes that made it due are stored, so the router can hold every
         // vote before it holds their ratings: wait for the version that covers them.
         if outcome.votes >= Self.refitEveryVotes {
-            try waitUntil("the router follows the ratings refitted with the votes", done: {
+            try sandbox.waitUntil("the router follows the ratings refitted with the votes", done: {
                 let learned = sandbox.learn.counters.snapshot()
                 guard learned.refits + learned.refusedVersions > 0, let newest = learned.ratingsVersion else { return 0 }
                 return sandbox.route.snapshotInUse.ratingsVersion == RatingsVersion.label(newest) ? 1 : 0
             }, total: 1)
         }
-        try waitUntil("the ledger holds every decision and its usage", done: {
-            Int(try AuditQuery().run(on: sandbox.connection).total.requestsWithUsage)
-        }, total: outcome.usage.count)
+        try sandbox.waitForTheLedger(usageReports: outcome.usage.count)
 
         let summary = DemoSummary(source: source, configuration: sandbox.configuration, queries: queries, outcome: outcome,
                                   deadLetters: sandbox.route.counters.snapshot().rejected.values.reduce(0, +),
@@ -86,34 +84,5 @@ enum DemoCommand: Command {
         try summary.writePlot()
         summary.print(json: arguments.flag("json"))
         return 0
-    }
-
-    /// `--workdir`, or a new temporary folder; created. The stages' own logs would bury the
-    /// progress line, so they log warnings only unless ROUTELEDGER_LOG_LEVEL says otherwise.
-    static func workFolder(_ arguments: ParsedArguments, name: String) throws -> URL {
-        let workdir = arguments.string("workdir").map(URL.init(fileURLWithPath:))
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-\(name)-\(UUID().uuidString.prefix(8))")
-        setenv(StageLog.levelVariable, "warning", 0)
-        try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
-        return workdir
-    }
-
-    /// Waits, with a progress line, until `done()` reaches `total`; fails after 120 s without progress.
-    static func waitUntil(_ what: String, done: () throws -> Int, total: Int) throws {
-        let progress = ProgressBar(label: "waiting until \(what)", unit: "records")
-        var last = try done()
-        var lastMoved = ContinuousClock.now
-        while last < total {
-            progress.update(done: last, total: total)
-            Thread.sleep(forTimeInterval: 0.1)
-            let current = try done()
-            if current != last {
-                last = current
-                lastMoved = ContinuousClock.now
-            } else if ContinuousClock.now - lastMoved > .seconds(120) {
-                throw CommandFailure("\(what): \(last) of \(total), and no progress for 120 s")
-            }
-        }
-        progress.update(done: total, total: total)
     }
 }

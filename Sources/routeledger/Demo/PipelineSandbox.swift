@@ -50,25 +50,25 @@ final class PipelineSandbox {
             configuration.routing.tiers = 2
             configuration.memoryPath = RouteLedgerConfiguration.databaseMemory
             configuration.databaseURL = cluster.url
-            configuration.embedder = choice.rawValue
+            configuration.embedder = choice
             configuration.batch.maxEvents = 64
             configuration.learning.followIntervalMilliseconds = 250
             configuration.learning.refitEveryVotes = refitEveryVotes
             configuration.memoryLimits.maxBattles = maxBattles
-            broker = try EmbeddedBroker(partitions: 3, topics: RunCommand.topics(of: configuration))
-            configuration.kafka.bootstrapServers = broker.bootstrapServers
+            broker = try EmbeddedBroker(partitions: 3, topics: configuration.allTopics)
+            configuration.use(broker)
             configuration.kafka.consumerProperties = ["session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"]
-            configuration.kafka.producerProperties = Dictionary(uniqueKeysWithValues: EmbeddedBroker.producerProperties.entries.map { ($0.key, $0.value) })
             self.configuration = configuration
             printStandardError("embedded broker at \(broker.bootstrapServers)\n")
 
-            let (route, follower) = try RunCommand.followingRouteStage(configuration, database: database, shutdown: shutdown, metrics: metrics,
-                                                                       log: StageLog(component: "sandbox"))
+            let assembly = StageAssembly(configuration: configuration, database: database, shutdown: shutdown, metrics: metrics,
+                                         log: StageLog(component: "sandbox"))
+            let (route, follower) = try assembly.followingRouteStage()
             printStandardError(String(format: "router ready: threshold %.4f calibrated for a %.0f %% strong share\n",
                                       route.snapshotInUse.threshold, strongShare * 100))
             self.route = route
-            learn = try RunCommand.learnStage(configuration, database: database, shutdown: shutdown, metrics: metrics)
-            ledger = LedgerStage(configuration: configuration, database: database, shutdown: shutdown, metrics: metrics)
+            learn = try assembly.learnStage()
+            ledger = try assembly.ledgerStage()
             let stages: [any PipelineStage] = [route, follower, learn, ledger]
             let (shutdown, stagesDone) = (shutdown, stagesDone)
             Thread.detachNewThread {
@@ -79,6 +79,33 @@ final class PipelineSandbox {
             cluster.stop()
             throw error
         }
+    }
+
+    /// `--workdir`, or a new temporary folder; created. The stages' own logs would bury the
+    /// progress line, so they log warnings only unless ROUTELEDGER_LOG_LEVEL says otherwise.
+    static func workFolder(_ arguments: ParsedArguments, name: String) throws -> URL {
+        let workdir = arguments.string("workdir").map(URL.init(fileURLWithPath:))
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-\(name)-\(UUID().uuidString.prefix(8))")
+        setenv(StageLog.levelVariable, "warning", 0)
+        try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
+        return workdir
+    }
+
+    /// Waits, with a progress line, until `done()` reaches `total`; fails after 120 s without progress.
+    func waitUntil(_ what: String, done: () throws -> Int, total: Int) throws {
+        let progress = ProgressBar(label: "waiting until \(what)", unit: "records")
+        let reached = try Polling.whileProgressing(to: total, stallTimeout: .seconds(120), interval: .milliseconds(100), done) {
+            progress.update(done: $0, total: total)
+        }
+        guard reached >= total else { throw CommandFailure("\(what): \(reached) of \(total), and no progress for 120 s") }
+        progress.update(done: total, total: total)
+    }
+
+    /// Waits until the ledger has priced `usageReports` decisions with their usage.
+    func waitForTheLedger(usageReports: Int) throws {
+        try waitUntil("the ledger holds every decision and its usage", done: {
+            Int(try AuditQuery().run(on: connection).total.requestsWithUsage)
+        }, total: usageReports)
     }
 
     /// Stops the stages (each finishes its batch and commits), then the cluster.

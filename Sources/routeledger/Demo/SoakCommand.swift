@@ -46,7 +46,7 @@ enum SoakCommand: Command {
         let round = try arguments.double("sample-seconds", range: 1...3_600) ?? 10
         let battles = try arguments.int("battles", range: 10...1_000_000) ?? 3_000
         let choice = try EmbedderChoice.parse(arguments)
-        let workdir = try DemoCommand.workFolder(arguments, name: "soak")
+        let workdir = try PipelineSandbox.workFolder(arguments, name: "soak")
         let embedder = try choice.load(arguments, batchSize: 32)
         let sandbox = try PipelineSandbox(workdir: workdir, battles: DemoSource.synthetic(battles: battles, queries: 0, seed: 1).battles,
                                           embedder: choice, embedder: embedder, strongShare: 0.4, refitEveryVotes: 200,
@@ -101,9 +101,7 @@ enum SoakCommand: Command {
                                       sample.seconds, sample.queries, sample.roundSeconds, round, Double(sample.residentBytes) / 1_048_576,
                                       sample.lag["route"] ?? 0, sample.lag["learn"] ?? 0, sample.lag["ledger"] ?? 0, sample.ledgerBacklog))
         }
-        try DemoCommand.waitUntil("the ledger holds every decision and its usage", done: {
-            Int(try AuditQuery().run(on: sandbox.connection).total.requestsWithUsage)
-        }, total: usageReports)
+        try sandbox.waitForTheLedger(usageReports: usageReports)
 
         let verdict = Verdict(samples: samples, round: round, decided: decided, votes: votes, cost: cost, reference: reference,
                               produced: produced, malformed: malformed,

@@ -1,5 +1,6 @@
 import BattleStore
 import Foundation
+import Pipeline
 import Ranking
 
 /// `routeledger eval`: routing quality of the SW router against the random baseline on an

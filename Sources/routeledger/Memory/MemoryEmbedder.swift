@@ -1,5 +1,6 @@
 import BattleStore
 import Embeddings
+import Pipeline
 
 extension EmbedderChoice {
     /// `--embedder` and `--model-dir` for the commands that work on a memory, where the default
@@ -9,15 +10,6 @@ extension EmbedderChoice {
                "Embedder for prompts (default: the one the memory was built with; minilm for a new memory)."),
         .value("model-dir", "DIR", "MiniLM folder (default: $\(ModelLocation.environmentVariable), else models/ of this repository)."),
     ]
-
-    /// The kind whose vectors carry this identity, if this tool can run it.
-    init?(identity: EmbedderIdentity) {
-        switch identity.name {
-        case MiniLMEmbedder.name: self = .minilm
-        case HashingEmbedder.name: self = .hashing
-        default: return nil
-        }
-    }
 
     /// The embedder `--embedder` names; without it, the kind that built `memory` (MiniLM when
     /// there is no memory yet).

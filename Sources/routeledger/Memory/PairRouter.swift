@@ -1,6 +1,7 @@
 import BattleStore
 import Embeddings
 import Foundation
+import Pipeline
 import Ranking
 
 /// A memory directory loaded for routing between one strong and one weak model: what `route`

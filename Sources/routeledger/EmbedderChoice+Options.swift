@@ -1,9 +1,8 @@
 import Embeddings
+import Pipeline
 
 /// The `--embedder` and `--model-dir` options shared by the commands that embed prompts.
-enum EmbedderChoice: String, CaseIterable {
-    case minilm, hashing
-
+extension EmbedderChoice {
     static let options: [Option] = [
         .value("embedder", "minilm|hashing", "all-MiniLM-L6-v2 (default) or feature hashing, which needs no model."),
         .value("model-dir", "DIR", "MiniLM folder (default: $\(ModelLocation.environmentVariable), else models/ of this repository)."),
@@ -17,21 +16,8 @@ enum EmbedderChoice: String, CaseIterable {
         return choice
     }
 
-    /// Loads the chosen embedder; a missing or damaged model is a failure naming the fix.
+    /// Loads the chosen embedder from `--model-dir`.
     func load(_ arguments: ParsedArguments, batchSize: Int) throws -> any Embedder {
         try load(modelDirectory: arguments.string("model-dir"), batchSize: batchSize)
-    }
-
-    func load(modelDirectory: String?, batchSize: Int) throws -> any Embedder {
-        switch self {
-        case .hashing:
-            return HashingEmbedder()
-        case .minilm:
-            do {
-                return try MiniLMEmbedder(modelDirectory: modelDirectory, batchSize: batchSize)
-            } catch {
-                throw CommandFailure(error.description)
-            }
-        }
     }
 }

@@ -1,0 +1,112 @@
+import BattleStore
+import Embeddings
+import Foundation
+import Kafka
+import Postgres
+import Streams
+
+/// Builds the stages of `routeledger run` from the configuration: the route stage (over a
+/// memory directory, or over the battles table with the follower that keeps it current), the
+/// learn stage and the ledger stage. This is the one place that decides which embedder, memory
+/// and database each stage gets, so the demo, the soak and the benchmarks run the stages as
+/// production does.
+public struct StageAssembly {
+    /// MiniLM embeds this many prompts per encoder call in every stage.
+    static let embeddingBatch = 32
+
+    public let configuration: RouteLedgerConfiguration
+    public let shutdown: ShutdownSignal
+    public let metrics: MetricsRegistry
+    /// Where the assembly reports what it built; each stage logs under its own name at this
+    /// log's level.
+    public let log: StageLog
+    private let database: PostgresSettings?
+
+    /// `database` nil: `database.url`, else libpq's PG* variables, read when a stage needs them.
+    public init(configuration: RouteLedgerConfiguration, database: PostgresSettings? = nil, shutdown: ShutdownSignal,
+                metrics: MetricsRegistry = MetricsRegistry(), log: StageLog = StageLog(component: "run")) {
+        self.configuration = configuration
+        self.database = database
+        self.shutdown = shutdown
+        self.metrics = metrics
+        self.log = log
+    }
+
+    /// What `memory` asks for: over a memory directory the route stage alone; over the battles
+    /// table the route stage and its follower.
+    public func routeStages() throws -> [any PipelineStage] {
+        guard configuration.memoryIsDatabase else { return [try routeStageOverDirectory()] }
+        let (stage, follower) = try followingRouteStage()
+        return [stage, follower]
+    }
+
+    /// The route stage over the battles table, and the follower that keeps it current.
+    public func followingRouteStage() throws -> (stage: RouteStage, follower: RouterFollower) {
+        let database = try databaseSettings()
+        let embedder = try configuration.embedder?.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch)
+        let followed = try FollowedMemory.load(configuration: configuration, connection: try PostgresConnection(database), embedder: embedder)
+        let snapshot = followed.snapshot
+        log(.info, "router ready", ["battles": followed.battles, "ratings_version": followed.version.label,
+                                    "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
+                                    "embedder": embedder?.identity.description ?? "given"])
+        let stage = routeStage(snapshot: snapshot, embedder: embedder)
+        let follower = RouterFollower(followed, stages: [stage], configuration: configuration, database: database, shutdown: shutdown,
+                                      metrics: metrics, log: stageLog("follow"))
+        return (stage, follower)
+    }
+
+    /// A route stage with this router (a benchmark's synthetic memory, or one loaded here).
+    public func routeStage(snapshot: RouterSnapshot, embedder: (any Embedder)?) -> RouteStage {
+        RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown, metrics: metrics,
+                   log: stageLog("route"))
+    }
+
+    /// The learn stage, which embeds votes' prompts itself: `embedder.kind: given` is refused.
+    public func learnStage() throws -> LearnStage {
+        let database = try databaseSettings()
+        guard let choice = configuration.embedder else { throw LearningError.needsEmbedder }
+        let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch)
+        return LearnStage(configuration: configuration, embedder: embedder, database: database, shutdown: shutdown, metrics: metrics,
+                          log: stageLog("learn"))
+    }
+
+    public func ledgerStage() throws -> LedgerStage {
+        LedgerStage(configuration: configuration, database: try databaseSettings(), shutdown: shutdown, metrics: metrics,
+                    log: stageLog("ledger"))
+    }
+
+    /// The route stage over the memory directory named by `memory`, within `memory_limits`.
+    private func routeStageOverDirectory() throws -> RouteStage {
+        let directory = try MemoryDirectory.open(URL(fileURLWithPath: configuration.memoryPath))
+        let loaded = try directory.load()
+        let kept = Set(configuration.memoryLimits.keptBattles(times: loaded.battles.map { BattleTime.seconds($0.time) },
+                                                              sources: loaded.battles.map(\.source)))
+        let routing = try loaded.routingMemory(tierCount: configuration.routing.tiers, including: kept.contains)
+        let embedder = try memoryEmbedder(routing.embedder)
+        let ratingsVersion = "memory-\(directory.manifest.battleCount)-\(directory.manifest.updated)"
+        let snapshot = try RouterSnapshot(memory: routing.memory, tierOfModel: routing.tierOfModel, configuration: configuration,
+                                          ratingsVersion: ratingsVersion)
+        log(.info, "router ready", ["battles": routing.memory.count, "models": routing.memory.models.count,
+                                    "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
+                                    "embedder": embedder?.identity.description ?? "given"])
+        return routeStage(snapshot: snapshot, embedder: embedder)
+    }
+
+    /// The configured embedder, which must be the one the memory's vectors came from.
+    private func memoryEmbedder(_ memory: EmbedderIdentity) throws -> (any Embedder)? {
+        guard let choice = configuration.embedder else { return nil }
+        let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch)
+        guard embedder.identity == memory else {
+            throw StageAssemblyError.embedderMismatch(memory: memory, configured: embedder.identity)
+        }
+        return embedder
+    }
+
+    private func databaseSettings() throws -> PostgresSettings {
+        try database ?? configuration.databaseSettings()
+    }
+
+    private func stageLog(_ component: String) -> StageLog {
+        StageLog(component: component, minimumLevel: log.minimumLevel)
+    }
+}

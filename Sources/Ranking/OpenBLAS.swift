@@ -1,0 +1,22 @@
+import CBLAS
+
+/// OpenBLAS as the numerical modules link it, for the code above them that must not call the C
+/// library itself: which kernel runs, and single-precision GEMM — the baseline the benchmarks
+/// time beside the router and the encoder, and the product the start-up kernel check compares
+/// with a plain loop.
+public enum OpenBLAS {
+    /// The kernel OpenBLAS chose (or was told to use) when it loaded, e.g. `Haswell`.
+    public static var coreName: String {
+        openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    }
+
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// `c = a · b`, or `a · bᵀ` with `transposingB`, all dense row-major: `a` is m × k, `b` is
+    /// k × n (n × k when transposed) and `c` m × n.
+    public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+                                m: Int, n: Int, k: Int, transposingB: Bool) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, transposingB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(k), b, Int32(transposingB ? k : n), 0, c, Int32(n))
+    }
+}
