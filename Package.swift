@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "Ranking", dependencies: ["CBLAS"]),
         // Optimised in debug builds too: the encoder's element-wise loops run hundreds of times
         // slower unoptimised, which would make the reference tests take minutes.
-        .target(name: "Embeddings", dependencies: ["CBLAS"],
+        .target(name: "Embeddings", dependencies: ["Ranking", "CBLAS"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "Ledger", dependencies: ["Postgres", "Streams"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Streams"]),

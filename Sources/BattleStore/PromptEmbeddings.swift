@@ -48,8 +48,8 @@ public struct PromptEmbeddings {
         for start in stride(from: 0, to: toEmbed.count, by: batchSize) {
             let batch = Array(toEmbed[start..<min(start + batchSize, toEmbed.count)])
             let matrix = try embedder.embed(batch)
-            guard matrix.rows == batch.count, matrix.dimension == dimension else {
-                throw EmbedderContractError(embedder: embedder.identity, texts: batch.count, rows: matrix.rows, dimension: matrix.dimension)
+            guard matrix.rows == batch.count, matrix.columns == dimension else {
+                throw EmbedderContractError(embedder: embedder.identity, texts: batch.count, rows: matrix.rows, dimension: matrix.columns)
             }
             for (index, prompt) in batch.enumerated() { known[prompt] = matrix.row(index) }
             if cacheNew {

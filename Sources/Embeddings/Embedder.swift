@@ -1,3 +1,4 @@
+import Ranking
 /// Turns prompts into unit-length vectors, so that the router can compare two prompts by the
 /// dot product of their embeddings.
 ///
@@ -10,7 +11,7 @@ public protocol Embedder: Sendable {
     /// The length of every vector it returns.
     var dimension: Int { get }
     /// One row per text, in the order of `texts`.
-    func embed(_ texts: [String]) throws -> EmbeddingMatrix
+    func embed(_ texts: [String]) throws -> FloatMatrix
 }
 
 /// The name and version of an embedder, e.g. `all-MiniLM-L6-v2` / `r1 weights 3f0c…`.

@@ -1,3 +1,4 @@
+import Ranking
 /// Feature hashing into a fixed number of dimensions: no model file, a few microseconds per
 /// prompt, the same vector for the same text on every machine. For tests, for hosts without
 /// the MiniLM weights, and as the baseline a neural embedder has to beat.
@@ -28,11 +29,11 @@ public struct HashingEmbedder: Embedder {
         self.dimension = dimension
     }
 
-    public func embed(_ texts: [String]) -> EmbeddingMatrix {
+    public func embed(_ texts: [String]) -> FloatMatrix {
         embed(texts, profile: nil)
     }
 
-    public func embed(_ texts: [String], profile: EmbeddingProfile?) -> EmbeddingMatrix {
+    public func embed(_ texts: [String], profile: EmbeddingProfile?) -> FloatMatrix {
         var values = [Float](repeating: 0, count: texts.count * dimension)
         EmbeddingProfile.measure(profile, .hashing) {
             var word: [UInt32] = []
@@ -44,7 +45,7 @@ public struct HashingEmbedder: Embedder {
                 }
             }
         }
-        return EmbeddingMatrix(rows: texts.count, dimension: dimension, values: values)
+        return FloatMatrix(rows: texts.count, columns: dimension, values: values)
     }
 
     private enum Seed {

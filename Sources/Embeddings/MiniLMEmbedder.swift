@@ -1,4 +1,5 @@
 import Foundation
+import Ranking
 
 /// all-MiniLM-L6-v2 (sentence-transformers), run in process: WordPiece ids, the 6-layer BERT
 /// encoder on OpenBLAS, mean pooling over each text's tokens, L2 normalisation. 384 dimensions.
@@ -50,12 +51,12 @@ public struct MiniLMEmbedder: Embedder {
         identity = EmbedderIdentity(name: Self.name, version: "\(Self.revision) weights \(String(repeating: "0", count: 16 - weightsID.count) + weightsID)")
     }
 
-    public func embed(_ texts: [String]) -> EmbeddingMatrix {
+    public func embed(_ texts: [String]) -> FloatMatrix {
         embed(texts, profile: nil)
     }
 
     /// `embed`, charging the time of each phase to `profile`.
-    public func embed(_ texts: [String], profile: EmbeddingProfile?) -> EmbeddingMatrix {
+    public func embed(_ texts: [String], profile: EmbeddingProfile?) -> FloatMatrix {
         let dimension = dimension
         var values = [Float](repeating: 0, count: texts.count * dimension)
         for start in stride(from: 0, to: texts.count, by: batchSize) {
@@ -76,6 +77,6 @@ public struct MiniLMEmbedder: Embedder {
                 }
             }
         }
-        return EmbeddingMatrix(rows: texts.count, dimension: dimension, values: values)
+        return FloatMatrix(rows: texts.count, columns: dimension, values: values)
     }
 }

@@ -1,4 +1,5 @@
-/// A dense row-major matrix of `Float`, the layout SGEMM reads.
+/// A dense row-major matrix of `Float`, the layout SGEMM reads: embeddings of a batch of texts
+/// (a row per text), queries to rank, similarities.
 public struct FloatMatrix: Sendable, Equatable {
     public let rows: Int
     public let columns: Int
@@ -18,6 +19,11 @@ public struct FloatMatrix: Sendable, Equatable {
 
     public func row(_ index: Int) -> ArraySlice<Float> {
         values[(index * columns)..<((index + 1) * columns)]
+    }
+
+    /// The rows as separate arrays.
+    public var rowVectors: [[Float]] {
+        (0..<rows).map { Array(row($0)) }
     }
 
     /// Scales every row to unit Euclidean length. Fails on a row that is zero or not finite,

@@ -21,7 +21,7 @@ private final class CountingEmbedder: Embedder, @unchecked Sendable {
         lock.withLock { texts }
     }
 
-    func embed(_ texts: [String]) throws -> EmbeddingMatrix {
+    func embed(_ texts: [String]) throws -> FloatMatrix {
         lock.withLock { self.texts += texts }
         return try inner.embed(texts)
     }

@@ -22,7 +22,7 @@ import Testing
 
     @Test func givesUnitVectorsOfTheChosenDimension() {
         let e = HashingEmbedder(dimension: 64).embed(["one text", "", "?!"])
-        #expect(e.dimension == 64 && e.rows == 3)
+        #expect(e.columns == 64 && e.rows == 3)
         for row in 0..<3 { #expect(abs(cosine(e.row(row), e.row(row)) - 1) < 1e-5) }
     }
 

@@ -21,7 +21,7 @@ import Testing
         let embedder = try Self.embedder.get()
         let fixture = try ReferenceFixture.load()
         let embeddings = embedder.embed(fixture.texts.map(\.text))
-        #expect(embeddings.rows == fixture.texts.count && embeddings.dimension == ReferenceFixture.dimension)
+        #expect(embeddings.rows == fixture.texts.count && embeddings.columns == ReferenceFixture.dimension)
         let cosines = fixture.texts.indices.map { cosine(embeddings.row($0), fixture.embedding($0)) }
         let worst = cosines.indices.min { cosines[$0] < cosines[$1] }!
         #expect(cosines[worst] >= 0.9999, "text \(fixture.texts[worst].id) has cosine \(cosines[worst]) to its reference")

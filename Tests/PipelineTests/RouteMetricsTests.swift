@@ -15,7 +15,7 @@ func proofsAndGreetingsRouting() throws -> (RouteLedgerConfiguration, RouterSnap
     let embedder = HashingEmbedder()
     let proofs = (0..<20).map { "prove that the sum of the first \($0) odd numbers is a perfect square" }
     let greetings = (0..<20).map { "write a short friendly hello message for my neighbour number \($0)" }
-    let vectors = embedder.embed(proofs + greetings).vectors
+    let vectors = embedder.embed(proofs + greetings).rowVectors
     var memory = BattleMemory(dimension: embedder.dimension)
     for (index, vector) in vectors.enumerated() {
         try memory.append(modelA: "strong", modelB: "weak", outcome: index < proofs.count ? .modelA : .modelB, embedding: vector)

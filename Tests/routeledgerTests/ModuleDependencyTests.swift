@@ -16,7 +16,7 @@ import Testing
         "CLibPQ": [],
         "Streams": [],
         "Ranking": ["CBLAS"],
-        "Embeddings": ["CBLAS"],
+        "Embeddings": ["Ranking", "CBLAS"],
         "Kafka": ["CRdKafka", "Streams"],
         "Postgres": ["CLibPQ"],
         "Ledger": ["Postgres", "Streams"],

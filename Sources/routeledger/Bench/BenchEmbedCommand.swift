@@ -116,7 +116,7 @@ enum BenchEmbedCommand: Command {
     /// over passes repeated (after one warm-up) until `seconds` have gone by: the time least
     /// disturbed by other work on the machine. `between` runs after each timed pass, untimed.
     private static func fastestPass(_ texts: [String], batch: Int, seconds: Double,
-                                    embed: ([String]) -> EmbeddingMatrix, between: (() -> Void)? = nil) -> Double {
+                                    embed: ([String]) -> FloatMatrix, between: (() -> Void)? = nil) -> Double {
         let calls = chunks(texts, batch: batch)
         for call in calls { _ = embed(call) }
         let clock = ContinuousClock()
