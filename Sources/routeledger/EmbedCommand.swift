@@ -26,17 +26,10 @@ enum EmbedCommand: Command {
         let files = try arguments.positionals(atMost: 1)
         let choice = try EmbedderChoice.parse(arguments)
         let batch = try arguments.int("batch", range: 1...4_096) ?? 32
-        let input: FileHandle
-        if let path = files.first, path != "-" {
-            guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandFailure("cannot open \(path)") }
-            input = handle
-        } else {
-            input = .standardInput
-        }
+        var reader = try LineReader(path: files.first, maximumLineBytes: maximumLineBytes)
         let embedder = try choice.load(arguments, batchSize: batch)
         if choice == .minilm { printStandardError("embed: \(BLASKernel.description)\n") }
 
-        var reader = LineReader(handle: input, maximumLineBytes: maximumLineBytes)
         var lines = JSONLinesEmbedding(embedder: embedder, batch: batch,
                                        write: { FileHandle.standardOutput.write(Data($0)) },
                                        report: { printStandardError("embed: \($0)\n") })

@@ -22,6 +22,16 @@ struct LineReader {
         self.maximumLineBytes = maximumLineBytes
     }
 
+    /// Reads the file at `path`, or standard input when `path` is nil or `-`.
+    init(path: String?, maximumLineBytes: Int) throws {
+        guard let path, path != "-" else {
+            self.init(handle: .standardInput, maximumLineBytes: maximumLineBytes)
+            return
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandFailure("cannot open \(path)") }
+        self.init(handle: handle, maximumLineBytes: maximumLineBytes)
+    }
+
     /// The next line, or nil at the end of the input. A final line without a line break counts.
     mutating func next() throws -> Line? {
         var line: [UInt8] = []

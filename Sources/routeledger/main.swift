@@ -10,6 +10,8 @@ let commands = CommandGroup(
         .command(SoakCommand.self),
         .command(RunCommand.self),
         .command(BrokerCommand.self),
+        .command(ProduceCommand.self),
+        .command(TailCommand.self),
         .command(EmbedCommand.self),
         .command(ImportCommand.self),
         .group(CommandGroup(name: "battles", summary: "manage the battles learnt in PostgreSQL", children: [

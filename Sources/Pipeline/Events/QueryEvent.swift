@@ -32,8 +32,9 @@ public struct QueryEvent: Sendable {
     }
 
     /// Parses and validates one event. `knownModels` are the configured models: a `models`
-    /// list naming any other is refused.
-    public init(bytes: Data, limits: Limits, knownModels: Set<String>) throws(EventRejection) {
+    /// list naming any other is refused. Nil, where no configuration is at hand (a tool checking
+    /// events before it sends them), accepts any model name.
+    public init(bytes: Data, limits: Limits, knownModels: Set<String>?) throws(EventRejection) {
         let object = try JSONObject(bytes: bytes)
         let schema = try object.requiredString("schema", maxLength: 64)
         guard schema == Self.schema else {
@@ -75,7 +76,7 @@ public struct QueryEvent: Sendable {
         maxOutputTokens = try object.optionalInteger("max_output_tokens", range: 1...limits.maxOutputTokens)
         if let models = try object.optionalStringArray("models") {
             guard !models.isEmpty else { throw EventRejection(.invalidField, "'models' must not be empty") }
-            if let unknown = models.first(where: { !knownModels.contains($0) }) {
+            if let knownModels, let unknown = models.first(where: { !knownModels.contains($0) }) {
                 throw EventRejection(.unknownModel, "model '\(unknown)' in 'models' is not configured")
             }
             allowedModels = models
