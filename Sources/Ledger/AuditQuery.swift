@@ -1,11 +1,13 @@
 import Postgres
 
-/// Totals of the ledger over a period, grouped by any of tenant, model, day, week and month,
-/// for one tenant or all. Runs with the privileges and row-level security of the connection's
+/// Totals of the ledger over a period, grouped by any of tenant, model, router version, day,
+/// week and month, for one tenant or all, one router version or all. Runs with the privileges and row-level security of the connection's
 /// role: a tenant-scoped role sums its tenants' rows only.
 public struct AuditQuery: Sendable {
     public enum Grouping: String, Sendable, CaseIterable {
-        case tenant, model, day, week, month
+        case tenant, model
+        case routerVersion = "router_version"
+        case day, week, month
     }
 
     /// Decisions made at or after this time (UTC)…
@@ -14,25 +16,31 @@ public struct AuditQuery: Sendable {
     public var to: PostgresTimestamp?
     public var groupBy: [Grouping]
     public var tenant: String?
+    /// Only the decisions of this `router_version` (a replayed or re-versioned router's apart).
+    public var routerVersion: String?
 
-    public init(from: PostgresTimestamp? = nil, to: PostgresTimestamp? = nil, groupBy: [Grouping] = [], tenant: String? = nil) {
+    public init(from: PostgresTimestamp? = nil, to: PostgresTimestamp? = nil, groupBy: [Grouping] = [], tenant: String? = nil,
+                routerVersion: String? = nil) {
         self.from = from
         self.to = to
         self.groupBy = groupBy
         self.tenant = tenant
+        self.routerVersion = routerVersion
     }
 
-    /// Whole UTC days can be summed from the daily rollups instead of every ledger row.
+    /// Whole UTC days can be summed from the daily rollups instead of every ledger row; the
+    /// rollups do not keep the router version, so a query that asks for it reads the ledger.
     public var source: AuditReport.Source {
         let wholeDays = [from, to].allSatisfy { bound in
             bound.map { $0.microsecondsSince2000 % Self.microsecondsPerDay == 0 } ?? true
         }
-        return wholeDays ? .rollups : .ledger
+        let byRouterVersion = routerVersion != nil || groupBy.contains(.routerVersion)
+        return wholeDays && !byRouterVersion ? .rollups : .ledger
     }
 
     public func run(on connection: PostgresConnection) throws -> AuditReport {
         let source = source
-        let keys = groupBy.map { source == .rollups ? $0.rollupExpression : $0.ledgerExpression }
+        let keys = source == .rollups ? groupBy.compactMap(\.rollupExpression) : groupBy.map(\.ledgerExpression)
         let keyColumns = keys.indices.map { "key\($0)" }
         let keyList = zip(keys, keyColumns).map { "\($0) AS \($1)" }
         let positions = keys.indices.map { String($0 + 1) }
@@ -55,11 +63,12 @@ public struct AuditQuery: Sendable {
 
                 FROM ledger
                 WHERE ($1::timestamptz IS NULL OR decided_at >= $1) AND ($2::timestamptz IS NULL OR decided_at < $2)
-                  AND ($3::text IS NULL OR tenant = $3)
+                  AND ($3::text IS NULL OR tenant = $3) AND ($4::text IS NULL OR router_version = $4)
                 """
             parameters = [from.map { .timestamptz($0) } ?? .null, to.map { .timestamptz($0) } ?? .null]
         }
         parameters.append(tenant.map { .text($0) } ?? .null)
+        if source == .ledger { parameters.append(routerVersion.map { .text($0) } ?? .null) }
         if !keys.isEmpty {
             let list = positions.joined(separator: ", ")
             sql += "\nGROUP BY \(list) ORDER BY \(list)"
@@ -114,11 +123,13 @@ private extension AuditTotals {
 }
 
 extension AuditQuery.Grouping {
-    /// Group keys as text that does not depend on the session's `DateStyle`.
-    var rollupExpression: String {
+    /// Group keys as text that does not depend on the session's `DateStyle`; nil for a key the
+    /// rollups do not keep.
+    var rollupExpression: String? {
         switch self {
         case .tenant: "tenant"
         case .model: "model"
+        case .routerVersion: nil
         case .day: "to_char(day, 'YYYY-MM-DD')"
         case .week: "to_char(day, 'IYYY-\"W\"IW')"
         case .month: "to_char(day, 'YYYY-MM')"
@@ -129,6 +140,7 @@ extension AuditQuery.Grouping {
         switch self {
         case .tenant: "tenant"
         case .model: "chosen_model"
+        case .routerVersion: "router_version"
         case .day: "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
         case .week: "to_char(decided_at AT TIME ZONE 'UTC', 'IYYY-\"W\"IW')"
         case .month: "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM')"

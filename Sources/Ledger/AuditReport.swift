@@ -56,7 +56,7 @@ public struct AuditReport: Sendable, Equatable {
     public enum Source: String, Sendable {
         /// The daily rollups: used when the period is whole UTC days.
         case rollups
-        /// The ledger rows themselves: used for a period that starts or ends inside a day.
+        /// The ledger rows themselves: for a period that starts or ends inside a day, or by router version.
         case ledger
     }
 

@@ -14,9 +14,10 @@ enum AuditCommand: Command {
     static let discussion = """
         Totals of requests, tokens (actual where usage arrived, else estimated), actual cost,
         reference cost, savings and savings % over the decisions made in [--from, --to),
-        grouped by any of tenant, model, day, week and month (comma-separated, in that order of
-        columns), for one --tenant or all. Money is exact: decimal dollars to the micro-dollar.
-        A period of whole UTC days is summed from the daily rollups, otherwise from the rows.
+        grouped by any of tenant, model, router_version, day, week and month (comma-separated, in
+        that order of columns), for one --tenant or all and one --router-version or all. Money is
+        exact: decimal dollars to the micro-dollar. A period of whole UTC days is summed from the
+        daily rollups, otherwise (and for anything by router version) from the rows.
         Runs with the privileges of the connecting role: a tenant-scoped role sees its rows only.
 
         `audit reconcile` checks that the daily rollups equal the ledger rows summed, that every
@@ -32,8 +33,9 @@ enum AuditCommand: Command {
         DatabaseOption.option,
         .value("from", "TIME", "Decisions at or after this time: 2026-11-01 (UTC midnight) or an RFC 3339 timestamp."),
         .value("to", "TIME", "Decisions before this time (same forms)."),
-        .value("group-by", "LIST", "Any of tenant, model, day, week, month, comma-separated."),
+        .value("group-by", "LIST", "Any of tenant, model, router_version, day, week, month, comma-separated."),
         .value("tenant", "NAME", "Only this tenant's decisions."),
+        .value("router-version", "VERSION", "Only the decisions of this router version (read from the ledger rows, not the rollups)."),
         .value("format", "table|csv|json", "Output format (default table)."),
         .value("config", "FILE", "reconcile: the run configuration, to compare the ledger with the decisions topic."),
         .value("wait", "SECONDS", "reconcile: how long to read the decisions topic at most (default 120)."),
@@ -52,13 +54,13 @@ enum AuditCommand: Command {
         let groupBy = try (arguments.string("group-by")?.split(separator: ",") ?? []).map { word in
             let name = word.trimmingCharacters(in: .whitespaces)
             guard let grouping = AuditQuery.Grouping(rawValue: name) else {
-                throw UsageError("option '--group-by': unknown grouping '\(name)' (tenant, model, day, week, month)")
+                throw UsageError("option '--group-by': unknown grouping '\(name)' (\(AuditQuery.Grouping.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return grouping
         }
         if Set(groupBy).count != groupBy.count { throw UsageError("option '--group-by': a grouping is named twice") }
         let query = AuditQuery(from: try TimeOption.value(arguments, "from"), to: try TimeOption.value(arguments, "to"), groupBy: groupBy,
-                               tenant: arguments.string("tenant"))
+                               tenant: arguments.string("tenant"), routerVersion: arguments.string("router-version"))
         let format = try arguments.choice("format", from: ["table", "csv", "json"]) ?? "table"
         let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
         let report = try query.run(on: connection)
@@ -67,7 +69,7 @@ enum AuditCommand: Command {
     }
 
     private static func reconcile(_ arguments: ParsedArguments) throws -> Int32 {
-        for option in ["from", "to", "group-by", "tenant", "format"] where arguments.string(option) != nil {
+        for option in ["from", "to", "group-by", "tenant", "router-version", "format"] where arguments.string(option) != nil {
             throw UsageError("option '--\(option)' does not apply to 'audit reconcile'")
         }
         let wait = try arguments.int("wait", range: 1...86_400) ?? 120

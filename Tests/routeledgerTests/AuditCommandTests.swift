@@ -60,6 +60,35 @@ import TestSupport
         }
     }
 
+    /// A second router version over the same traffic shows apart, by version or for one.
+    @Test func totalsByRouterVersionReadTheRows() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            try Self.fill(database)
+            let replayed = try LedgerDecision(decisionID: "d9", queryID: "q0", tenant: "acme",
+                                              decidedAt: PostgresTimestamp(try Date("2026-11-20T13:00:00Z", strategy: .iso8601)),
+                                              chosenModel: "weak", referenceModel: "strong", routerVersion: "v2", threshold: 0.5,
+                                              strongWinRate: 0.4, estimatedInputTokens: 1_000, estimatedOutputTokens: 100,
+                                              position: RecordPosition(topic: "llm.decisions", partition: 0, offset: 3))
+            try LedgerWriter(connection: try database.connect(), consumerGroup: "audit-test")
+                .write(LedgerBatch(decisions: [replayed], nextOffsets: [RecordPosition(topic: "llm.decisions", partition: 0, offset: 4)]))
+            func report(_ arguments: [String]) throws -> [String: Any] {
+                let result = try RouteLedgerTool.run(["audit", "--database", database.connectionString, "--format", "json"] + arguments)
+                try #require(result.status == 0, "audit failed: \(result.error)")
+                return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+            }
+            let byVersion = try #require(try report(["--group-by", "router_version"])["rows"] as? [[String: Any]])
+            #expect(byVersion.map { $0["router_version"] as? String } == ["v1", "v2"])
+            #expect(byVersion.map { $0["requests"] as? Int } == [3, 1])
+            // Whole days, which the rollups would answer, but they do not keep the version.
+            let forV2 = try report(["--router-version", "v2", "--from", "2026-11-20", "--to", "2026-11-22"])
+            let total = try #require(forV2["total"] as? [String: Any])
+            #expect(total["requests"] as? Int == 1 && total["cost_usd"] as? String == "0.001200")
+            #expect(forV2["source"] as? String == "ledger")
+            let bad = try RouteLedgerTool.run(["audit", "--database", database.connectionString, "--group-by", "router"])
+            #expect(bad.status == 2 && bad.error.contains("router_version"))
+        }
+    }
+
     @Test func reconcileFindsARollupThatDisagreesWithTheLedger() throws {
         try TestDatabase.withFresh(migrated: true) { database in
             try Self.fill(database)
