@@ -89,7 +89,7 @@ private struct ArenaRow {
     let turns: Any?
     let tstamp: Double?
 
-    func battle(source: String, importTime: String) throws(FieldProblem) -> StoredBattle {
+    func battle(source: String, importTime: String) throws(FieldProblem) -> LabelledBattle {
         let outcomes: [BattleOutcome] = [.modelA, .modelB, .tie]
         let set = flags.indices.filter { flags[$0] == 1 }
         guard set.count == 1, flags.allSatisfy({ $0 == 0 || $0 == 1 }) else {
@@ -108,7 +108,7 @@ private struct ArenaRow {
                                detail: "prompt has \(prompt.unicodeScalars.count) characters, fewer than \(ArenaPreferenceFormat.minimumPromptLength)")
         }
         let time = tstamp.map { BattleTime.string(Date(timeIntervalSince1970: $0)) } ?? importTime
-        return StoredBattle(prompt: prompt, modelA: modelA, modelB: modelB, winner: outcomes[set[0]], source: source, time: time)
+        return LabelledBattle(prompt: prompt, modelA: modelA, modelB: modelB, winner: outcomes[set[0]], source: source, foughtAt: BattleTime.date(time))
     }
 
     private func firstTurn() throws(FieldProblem) -> String {

@@ -36,9 +36,9 @@ public enum BattleLinesFormat {
                         throw FieldProblem(reason: .unknownWinner,
                                            detail: "winner '\(label)' is neither model_a, model_b, tie, tie (bothbad) nor one of the two models")
                     }
-                    result.keep(StoredBattle(prompt: prompt, modelA: modelA, modelB: modelB, winner: winner,
+                    result.keep(LabelledBattle(prompt: prompt, modelA: modelA, modelB: modelB, winner: winner,
                                              source: try fields.optionalString("source") ?? defaultSource,
-                                             time: try fields.optionalString("time") ?? importTime))
+                                             foughtAt: BattleTime.date(try fields.optionalString("time") ?? importTime)))
                 } catch {
                     result.summary.skip(RowProblem(file: file, line: line, reason: error.reason, detail: error.detail))
                 }

@@ -73,8 +73,8 @@ public struct GoldenLabels: Sendable {
 
     /// Every pair of models on a question is a battle: correct beats incorrect; both correct is
     /// a tie, both wrong a `tie (bothbad)`. `model_a` is the model whose column comes first.
-    public func battles(time: String) -> [StoredBattle] {
-        var battles: [StoredBattle] = []
+    public func battles(time: String) -> [LabelledBattle] {
+        var battles: [LabelledBattle] = []
         for question in questions {
             for (i, a) in question.correct.enumerated() {
                 for b in question.correct[(i + 1)...] {
@@ -84,8 +84,8 @@ public struct GoldenLabels: Sendable {
                     case (true, true): .tie
                     case (false, false): .tieBothBad
                     }
-                    battles.append(StoredBattle(prompt: question.prompt, modelA: a.model, modelB: b.model, winner: winner,
-                                                source: question.source, time: time))
+                    battles.append(LabelledBattle(prompt: question.prompt, modelA: a.model, modelB: b.model, winner: winner,
+                                                source: question.source, foughtAt: BattleTime.date(time)))
                 }
             }
         }

@@ -1,11 +1,13 @@
+import Ranking
+
 /// Battles read from one or more input files, and what happened to every row.
 public struct ImportedBattles: Sendable {
-    public var battles: [StoredBattle] = []
+    public var battles: [LabelledBattle] = []
     public var summary = ReadSummary()
 
     public init() {}
 
-    mutating func keep(_ battle: StoredBattle) {
+    mutating func keep(_ battle: LabelledBattle) {
         battles.append(battle)
         summary.kept += 1
     }

@@ -73,16 +73,16 @@ public struct JudgeScores: Sendable {
 
     /// Every pair of models scored on a question is a battle: the higher score wins, equal
     /// scores tie. Within a pair, `model_a` is the name that sorts first.
-    public func battles(source: String, time: String) -> [StoredBattle] {
-        var battles: [StoredBattle] = []
+    public func battles(source: String, time: String) -> [LabelledBattle] {
+        var battles: [LabelledBattle] = []
         for question in questions {
             let models = question.scores.keys.sorted()
             for (i, modelA) in models.enumerated() {
                 for modelB in models[(i + 1)...] {
                     let (scoreA, scoreB) = (question.scores[modelA]!, question.scores[modelB]!)
                     let winner: BattleOutcome = scoreA > scoreB ? .modelA : scoreA < scoreB ? .modelB : .tie
-                    battles.append(StoredBattle(prompt: question.prompt, modelA: modelA, modelB: modelB, winner: winner,
-                                                source: source, time: time))
+                    battles.append(LabelledBattle(prompt: question.prompt, modelA: modelA, modelB: modelB, winner: winner,
+                                                source: source, foughtAt: BattleTime.date(time)))
                 }
             }
         }

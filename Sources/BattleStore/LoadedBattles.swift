@@ -3,13 +3,13 @@ import Ranking
 
 /// The battles of a memory directory in RAM, with their embeddings (row i belongs to battle i).
 public struct LoadedBattles: Sendable {
-    public let battles: [StoredBattle]
+    public let battles: [LabelledBattle]
     /// battles.count × dimension, each row of unit length.
     public let embeddings: [Float]
     public let dimension: Int
     public let embedder: EmbedderIdentity
 
-    public init(battles: [StoredBattle], embeddings: [Float], dimension: Int, embedder: EmbedderIdentity) {
+    public init(battles: [LabelledBattle], embeddings: [Float], dimension: Int, embedder: EmbedderIdentity) {
         precondition(embeddings.count == battles.count * dimension, "one embedding per battle")
         self.battles = battles
         self.embeddings = embeddings
@@ -38,7 +38,7 @@ public struct LoadedBattles: Sendable {
         for index in chosen {
             let battle = battles[index]
             try memory.append(modelA: battle.modelA, modelB: battle.modelB, outcome: battle.winner, embedding: embedding(index),
-                              time: BattleTime.seconds(battle.time))
+                              time: battle.foughtAtSeconds)
         }
         return RoutingMemory(memory: memory, tierCount: tierCount, embedder: embedder)
     }

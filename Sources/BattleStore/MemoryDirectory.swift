@@ -85,7 +85,7 @@ public struct MemoryDirectory: Sendable {
     /// Appends battles with their prompts' embeddings (`battles.count × dimension` values, each
     /// row normalised to unit length here), all or nothing, and refits ratings and tiers.
     /// `tierCount` changes the memory's number of tiers.
-    public mutating func append(_ battles: [StoredBattle], embeddings: [Float], tierCount: Int? = nil) throws {
+    public mutating func append(_ battles: [LabelledBattle], embeddings: [Float], tierCount: Int? = nil) throws {
         let dimension = manifest.dimension
         guard embeddings.count == battles.count * dimension else {
             throw StoreError.badBattle(index: battles.count, reason: "\(embeddings.count) embedding values for \(battles.count) battles of \(dimension) dimensions")
@@ -104,7 +104,7 @@ public struct MemoryDirectory: Sendable {
             } catch {
                 throw StoreError.badBattle(index: index, reason: error.description)
             }
-            lines.append([UInt8](try encoder.encode(battle)))
+            lines.append([UInt8](try encoder.encode(BattleLine(battle))))
         }
         try DurableFiles.withLock(on: url) {
             var latest = try Self.open(url).manifest
@@ -126,7 +126,7 @@ public struct MemoryDirectory: Sendable {
         let decoder = JSONDecoder()
         let battles = try lines.enumerated().map { index, line in
             do {
-                return try decoder.decode(StoredBattle.self, from: Data(line))
+                return try decoder.decode(BattleLine.self, from: Data(line)).battle
             } catch {
                 throw StoreError.damaged("\(battleLog.textURL.path):\(index + 1): \(error)")
             }

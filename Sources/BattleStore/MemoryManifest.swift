@@ -39,7 +39,7 @@ public struct MemoryManifest: Codable, Sendable, Equatable {
     }
 
     /// Counts the battles in and refits the global ratings and tiers.
-    mutating func add(_ newBattles: [StoredBattle]) {
+    mutating func add(_ newBattles: [LabelledBattle]) {
         var modelIndex = Dictionary(uniqueKeysWithValues: models.enumerated().map { ($1.name, $0) })
         var pairIndex = Dictionary(uniqueKeysWithValues: outcomes.enumerated().map { (PairKey($1.modelA, $1.modelB), $0) })
         for battle in newBattles {

@@ -31,8 +31,8 @@ private final class CountingEmbedder: Embedder, @unchecked Sendable {
     private func battles(_ prompts: [String]) -> ImportedBattles {
         var imported = ImportedBattles()
         for (index, prompt) in prompts.enumerated() {
-            imported.keep(StoredBattle(prompt: prompt, modelA: "a", modelB: "b", winner: index.isMultiple(of: 2) ? .modelA : .tie,
-                                       source: "test", time: "t"))
+            imported.keep(LabelledBattle(prompt: prompt, modelA: "a", modelB: "b", winner: index.isMultiple(of: 2) ? .modelA : .tie,
+                                       source: "test", foughtAt: BattleTime.date("t")))
         }
         return imported
     }
@@ -67,7 +67,7 @@ private final class CountingEmbedder: Embedder, @unchecked Sendable {
     @Test func aMemoryOfAnotherEmbedderIsRefusedBeforeEmbedding() throws {
         let folder = try TemporaryDirectory()
         var directory = try MemoryDirectory.openOrCreate(folder.url, embedder: EmbedderIdentity(name: "other", version: "1"), dimension: 384)
-        try directory.append([StoredBattle(prompt: "p", modelA: "a", modelB: "b", winner: .tie, source: "s", time: "t")],
+        try directory.append([LabelledBattle(prompt: "p", modelA: "a", modelB: "b", winner: .tie, source: "s", foughtAt: BattleTime.date("t"))],
                              embeddings: [Float](repeating: 1, count: 384))
         let embedder = CountingEmbedder(try MiniLMEmbedder())
         #expect(throws: StoreError.self) {

@@ -23,14 +23,14 @@ import Testing
         let prompts = (0..<12).map { "prompt \($0)" }
         let dimension = 13
         func oneHot(_ index: Int) -> [Float] { (0..<dimension).map { $0 == index ? 1 : 0 } }
-        var battles: [StoredBattle] = []
+        var battles: [LabelledBattle] = []
         var rows: [Float] = []
         for (index, prompt) in prompts.enumerated() {
-            battles.append(StoredBattle(prompt: prompt, modelA: "strong", modelB: "weak", winner: index < 8 ? .modelA : .modelB,
-                                        source: "test", time: "t"))
+            battles.append(LabelledBattle(prompt: prompt, modelA: "strong", modelB: "weak", winner: index < 8 ? .modelA : .modelB,
+                                        source: "test", foughtAt: BattleTime.date("t")))
             rows += oneHot(index)
         }
-        battles.append(StoredBattle(prompt: "outside", modelA: "weak", modelB: "strong", winner: .modelA, source: "test", time: "t"))
+        battles.append(LabelledBattle(prompt: "outside", modelA: "weak", modelB: "strong", winner: .modelA, source: "test", foughtAt: BattleTime.date("t")))
         rows += oneHot(12)
         let loaded = LoadedBattles(battles: battles, embeddings: rows, dimension: dimension,
                                    embedder: EmbedderIdentity(name: "one-hot", version: "1"))
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func aModelMissingFromTheMemoryIsNamed() throws {
-        let loaded = LoadedBattles(battles: [StoredBattle(prompt: "p", modelA: "a", modelB: "b", winner: .tie, source: "s", time: "t")],
+        let loaded = LoadedBattles(battles: [LabelledBattle(prompt: "p", modelA: "a", modelB: "b", winner: .tie, source: "s", foughtAt: BattleTime.date("t"))],
                                    embeddings: [1, 0], dimension: 2, embedder: EmbedderIdentity(name: "e", version: "1"))
         #expect(throws: UnknownModel(model: "c", known: ["a", "b"])) {
             try SWScoring.score(prompts: ["p"], embeddings: FloatMatrix(rows: 1, columns: 2, values: [1, 0]), battles: loaded,

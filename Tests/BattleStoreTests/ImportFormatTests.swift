@@ -22,7 +22,7 @@ import Testing
         #expect(result.battles.map(\.prompt) == ["How do I sort a list in Python, quickly?", "Explain, in two lines,\nwhat a monad is."])
         #expect(result.battles.map(\.winner) == [.modelA, .tie])
         #expect(result.battles.map(\.modelA) == ["gpt-4", "claude"])
-        #expect(result.battles.allSatisfy { $0.source == "lmsys-arena:arena.csv" && $0.time == "2024-06-01T00:00:00Z" })
+        #expect(result.battles.allSatisfy { $0.source == "lmsys-arena:arena.csv" && $0.foughtAt == BattleTime.date("2024-06-01T00:00:00Z") })
         #expect(result.summary.rowsRead == 7)
         #expect(result.summary.kept == 2)
         #expect(result.summary.skippedByReason == [.shortPrompt: 1, .noSingleWinner: 1, .sameModel: 1, .malformedField: 1, .emptyPrompt: 1])
@@ -42,7 +42,7 @@ import Testing
         let file = try folder.file("arena.jsonl", lines)
         let result = try ArenaPreferenceFormat.read(files: [file], importTime: "2024-06-01T00:00:00Z")
         #expect(result.battles.map(\.winner) == [.modelB, .tie])
-        #expect(result.battles.map(\.time) == ["2023-11-14T22:13:20Z", "2024-06-01T00:00:00Z"])
+        #expect(result.battles.map(\.foughtAt) == [Date(timeIntervalSince1970: 1_700_000_000), BattleTime.date("2024-06-01T00:00:00Z")])
         #expect(result.battles[1].prompt == "Is this a JSON list inside a string?")
         #expect(result.summary.problems.map(\.line) == [3, 4])
         #expect(result.summary.skippedByReason == [.unreadableRow: 1, .missingField: 1])
@@ -69,8 +69,8 @@ import Testing
         let file = try folder.file("b.jsonl", lines)
         let result = try BattleLinesFormat.read(files: [file], importTime: "now")
         #expect(result.battles == [
-            StoredBattle(prompt: "p1", modelA: "x", modelB: "y", winner: .tieBothBad, source: "mine", time: "2020-01-01T00:00:00Z"),
-            StoredBattle(prompt: "p2", modelA: "x", modelB: "y", winner: .modelB, source: "battles-jsonl:b.jsonl", time: "now"),
+            LabelledBattle(prompt: "p1", modelA: "x", modelB: "y", winner: .tieBothBad, source: "mine", foughtAt: BattleTime.date("2020-01-01T00:00:00Z")),
+            LabelledBattle(prompt: "p2", modelA: "x", modelB: "y", winner: .modelB, source: "battles-jsonl:b.jsonl", foughtAt: BattleTime.date("now")),
         ])
         #expect(result.summary.problems.map(\.line) == [4, 5, 6])
         #expect(result.summary.skippedByReason == [.unknownWinner: 1, .malformedField: 1, .unreadableRow: 1])

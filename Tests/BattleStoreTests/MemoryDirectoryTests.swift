@@ -7,8 +7,8 @@ import Testing
 @Suite struct MemoryDirectoryTests {
     private let identity = EmbedderIdentity(name: "test-vectors", version: "1")
 
-    private func battle(_ prompt: String, _ a: String, _ b: String, _ winner: BattleOutcome, source: String = "unit") -> StoredBattle {
-        StoredBattle(prompt: prompt, modelA: a, modelB: b, winner: winner, source: source, time: "2024-01-02T03:04:05Z")
+    private func battle(_ prompt: String, _ a: String, _ b: String, _ winner: BattleOutcome, source: String = "unit") -> LabelledBattle {
+        LabelledBattle(prompt: prompt, modelA: a, modelB: b, winner: winner, source: source, foughtAt: BattleTime.date("2024-01-02T03:04:05Z"))
     }
 
     @Test func appendedBattlesReadBackWithUnitEmbeddingsAfterReopening() throws {
@@ -108,8 +108,8 @@ import Testing
                 group.addTask {
                     var directory = try MemoryDirectory.openOrCreate(url, embedder: identity, dimension: 2)
                     for round in 0..<5 {
-                        let battle = StoredBattle(prompt: "w\(writer) r\(round)", modelA: "A", modelB: "B", winner: .tie,
-                                                  source: "w\(writer)", time: "2024-01-01T00:00:00Z")
+                        let battle = LabelledBattle(prompt: "w\(writer) r\(round)", modelA: "A", modelB: "B", winner: .tie,
+                                                  source: "w\(writer)", foughtAt: BattleTime.date("2024-01-01T00:00:00Z"))
                         try directory.append([battle], embeddings: [1, Float(writer)])
                     }
                 }
@@ -134,8 +134,8 @@ import Testing
     /// 1,700,000,000 seconds after 1970 is 2023-11-14 22:13:20 UTC.
     @Test func battleTimesRoundTripThroughISO8601() {
         #expect(BattleTime.string(Date(timeIntervalSince1970: 1_700_000_000)) == "2023-11-14T22:13:20Z")
-        #expect(BattleTime.seconds("2023-11-14T22:13:20Z") == 1_700_000_000)
-        #expect(BattleTime.seconds("yesterday").isNaN)
+        #expect(BattleTime.date("2023-11-14T22:13:20Z")?.timeIntervalSince1970 == 1_700_000_000)
+        #expect(BattleTime.date("yesterday") == nil)
     }
 
     @Test func aDirectoryWithOtherFilesIsNotTurnedIntoAMemory() throws {

@@ -63,15 +63,15 @@ struct LearningFixture {
 
     /// Imports battles as `routeledger import --database` does, with their prompts embedded.
     @discardableResult
-    func importBattles(_ battles: [NewBattle], on connection: PostgresConnection) throws -> RatingsVersion {
+    func importBattles(_ battles: [LabelledBattle], on connection: PostgresConnection) throws -> RatingsVersion {
         let vectors = embedder.embed(battles.map(\.prompt)).values
         return try DatabaseImport.append(battles, embeddings: vectors, embedder: embedder.identity, tierCount: configuration.routing.tiers,
                                          rounds: configuration.learning.bootstrapRounds, on: connection)
     }
 
     static func battle(_ prompt: String, _ a: String, _ b: String, _ winner: BattleOutcome, source: String = "seed",
-                       at seconds: Double? = nil) -> NewBattle {
-        NewBattle(prompt: prompt, modelA: a, modelB: b, winner: winner, source: source,
+                       at seconds: Double? = nil) -> LabelledBattle {
+        LabelledBattle(prompt: prompt, modelA: a, modelB: b, winner: winner, source: source,
                   foughtAt: seconds.map { Date(timeIntervalSince1970: $0) })
     }
 

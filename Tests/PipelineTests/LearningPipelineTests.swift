@@ -2,6 +2,7 @@ import Embeddings
 import Foundation
 import Kafka
 import Postgres
+import Ranking
 import Streams
 import Testing
 import TestSupport
@@ -23,7 +24,7 @@ import TestSupport
     }
 
     /// Battles of both topics in which the strong model wins nine of ten.
-    private static func strongWinsNineOfTen(algebra: Int, poetry: Int) -> [NewBattle] {
+    private static func strongWinsNineOfTen(algebra: Int, poetry: Int) -> [LabelledBattle] {
         [(Self.algebra, algebra), (Self.poetry, poetry)].flatMap { words, count in
             (0..<count).map { F.battle(prompt(words, $0), "strong", "weak", $0 % 10 == 0 ? .modelB : .modelA) }
         }

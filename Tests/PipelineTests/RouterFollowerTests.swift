@@ -27,7 +27,7 @@ import Testing
     @Test func aRouterLoadsTheTableWithCopyKeepingTheNewestWithinItsCaps() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            let battles = (0..<30).map { (index: Int) -> NewBattle in
+            let battles = (0..<30).map { (index: Int) -> LabelledBattle in
                 let (a, b) = index % 2 == 0 ? ("strong", "weak") : ("weak", "strong")
                 return F.battle("prompt \(index)", a, b, .modelA, source: index < 10 ? "old" : "new", at: Double(index * 100))
             }
@@ -61,7 +61,7 @@ import Testing
 
     /// Two routers of one group (each routing its own partitions) both take every new battle
     /// and the new ratings version, and swap them into their stages.
-    @Test func twoRoutersBothTakeTheSameNewBattlesAndRatingsVersion() throws {
+    @Test func twoRoutersBothTakeTheSameLabelledBattlesAndRatingsVersion() throws {
         try F.withDatabase { fixture in
             fixture.configure(models: ["newcomer"])
             let connection = try fixture.database.connect()
@@ -102,7 +102,7 @@ import Testing
             let stage = routeStage(fixture, followed)
             let follower = follower(fixture, followed, [stage])
             let battle = F.battle("who is new here", "newcomer", "strong", .modelB)
-            _ = try BattleTable(connection).insert(battle, embedding: fixture.embedder.embed([battle.prompt]).row(0),
+            _ = try BattleTable(connection).insert(battle, vote: nil, embedding: fixture.embedder.embed([battle.prompt]).row(0),
                                                    embedder: fixture.embedder.identity)
             try follower.look(connection)
             #expect(stage.snapshotInUse.ranker.memory.count == 2)

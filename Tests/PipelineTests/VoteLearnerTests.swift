@@ -33,7 +33,7 @@ import TestSupport
                 """)
             #expect(try rows.map { try $0.decode(String.self, column: "vote_id") } == ["v1", "v2"])
             #expect(try rows[1].decode(String.self, column: "winner") == "tie")
-            #expect(try rows[0].decode(String.self, column: "source") == NewBattle.voteSource)
+            #expect(try rows[0].decode(String.self, column: "source") == VoteOrigin.battleSource)
             #expect(try rows[0].decode(String.self, column: "voter") == "user-1")
             #expect(try rows[1].decode(String.self, column: "kafka_topic") == F.votesTopic && rows[1].decode(Int.self, column: "kafka_offset") == 1)
             var stored: [Float] = []
@@ -196,7 +196,7 @@ import TestSupport
             let models = ["alpha", "beta", "gamma", "strong", "weak"]
             var generator = SeededGenerator(seed: 9)
             var all: [(String, String, BattleOutcome)] = []
-            var seed: [NewBattle] = []
+            var seed: [LabelledBattle] = []
             let pairs = models.flatMap { a in models.filter { $0 != a }.map { (a, $0) } }
             for index in 0..<60 {
                 let (a, b) = pairs[index % pairs.count]

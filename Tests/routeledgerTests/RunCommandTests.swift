@@ -3,6 +3,7 @@ import Embeddings
 import Foundation
 import Kafka
 import Pipeline
+import Ranking
 import Testing
 @testable import routeledger
 
@@ -17,8 +18,8 @@ import Testing
                                                       embedder: EmbedderIdentity(name: "upstream", version: "test"), dimension: 4)
         let time = "2026-11-24T10:00:00Z"
         try memory.append([
-            StoredBattle(prompt: "topic one", modelA: "strong", modelB: "weak", winner: .modelA, source: "test", time: time),
-            StoredBattle(prompt: "topic two", modelA: "weak", modelB: "strong", winner: .modelA, source: "test", time: time),
+            LabelledBattle(prompt: "topic one", modelA: "strong", modelB: "weak", winner: .modelA, source: "test", foughtAt: BattleTime.date(time)),
+            LabelledBattle(prompt: "topic two", modelA: "weak", modelB: "strong", winner: .modelA, source: "test", foughtAt: BattleTime.date(time)),
         ], embeddings: [1, 0, 0, 0, 0, 1, 0, 0])
         let configuration = """
             {"kafka": {"group_id": "\(topicsPrefix).router",

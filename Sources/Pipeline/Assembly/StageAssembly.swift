@@ -79,7 +79,7 @@ public struct StageAssembly {
     private func routeStageOverDirectory() throws -> RouteStage {
         let directory = try MemoryDirectory.open(URL(fileURLWithPath: configuration.memoryPath))
         let loaded = try directory.load()
-        let kept = Set(configuration.memoryLimits.keptBattles(times: loaded.battles.map { BattleTime.seconds($0.time) },
+        let kept = Set(configuration.memoryLimits.keptBattles(times: loaded.battles.map(\.foughtAtSeconds),
                                                               sources: loaded.battles.map(\.source)))
         let routing = try loaded.routingMemory(tierCount: configuration.routing.tiers, including: kept.contains)
         let embedder = try memoryEmbedder(routing.embedder)

@@ -45,35 +45,37 @@ public struct BattleTable {
 
     /// Stores one battle unless its vote id is stored already; returns the new battle's id, nil
     /// for a vote seen before.
-    public func insert(_ battle: NewBattle, embedding: some Collection<Float>, embedder: EmbedderIdentity) throws -> Int64? {
+    public func insert(_ battle: LabelledBattle, vote: VoteOrigin?, embedding: some Collection<Float>,
+                       embedder: EmbedderIdentity) throws -> Int64? {
         let placeholders = (1...Self.insertColumns.count).map { "$\($0)" }.joined(separator: ", ")
         let statement = try connection.prepare("""
             INSERT INTO battles (\(Self.insertColumns.joined(separator: ", "))) VALUES (\(placeholders))
             ON CONFLICT (vote_id) DO NOTHING RETURNING id
             """)
-        return try connection.query(statement, Self.values(battle, embedding: embedding, embedder: embedder))
+        return try connection.query(statement, Self.values(battle, vote: vote, embedding: embedding, embedder: embedder))
             .first?.decode(Int64.self, column: "id")
     }
 
     /// Stores many battles at once with COPY (imports carry no vote ids); all or none.
     /// `embeddings` holds one row of the embedder's dimension per battle.
     @discardableResult
-    public func copy(_ battles: [NewBattle], embeddings: [Float], embedder: EmbedderIdentity) throws -> Int {
+    public func copy(_ battles: [LabelledBattle], embeddings: [Float], embedder: EmbedderIdentity) throws -> Int {
         precondition(!battles.isEmpty && embeddings.count % battles.count == 0, "one embedding per battle")
         let dimension = embeddings.count / battles.count
         return try connection.copy(into: "battles", columns: Self.insertColumns, rows: battles.indices.lazy.map { index in
-            Self.values(battles[index], embedding: embeddings[(index * dimension)..<((index + 1) * dimension)], embedder: embedder)
+            Self.values(battles[index], vote: nil, embedding: embeddings[(index * dimension)..<((index + 1) * dimension)], embedder: embedder)
         })
     }
 
-    private static func values(_ battle: NewBattle, embedding: some Collection<Float>, embedder: EmbedderIdentity) -> [PostgresValue] {
-        [battle.voteID.map(PostgresValue.text) ?? .null, battle.queryID.map(PostgresValue.text) ?? .null,
-         battle.voter.map(PostgresValue.text) ?? .null, .text(battle.prompt), .text(battle.modelA), .text(battle.modelB),
+    private static func values(_ battle: LabelledBattle, vote: VoteOrigin?, embedding: some Collection<Float>,
+                               embedder: EmbedderIdentity) -> [PostgresValue] {
+        [vote.map { .text($0.voteID) } ?? .null, vote?.queryID.map(PostgresValue.text) ?? .null,
+         vote.map { .text($0.voter) } ?? .null, .text(battle.prompt), .text(battle.modelA), .text(battle.modelB),
          .text(battle.winner.label), .text(battle.source),
          battle.foughtAt.map { .timestamptz(PostgresTimestamp($0)) } ?? .null,
          .text(embedder.name), .text(embedder.version), .bytea(EmbeddingBytes.encode(embedding)),
-         battle.readFrom.map { .text($0.topic) } ?? .null, battle.readFrom.map { .integer($0.partition) } ?? .null,
-         battle.readFrom.map { .bigint($0.offset) } ?? .null, battle.sourceOfVote.map(PostgresValue.text) ?? .null]
+         vote.map { .text($0.readFrom.topic) } ?? .null, vote.map { .integer($0.readFrom.partition) } ?? .null,
+         vote.map { .bigint($0.readFrom.offset) } ?? .null, vote?.source.map(PostgresValue.text) ?? .null]
     }
 
     /// The models and outcome of every battle between two of `models` (of every battle when

@@ -1,11 +1,12 @@
 import Embeddings
 import Postgres
+import Ranking
 
 /// Imported battles into the battles table, for `routeledger import --database`.
 public enum DatabaseImport {
     /// Embeds the battles' prompts, each distinct prompt once and `batchSize` at a time
     /// (`progress` hears how many prompts are done of how many), then appends them (`append`).
-    public static func embedAndAppend(_ battles: [NewBattle], embedder: any Embedder, batchSize: Int, tierCount: Int, rounds: Int,
+    public static func embedAndAppend(_ battles: [LabelledBattle], embedder: any Embedder, batchSize: Int, tierCount: Int, rounds: Int,
                                       on connection: PostgresConnection,
                                       progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> RatingsVersion {
         var prompts: [String] = []
@@ -35,7 +36,7 @@ public enum DatabaseImport {
     /// Appends the battles and refits the ratings and tiers over all battles, in one
     /// transaction that announces both to routers. `embeddings` has one row per battle.
     /// Refuses battles of another embedder than those already stored.
-    public static func append(_ battles: [NewBattle], embeddings: [Float], embedder: EmbedderIdentity, tierCount: Int,
+    public static func append(_ battles: [LabelledBattle], embeddings: [Float], embedder: EmbedderIdentity, tierCount: Int,
                               rounds: Int, on connection: PostgresConnection) throws -> RatingsVersion {
         let table = BattleTable(connection)
         return try connection.transaction {

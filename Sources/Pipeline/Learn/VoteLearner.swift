@@ -201,11 +201,11 @@ final class VoteLearner {
                 let table = BattleTable(connection)
                 for (vote, prompt) in ready {
                     let event = vote.event
-                    let battle = NewBattle(prompt: prompt, modelA: event.modelA, modelB: event.modelB, winner: event.winner,
-                                           source: NewBattle.voteSource, foughtAt: event.castAt, voteID: event.voteID,
-                                           queryID: event.queryID, voter: event.voter, readFrom: vote.record.source,
-                                           sourceOfVote: event.source)
-                    guard let id = try table.insert(battle, embedding: vectors[prompt]!, embedder: embedder.identity) else {
+                    let battle = LabelledBattle(prompt: prompt, modelA: event.modelA, modelB: event.modelB, winner: event.winner,
+                                                source: VoteOrigin.battleSource, foughtAt: event.castAt)
+                    let origin = VoteOrigin(voteID: event.voteID, queryID: event.queryID, voter: event.voter, readFrom: vote.record.source,
+                                            source: event.source)
+                    guard let id = try table.insert(battle, vote: origin, embedding: vectors[prompt]!, embedder: embedder.identity) else {
                         result.duplicates += 1
                         continue
                     }

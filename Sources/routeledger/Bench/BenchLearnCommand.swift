@@ -79,9 +79,9 @@ enum BenchLearnCommand: Command {
         var figures: [(String, Any)] = [("embedder", choice.rawValue), ("follow_interval_ms", interval), ("fetch_wait_ms", fetchWait)]
         try BenchHarness.withScratchDatabase(on: server) { database in
             var workload = SyntheticWorkload(seed: 11)
-            let seed = (0..<driftBattles).map { index -> NewBattle in
+            let seed = (0..<driftBattles).map { index -> LabelledBattle in
                 let topic = index % 5 == 0 ? driftTopic : steadyTopic
-                return NewBattle(prompt: workload.prompt(in: topic), modelA: "strong", modelB: "weak", winner: workload.outcome(in: topic),
+                return LabelledBattle(prompt: workload.prompt(in: topic), modelA: "strong", modelB: "weak", winner: workload.outcome(in: topic),
                                  source: "synthetic", foughtAt: nil)
             }
             printStandardError("drift: embedding and importing \(seed.count) battles\n")
@@ -97,7 +97,7 @@ enum BenchLearnCommand: Command {
             let shape = SyntheticShape(battles: battles, dimension: embedder.dimension, models: 20, tiers: 10, queries: 1, seed: 1)
             let (memory, _) = shape.make()
             let synthetic = (0..<memory.count).map { index in
-                NewBattle(prompt: "synthetic battle \(index)", modelA: memory.models[Int(memory.modelA[index])],
+                LabelledBattle(prompt: "synthetic battle \(index)", modelA: memory.models[Int(memory.modelA[index])],
                           modelB: memory.models[Int(memory.modelB[index])], winner: memory.outcomes[index], source: "synthetic", foughtAt: nil)
             }
             try importBattles(synthetic, embeddings: memory.embeddings, embedder: embedder.identity, into: database)
@@ -266,7 +266,7 @@ enum BenchLearnCommand: Command {
         return values
     }
 
-    private static func importBattles(_ battles: [NewBattle], embeddings: [Float], embedder: EmbedderIdentity,
+    private static func importBattles(_ battles: [LabelledBattle], embeddings: [Float], embedder: EmbedderIdentity,
                                       into database: PostgresSettings) throws {
         _ = try DatabaseImport.append(battles, embeddings: embeddings, embedder: embedder, tierCount: 10,
                                       rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: try PostgresConnection(database))

@@ -36,7 +36,7 @@ struct DemoSource {
     let description: String
     /// What quality means on the cost-quality plot.
     let qualityLabel: String
-    let battles: [NewBattle]
+    let battles: [LabelledBattle]
     let queries: [DemoQuery]
     /// Groups whose ground truth the summary shows (synthetic topics), else empty.
     let groupTruth: [(group: String, strongWinRate: Double)]
@@ -48,7 +48,7 @@ struct DemoSource {
         let now = Date()
         let battles = (0..<count).map { _ in
             let topic = workload.topic()
-            return NewBattle(prompt: workload.prompt(in: topic), modelA: PipelineSandbox.strongModel, modelB: PipelineSandbox.weakModel,
+            return LabelledBattle(prompt: workload.prompt(in: topic), modelA: PipelineSandbox.strongModel, modelB: PipelineSandbox.weakModel,
                              winner: workload.outcome(in: topic), source: "synthetic:\(topic.name)", foughtAt: now)
         }
         let queries = (0..<queryCount).map { index in
@@ -94,7 +94,7 @@ struct DemoSource {
         rows.shuffle(using: &generator)
         let now = Date()
         let battles = rows[..<count].map { row in
-            NewBattle(prompt: row.question.prompt, modelA: PipelineSandbox.strongModel, modelB: PipelineSandbox.weakModel,
+            LabelledBattle(prompt: row.question.prompt, modelA: PipelineSandbox.strongModel, modelB: PipelineSandbox.weakModel,
                       winner: DemoQuery.verdict(strongIsGood: row.strong, weakIsGood: row.weak), source: row.question.source,
                       foughtAt: now)
         }

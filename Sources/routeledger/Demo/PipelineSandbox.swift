@@ -4,6 +4,7 @@ import Kafka
 import Ledger
 import Pipeline
 import Postgres
+import Ranking
 import Streams
 
 /// Everything `routeledger demo` and `routeledger soak` run on: a private PostgreSQL cluster in
@@ -27,7 +28,7 @@ final class PipelineSandbox {
 
     /// Starts the cluster, stores `battles` (embedded by `embedder`) as the memory, starts the
     /// broker and the stages. `refitEveryVotes` keeps the ratings moving in a short run.
-    init(workdir: URL, battles: [NewBattle], embedder choice: EmbedderChoice, embedder: any Embedder, strongShare: Double,
+    init(workdir: URL, battles: [LabelledBattle], embedder choice: EmbedderChoice, embedder: any Embedder, strongShare: Double,
          refitEveryVotes: Int, maxBattles: Int? = nil) throws {
         printStandardError("starting a private PostgreSQL cluster in \(workdir.appendingPathComponent("postgres").path)\n")
         cluster = try PrivateCluster(directory: workdir.appendingPathComponent("postgres"))
@@ -116,7 +117,7 @@ final class PipelineSandbox {
     }
 
     /// Embeds the battles' prompts (with a progress bar) and stores them with a first ratings version.
-    private static func store(_ battles: [NewBattle], embedder: any Embedder, on connection: PostgresConnection) throws -> RatingsVersion {
+    private static func store(_ battles: [LabelledBattle], embedder: any Embedder, on connection: PostgresConnection) throws -> RatingsVersion {
         let progress = ProgressBar(label: "embedding the battles' prompts", unit: "prompts")
         return try DatabaseImport.embedAndAppend(battles, embedder: embedder, batchSize: 256, tierCount: 2,
                                                  rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection,

@@ -137,12 +137,7 @@ enum ImportCommand: Command {
         }
         printStandardError("embedding with \(embedder.identity)\n")
         let progress = ProgressBar(label: "embedding", unit: "prompts")
-        let battles = imported.battles.map { battle in
-            let time = BattleTime.seconds(battle.time)
-            return NewBattle(prompt: battle.prompt, modelA: battle.modelA, modelB: battle.modelB, winner: battle.winner,
-                             source: battle.source, foughtAt: time.isNaN ? nil : Date(timeIntervalSince1970: time))
-        }
-        let version = try DatabaseImport.embedAndAppend(battles, embedder: embedder, batchSize: batch,
+        let version = try DatabaseImport.embedAndAppend(imported.battles, embedder: embedder, batchSize: batch,
                                                         tierCount: tiers ?? MemoryDirectory.defaultTierCount,
                                                         rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection,
                                                         progress: { progress.update(done: $0, total: $1) })
