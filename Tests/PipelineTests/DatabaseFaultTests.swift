@@ -25,13 +25,7 @@ import TestSupport
         _ = try Migrator(roles: try SchemaRoles()).migrate(try PostgresConnection(database))
 
         let broker = try TestKafkaBroker(partitions: 4)
-        var configuration = RouteLedgerConfiguration()
-        configuration.models = [
-            .init(name: "strong", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "10")!, outputPerMillion: MicroUSD(dollars: "30")!)),
-            .init(name: "weak", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "1")!, outputPerMillion: MicroUSD(dollars: "2")!)),
-        ]
-        configuration.routing.strong = "strong"
-        configuration.routing.cheaper = ["weak"]
+        var configuration = strongAndWeakConfiguration(weakPerMillion: (input: "1", output: "2"))
         try configuration.useTopics(of: broker, prefix: TestKafkaBroker.uniqueName("pg-restart"))
 
         // Whole micro-dollars per token: the expected savings are plain integer arithmetic.

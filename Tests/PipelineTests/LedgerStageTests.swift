@@ -13,13 +13,7 @@ import TestSupport
     /// million tokens: 10 and 30 µ$ a token; weak $1 / $2: 1 and 2 µ$ a token), so the test's
     /// own arithmetic needs no rounding rule.
     static func configuration(_ broker: TestKafkaBroker) throws -> RouteLedgerConfiguration {
-        var configuration = RouteLedgerConfiguration()
-        configuration.models = [
-            .init(name: "strong", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "10")!, outputPerMillion: MicroUSD(dollars: "30")!)),
-            .init(name: "weak", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "1")!, outputPerMillion: MicroUSD(dollars: "2")!)),
-        ]
-        configuration.routing.strong = "strong"
-        configuration.routing.cheaper = ["weak"]
+        var configuration = strongAndWeakConfiguration(weakPerMillion: (input: "1", output: "2"))
         try configuration.useTopics(of: broker, prefix: TestKafkaBroker.uniqueName("ledger"))
         return configuration
     }
