@@ -23,8 +23,10 @@ enum AuditCommand: Command {
         `audit reconcile` checks that the daily rollups equal the ledger rows summed, that every
         row's costs are its tokens at the prices in effect at its decision time, and, with
         --config (the run configuration: Kafka, topics and ledger.group_id), that every decision
-        on the decisions topic below the ledger stage's stored offsets is in the ledger and
-        that the ledger stage is not stalled: a partition of the decisions or usage topic
+        on the decisions topic below the ledger stage's stored offsets is in the ledger (one
+        the stage dead-lettered, such as unpriced_model, is listed as dead-lettered, not
+        healed, and is no difference: `routeledger ledger retry-deadletters` books it once its
+        cause is gone) and that the ledger stage is not stalled: a partition of the decisions or usage topic
         whose oldest record past the stored offset was produced more than --stall-after
         seconds ago is a difference (a stage that is down, or keeps failing on one record).
         It prints each difference and exits 1 if there is any, 0 if none.
@@ -83,9 +85,23 @@ enum AuditCommand: Command {
         if let file = arguments.string("config") {
             let configuration = try ConfigurationOption.load(file)
             let read = try DecisionsTopicReader(configuration: configuration, connection: connection).read(within: .seconds(wait))
-            let missing = try LedgerReconciliation.missingDecisions(read.decisions, on: connection)
+            let absent = try LedgerReconciliation.missingDecisions(read.decisions, on: connection)
+            // A decision the ledger stage refused is accounted for on the dead-letter topic, with
+            // why: unhealed, not missing.
+            let deadLetters = absent.isEmpty ? nil : try LedgerDeadLetters.read(configuration: configuration, within: .seconds(wait))
+            let unhealed = absent.compactMap { decision in
+                deadLetters?.letters(for: decision.position).last.map { (decision, $0.record) }
+            }
+            let missing = absent.filter { decision in !unhealed.contains { $0.0.position == decision.position } }
             print("kafka: \(read.decisions.count) decisions on \(configuration.topics.decisions) below the stored offsets, "
-                  + (missing.isEmpty ? "all in the ledger" : "\(missing.count) missing from the ledger"))
+                  + (absent.isEmpty ? "all in the ledger" : "\(missing.count) missing from the ledger, \(unhealed.count) dead-lettered"))
+            for (decision, letter) in unhealed {
+                print("dead-lettered, not healed: decision \(decision.decisionID) at \(decision.position): \(letter.errorKind): \(letter.message) "
+                      + "(routeledger ledger retry-deadletters books it once that is resolved)")
+            }
+            if deadLetters?.complete == false {
+                differences.append("\(configuration.topics.deadLetter) could not be read to its end within \(wait) s: missing decisions may be dead-lettered")
+            }
             differences += missing.map { "decision \($0.decisionID) at \($0.position) is not in the ledger" }
             differences += read.unread.map { "\($0): could not be read up to the stored offset within \(wait) s" }
             let backlog = try LedgerBacklog.measure(configuration: configuration, connection: connection, within: .seconds(wait))

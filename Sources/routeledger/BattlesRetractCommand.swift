@@ -32,9 +32,7 @@ enum BattlesRetractCommand: Command {
         guard let source = arguments.string("source"), !source.isEmpty else { throw UsageError("give --source SOURCE") }
         guard let file = arguments.string("config") else { throw UsageError("give --config FILE") }
         let configuration = try ConfigurationOption.load(file)
-        let settings = arguments.string("database") == nil && configuration.databaseURL != nil
-            ? try configuration.databaseSettings() : try DatabaseOption.settings(arguments)
-        let connection = try DatabaseOption.connect(settings, waitingUpTo: 0)
+        let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments, configuration: configuration), waitingUpTo: 0)
         let retraction = try BattleRetraction.retract(source: source, reason: arguments.string("reason") ?? "",
                                                       configuration: configuration, on: connection)
         print("retraction \(retraction.id): \(retraction.battles) battles of source '\(source)' retracted")

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Postgres
 
 /// The `--database` option shared by the commands that use PostgreSQL: a URL or libpq
@@ -18,6 +19,13 @@ enum DatabaseOption {
             let source = arguments.string("database") != nil ? "option '--database'" : "ROUTELEDGER_DATABASE_URL"
             throw UsageError("\(source): \(error.message)")
         }
+    }
+
+    /// For commands that take a run configuration: `--database`, else the configuration's
+    /// `database.url`, else what `settings` falls back to.
+    static func settings(_ arguments: ParsedArguments, configuration: RouteLedgerConfiguration) throws -> PostgresSettings {
+        arguments.string("database") == nil && configuration.databaseURL != nil
+            ? try configuration.databaseSettings() : try settings(arguments)
     }
 
     /// Connects, waiting up to `seconds` for a server that is not up yet.

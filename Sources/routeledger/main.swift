@@ -31,6 +31,9 @@ let commands = CommandGroup(
         ])),
         .command(MigrateCommand.self),
         .command(AuditCommand.self),
+        .group(CommandGroup(name: "ledger", summary: "repair what the ledger stage could not book", children: [
+            .command(RetryDeadLettersCommand.self),
+        ])),
         .group(CommandGroup(name: "prices", summary: "set and read the price history in PostgreSQL", children: [
             .command(PricesSetCommand.self),
             .command(PricesImportCommand.self),

@@ -74,7 +74,7 @@ public struct LedgerRecords {
 
 extension EventRejection.Kind {
     /// The dead-letter kind of a record the ledger refused while writing.
-    init(_ reason: LedgerRejection.Reason) {
+    public init(_ reason: LedgerRejection.Reason) {
         switch reason {
         case .unpricedModel: self = .unpricedModel
         case .usageMismatch: self = .usageMismatch

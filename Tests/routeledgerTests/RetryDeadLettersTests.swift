@@ -1,0 +1,93 @@
+import Foundation
+import Kafka
+import Postgres
+import Testing
+import TestSupport
+
+/// A decision the ledger stage dead-letters as `unpriced_model` is reported by `audit reconcile`
+/// as dead-lettered (not missing), and `ledger retry-deadletters` books it once its model has a
+/// price: once, however often it runs.
+@Suite struct RetryDeadLettersTests {
+    @Test func aDecisionOfAModelPricedSinceIsBookedOnce() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let broker = try TestKafkaBroker(partitions: 1)
+            let prefix = TestKafkaBroker.uniqueName("retry")
+            let topics = (decisions: "\(prefix).decisions", usage: "\(prefix).usage", deadLetter: "\(prefix).deadletter")
+            try broker.createTopics([topics.decisions, topics.usage, topics.deadLetter], partitions: 1)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("retry-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let configuration = folder.appendingPathComponent("routeledger.json")
+            try Data("""
+                {"kafka": {"bootstrap_servers": "\(broker.bootstrapServers)",
+                           "consumer_properties": {"session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"}},
+                 "topics": {"decisions": "\(topics.decisions)", "usage": "\(topics.usage)", "deadletter": "\(topics.deadLetter)"},
+                 "models": [{"name": "strong", "input_per_million": "10", "output_per_million": "30"},
+                            {"name": "weak", "input_per_million": "1", "output_per_million": "2"}],
+                 "routing": {"strong": "strong", "weak": "weak", "threshold": 0.5},
+                 "ledger": {"group_id": "\(prefix).ledger", "pairing_window_ms": 0},
+                 "database": {"url": \(String(decoding: try JSONEncoder().encode(database.connectionString), as: UTF8.self))},
+                 "memory": "database"}
+                """.utf8).write(to: configuration)
+
+            // "mini" is not configured, so nothing prices it: its decision is refused. Its usage
+            // report, which comes after, waits for it in the holding table.
+            let producer = try KafkaProducer(configuration: broker.producerConfiguration())
+            for (query, model) in [("q1", "weak"), ("q2", "mini")] {
+                try producer.send(topic: topics.decisions, key: nil, value: Data("""
+                    {"schema":"routeledger.decision.v1","decision_id":"d-\(query)","query_id":"\(query)","tenant":"acme","model":"\(model)",\
+                    "reference_model":"strong","candidates":[{"model":"\(model)","reference_win_rate":0.4}],"threshold":0.5,\
+                    "router_version":"v1","estimated_input_tokens":1000,"estimated_output_tokens":100,"decided_at":"2026-11-24T10:00:00Z"}
+                    """.utf8))
+                try producer.send(topic: topics.usage, key: nil, value: Data("""
+                    {"schema":"routeledger.usage.v1","decision_id":"d-\(query)","query_id":"\(query)","tenant":"acme","model":"\(model)",\
+                    "input_tokens":2000,"output_tokens":300,"completed_at":"2026-11-24T10:00:05Z"}
+                    """.utf8))
+            }
+            try producer.flush(timeout: .seconds(30)).requireDelivered()
+
+            let connection = try database.connect()
+            let stage = try RouteLedgerTool.start(["run", "--config", configuration.path, "--stages", "ledger", "--metrics-port", "0"])
+            defer { if stage.isRunning { kill(stage.processIdentifier, SIGKILL) } }
+            let deadline = ContinuousClock.now + .seconds(120)
+            while try connection.count("SELECT count(*) AS n FROM ledger WHERE actual_cost IS NOT NULL") < 1
+                    || connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") < 1, ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            Thread.sleep(forTimeInterval: 1)
+            stage.terminate()
+            #expect(RunCommandTests.waitForExit(stage, within: .seconds(30)))
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger") == 1)
+
+            let reconcile = ["audit", "reconcile", "--config", configuration.path, "--database", database.connectionString, "--wait", "30"]
+            let before = try RouteLedgerTool.run(reconcile)
+            #expect(before.status == 0, "\(before.output)\(before.error)")
+            #expect(before.output.contains("0 missing from the ledger, 1 dead-lettered"), "\(before.output)")
+            #expect(before.output.contains("dead-lettered, not healed: decision d-q2 at \(topics.decisions)[0]@1: unpriced_model"))
+
+            let retry = ["ledger", "retry-deadletters", "--config", configuration.path, "--wait", "30"]
+            // Still unpriced: listed, nothing booked.
+            let early = try RouteLedgerTool.run(retry)
+            #expect(early.status == 1 && early.output.contains("still refused \(topics.decisions)[0]@1: unpriced_model"), "\(early.output)\(early.error)")
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger") == 1)
+
+            let priced = try RouteLedgerTool.run(["prices", "set", "--model", "mini", "--input", "2", "--output", "4", "--from", "always",
+                                                  "--database", database.connectionString])
+            try #require(priced.status == 0, "\(priced.error)")
+            let healed = try RouteLedgerTool.run(retry)
+            #expect(healed.status == 0, "\(healed.output)\(healed.error)")
+            #expect(healed.output.contains("booked: 1 decisions"), "\(healed.output)")
+            // Booked with the report that waited for it: 2,000 × $2 + 300 × $4 per million = $0.005200.
+            let row = try connection.query("SELECT actual_cost::text AS cost FROM ledger WHERE decision_id = 'd-q2'")
+            #expect(try row.map { try $0.decode(String.self, column: "cost") } == ["0.005200"])
+            #expect(try connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") == 0)
+
+            let again = try RouteLedgerTool.run(retry)
+            #expect(again.status == 0 && again.output.contains("booked: 0 decisions") && again.output.contains("already in the ledger: 1 decisions"),
+                    "\(again.output)\(again.error)")
+            #expect(try connection.count("SELECT count(*) AS n FROM ledger") == 2)
+            let after = try RouteLedgerTool.run(reconcile)
+            #expect(after.status == 0 && after.output.contains("all in the ledger"), "\(after.output)")
+        }
+    }
+}
