@@ -83,8 +83,25 @@ import TestSupport
         configuration.models.append(.init(name: "tiny", price: TokenPrice(inputPerMillion: .zero, outputPerMillion: .zero)))
         var memory = BattleMemory(dimension: 4)
         try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
-        #expect(throws: RouterSetupError.modelsWithoutBattles(["tiny"])) {
+        #expect(throws: RouterSetupError.modelsWithoutBattles(["tiny"], memoryModels: ["strong", "weak"])) {
             try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "v")
+        }
+    }
+
+    /// A configured name the memory spells another way (a hub's `org/Model-Name`) is listed
+    /// first among the memory's models, so the fix is plain from the message.
+    @Test func aMissingModelIsAnsweredWithTheMemorysClosestNamesFirst() throws {
+        var (configuration, _) = try twoTopicRouting()
+        configuration.routing.cheaper = ["mixtral-8x7b-instruct-v0.1"]
+        configuration.models.append(.init(name: "mixtral-8x7b-instruct-v0.1", price: configuration.models[1].price))
+        var memory = BattleMemory(dimension: 4)
+        for other in ["claude-2", "mistralai/Mixtral-8x7B-Instruct-v0.1", "gpt-3.5-turbo"] {
+            try memory.append(modelA: "strong", modelB: other, outcome: .modelA, embedding: [1, 0, 0, 0])
+        }
+        #expect {
+            try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "v")
+        } throws: { error in
+            "\(error)".contains("closest to 'mixtral-8x7b-instruct-v0.1' first: mistralai/Mixtral-8x7B-Instruct-v0.1, ")
         }
     }
 

@@ -39,7 +39,7 @@ public struct RouterSnapshot: Sendable {
                 ratingsVersion: String, threshold given: Double?) throws(RouterSetupError) {
         let routing = configuration.routing
         let missing = ([routing.strong] + routing.cheaper).filter { memory.index(ofModel: $0) == nil }
-        guard missing.isEmpty else { throw .modelsWithoutBattles(missing) }
+        guard missing.isEmpty else { throw .modelsWithoutBattles(missing, memoryModels: memory.models) }
         let decay = configuration.memoryLimits.halfLifeHours.map {
             TimeDecay(halfLifeSeconds: $0 * 3_600, now: Date().timeIntervalSince1970)
         }
@@ -93,14 +93,19 @@ public struct RouterSnapshot: Sendable {
 }
 
 public enum RouterSetupError: Error, Equatable, CustomStringConvertible {
-    case modelsWithoutBattles([String])
+    /// Configured models the memory has no battles of, and the models it has.
+    case modelsWithoutBattles([String], memoryModels: [String])
     case emptyMemory
     case calibrationFailed(String)
 
     public var description: String {
         switch self {
-        case .modelsWithoutBattles(let models):
-            "the battle memory has no battles of \(models.map { "'\($0)'" }.joined(separator: ", ")), so they cannot be ranked; import battles of every configured model"
+        case .modelsWithoutBattles(let models, let memoryModels):
+            "the battle memory has no battles of \(models.map { "'\($0)'" }.joined(separator: ", ")), so they cannot be ranked; "
+                + (memoryModels.isEmpty ? "it has no battles at all: import battles of every configured model"
+                   : "its models, closest to '\(models[0])' first: \(closestNames(to: models[0], among: memoryModels).prefix(10).joined(separator: ", "))"
+                   + (memoryModels.count > 10 ? ", … (\(memoryModels.count) in all)" : "")
+                   + " (name a configured model as the memory does, or import battles of it)")
         case .emptyMemory:
             "the battle memory is empty: a strong share cannot be calibrated on it"
         case .calibrationFailed(let reason):
