@@ -106,6 +106,36 @@ import Testing
         #expect(runner.run(["run", "--stages", " , "]) == 2)
     }
 
+    /// The stage says when the group gives it partitions, naming them: a stage that holds none
+    /// is told apart from one that is stuck.
+    @Test func aStageLogsThePartitionsItIsAssigned() throws {
+        let broker = try TestKafkaBroker(partitions: 2)
+        let prefix = TestKafkaBroker.uniqueName("assigned")
+        let workspace = try Self.makeWorkspace(topicsPrefix: prefix, broker: broker, partitions: 2)
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        let process = Process()
+        process.executableURL = try #require(Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("routeledger"))
+        process.arguments = ["run", "--config", workspace.appendingPathComponent("routeledger.json").path, "--stages", "route",
+                             "--metrics-port", "0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers]) { $1 }
+        let logFile = workspace.appendingPathComponent("stage.log")
+        try #require(FileManager.default.createFile(atPath: logFile.path, contents: nil))
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: logFile)
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let expected = "partitions assigned partitions=\(prefix).queries[0],\(prefix).queries[1] holding=2"
+        let deadline = ContinuousClock.now + .seconds(60)
+        var logged = ""
+        while !logged.contains(expected), ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            logged = try String(contentsOf: logFile, encoding: .utf8)
+        }
+        #expect(logged.contains(expected), "\(logged)")
+        process.terminate()
+        #expect(Self.waitForExit(process, within: .seconds(30)))
+    }
+
     /// A Kafka setting librdkafka refuses stops `run` at start with status 1 and the property
     /// named (before, every stage session failed on it and restarted for ever); the secret given
     /// beside it is not printed.

@@ -62,18 +62,16 @@ public final class LearnStage: PipelineStage {
             lag.clear()
             if !closed { try? consumer.close() }
         }
-        var owned: Set<TopicPartition> = []
+        var assignment = AssignmentLog()
         while !shutdown.isRequested {
             let messages = try consumer.poll(maxMessages: configuration.batch.maxEvents,
                                              timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
             counters.setConsuming(true)
             lag.reportIfDue(consumer)
             let started = ContinuousClock.now
-            let assignment = Set(try consumer.assignment().map(TopicPartition.init))
-            if assignment != owned {
-                learner.keepOnly(assignment)
-                owned = assignment
-            }
+            let before = assignment.owned
+            let owned = try assignment.update(consumer, log: log)
+            if owned != before { learner.keepOnly(owned) }
             let inputs = messages.map { message in
                 InputRecord(source: RecordPosition(message),
                             key: message.key, value: message.value)

@@ -74,12 +74,14 @@ public final class LedgerStage: PipelineStage {
         Thread.detachNewThread {
             let lag = ConsumerLagReporter(stage: "ledger", metrics: counters.metrics, log: log)
             var reader = LedgerBatchReader(consumer: consumer, configuration: configuration, stored: stored)
+            var assignment = AssignmentLog()
             do {
                 while !shutdown.isRequested && !handoff.isCancelled {
                     let prepared = try reader.next()
                     counters.setConsuming(true)
                     counters.setHeldForPairing(reader.held)
                     lag.reportIfDue(consumer)
+                    _ = try assignment.update(consumer, log: log)
                     if let prepared, !handoff.put(prepared) { break }
                 }
                 handoff.finish()

@@ -77,6 +77,7 @@ public final class RouteStage: Sendable {
         log(.info, "consuming", ["topic": configuration.topics.queries, "group": configuration.kafka.groupID,
                                  "exactly_once": configuration.exactlyOnce])
         let lag = ConsumerLagReporter(stage: "route", metrics: counters.metrics, log: log)
+        var assignment = AssignmentLog()
         var closed = false
         defer {
             counters.setConsuming(false)
@@ -88,6 +89,7 @@ public final class RouteStage: Sendable {
                                              timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
             counters.setConsuming(true)
             lag.reportIfDue(consumer)
+            _ = try assignment.update(consumer, log: log)
             guard !messages.isEmpty else { continue }
             let started = ContinuousClock.now
             let inputs = messages.map { message in
