@@ -8,6 +8,19 @@ import TestSupport
 /// as dead-lettered (not missing), and `ledger retry-deadletters` books it once its model has a
 /// price: once, however often it runs.
 @Suite struct RetryDeadLettersTests {
+    /// A refusal that a retry cannot lift, and a missing configuration, are usage errors named
+    /// before anything is read or written.
+    @Test func badOptionsAreRefusedNamingThem() throws {
+        let noConfig = try RouteLedgerTool.run(["ledger", "retry-deadletters"])
+        #expect(noConfig.status == 2 && noConfig.error.contains("--config"))
+        let mismatch = try RouteLedgerTool.run(["ledger", "retry-deadletters", "--config", "/nonexistent.json", "--reason", "usage_mismatch"])
+        #expect(mismatch.status == 2 && mismatch.error.contains("--reason") && mismatch.error.contains("usage_mismatch"))
+        let unknown = try RouteLedgerTool.run(["ledger", "retry-deadletters", "--config", "/nonexistent.json", "--reason", "unpriced_model,bogus"])
+        #expect(unknown.status == 2 && unknown.error.contains("'bogus'"))
+        let wait = try RouteLedgerTool.run(["ledger", "retry-deadletters", "--config", "/nonexistent.json", "--wait", "0"])
+        #expect(wait.status == 2 && wait.error.contains("--wait"))
+    }
+
     @Test func aDecisionOfAModelPricedSinceIsBookedOnce() throws {
         try TestDatabase.withFresh(migrated: true) { database in
             let broker = try TestKafkaBroker(partitions: 1)
