@@ -1,16 +1,55 @@
 import Postgres
 
-/// Totals of the ledger over a period, grouped by any of tenant, model, router version, day,
-/// week and month, for one tenant or all, one router version or all. Runs with the privileges and row-level security of the connection's
-/// role: a tenant-scoped role sums its tenants' rows only.
+/// Totals of the billed decisions over a period, grouped by any of tenant, model, router
+/// version, tag, day, week and month, for one tenant or all, one router version or all. A
+/// decision is booked at its request time (the query's `created_at`; its decision time where the
+/// ledger does not know it) or, on request, at its decision time; superseded decisions are not
+/// billed and count nowhere. Runs with the privileges and row-level security of the
+/// connection's role: a tenant-scoped role sums its tenants' rows only.
 public struct AuditQuery: Sendable {
-    public enum Grouping: String, Sendable, CaseIterable {
-        case tenant, model
-        case routerVersion = "router_version"
+    public enum Grouping: Sendable, Hashable {
+        case tenant, model, routerVersion
+        /// The value of one of the query's tags; rows without it have an empty key.
+        case tag(String)
         case day, week, month
+
+        /// Every grouping but `tag`, which takes a key.
+        public static let fixed: [Grouping] = [.tenant, .model, .routerVersion, .day, .week, .month]
+
+        /// `tenant`, `router_version`, `tag:team`: as `--group-by` names it and reports head it.
+        public var name: String {
+            switch self {
+            case .tenant: "tenant"
+            case .model: "model"
+            case .routerVersion: "router_version"
+            case .tag(let key): "tag:\(key)"
+            case .day: "day"
+            case .week: "week"
+            case .month: "month"
+            }
+        }
+
+        public init?(name: String) {
+            if name.hasPrefix("tag:") {
+                let key = String(name.dropFirst(4))
+                guard !key.isEmpty else { return nil }
+                self = .tag(key)
+                return
+            }
+            guard let grouping = Self.fixed.first(where: { $0.name == name }) else { return nil }
+            self = grouping
+        }
     }
 
-    /// Decisions made at or after this time (UTC)…
+    /// Which time books a decision to a period and a day.
+    public enum BookingTime: String, Sendable, CaseIterable {
+        /// When the query was made (its decision time for rows recorded without it).
+        case request
+        /// When the router decided.
+        case decision
+    }
+
+    /// Decisions booked at or after this time (UTC)…
     public var from: PostgresTimestamp?
     /// …and before this one.
     public var to: PostgresTimestamp?
@@ -18,29 +57,37 @@ public struct AuditQuery: Sendable {
     public var tenant: String?
     /// Only the decisions of this `router_version` (a replayed or re-versioned router's apart).
     public var routerVersion: String?
+    public var bookedAt: BookingTime
 
     public init(from: PostgresTimestamp? = nil, to: PostgresTimestamp? = nil, groupBy: [Grouping] = [], tenant: String? = nil,
-                routerVersion: String? = nil) {
+                routerVersion: String? = nil, bookedAt: BookingTime = .request) {
         self.from = from
         self.to = to
         self.groupBy = groupBy
         self.tenant = tenant
         self.routerVersion = routerVersion
+        self.bookedAt = bookedAt
     }
 
-    /// Whole UTC days can be summed from the daily rollups instead of every ledger row; the
-    /// rollups do not keep the router version, so a query that asks for it reads the ledger.
+    /// Whole UTC days by request time can be summed from the daily rollups instead of every
+    /// ledger row; the rollups keep neither the router version nor tags nor decision days, so a
+    /// query that asks for one of them reads the ledger.
     public var source: AuditReport.Source {
         let wholeDays = [from, to].allSatisfy { bound in
             bound.map { $0.microsecondsSince2000 % Self.microsecondsPerDay == 0 } ?? true
         }
-        let byRouterVersion = routerVersion != nil || groupBy.contains(.routerVersion)
-        return wholeDays && !byRouterVersion ? .rollups : .ledger
+        let inRollups = routerVersion == nil && bookedAt == .request && groupBy.allSatisfy { $0.rollupExpression != nil }
+        return wholeDays && inRollups ? .rollups : .ledger
     }
 
     public func run(on connection: PostgresConnection) throws -> AuditReport {
         let source = source
-        let keys = source == .rollups ? groupBy.compactMap(\.rollupExpression) : groupBy.map(\.ledgerExpression)
+        // Tag keys are parameters, numbered after the filters' four.
+        var tagKeys: [PostgresValue] = []
+        let keys = source == .rollups ? groupBy.compactMap(\.rollupExpression) : groupBy.map { grouping in
+            if case .tag(let key) = grouping { tagKeys.append(.text(key)) }
+            return grouping.ledgerExpression(bookedAt: bookedAt.column, tagParameter: 4 + tagKeys.count)
+        }
         let keyColumns = keys.indices.map { "key\($0)" }
         let keyList = zip(keys, keyColumns).map { "\($0) AS \($1)" }
         let positions = keys.indices.map { String($0 + 1) }
@@ -52,6 +99,7 @@ public struct AuditQuery: Sendable {
 
                 FROM ledger_daily
                 WHERE ($1::date IS NULL OR day >= $1) AND ($2::date IS NULL OR day < $2) AND ($3::text IS NULL OR tenant = $3)
+                  AND decisions <> 0
                 """
             // Whole days here, so the division is exact.
             func day(_ time: PostgresTimestamp) -> PostgresValue {
@@ -62,13 +110,13 @@ public struct AuditQuery: Sendable {
             sql += """
 
                 FROM ledger
-                WHERE ($1::timestamptz IS NULL OR decided_at >= $1) AND ($2::timestamptz IS NULL OR decided_at < $2)
-                  AND ($3::text IS NULL OR tenant = $3) AND ($4::text IS NULL OR router_version = $4)
+                WHERE ($1::timestamptz IS NULL OR \(bookedAt.column) >= $1) AND ($2::timestamptz IS NULL OR \(bookedAt.column) < $2)
+                  AND ($3::text IS NULL OR tenant = $3) AND ($4::text IS NULL OR router_version = $4) AND superseded_at IS NULL
                 """
             parameters = [from.map { .timestamptz($0) } ?? .null, to.map { .timestamptz($0) } ?? .null]
         }
         parameters.append(tenant.map { .text($0) } ?? .null)
-        if source == .ledger { parameters.append(routerVersion.map { .text($0) } ?? .null) }
+        if source == .ledger { parameters += [routerVersion.map { .text($0) } ?? .null] + tagKeys }
         if !keys.isEmpty {
             let list = positions.joined(separator: ", ")
             sql += "\nGROUP BY \(list) ORDER BY \(list)"
@@ -122,6 +170,16 @@ private extension AuditTotals {
     }
 }
 
+extension AuditQuery.BookingTime {
+    /// The ledger's expression for it (the daily rollups are by the same request day).
+    var column: String {
+        switch self {
+        case .request: "coalesce(requested_at, decided_at)"
+        case .decision: "decided_at"
+        }
+    }
+}
+
 extension AuditQuery.Grouping {
     /// Group keys as text that does not depend on the session's `DateStyle`; nil for a key the
     /// rollups do not keep.
@@ -129,21 +187,24 @@ extension AuditQuery.Grouping {
         switch self {
         case .tenant: "tenant"
         case .model: "model"
-        case .routerVersion: nil
+        case .routerVersion, .tag: nil
         case .day: "to_char(day, 'YYYY-MM-DD')"
         case .week: "to_char(day, 'IYYY-\"W\"IW')"
         case .month: "to_char(day, 'YYYY-MM')"
         }
     }
 
-    var ledgerExpression: String {
+    /// The key of a ledger row: days, weeks and months those of `bookedAt`, a tag's value that
+    /// under the key in parameter `tagParameter`.
+    func ledgerExpression(bookedAt: String, tagParameter: Int) -> String {
         switch self {
         case .tenant: "tenant"
         case .model: "chosen_model"
         case .routerVersion: "router_version"
-        case .day: "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-        case .week: "to_char(decided_at AT TIME ZONE 'UTC', 'IYYY-\"W\"IW')"
-        case .month: "to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+        case .tag: "coalesce(tags ->> $\(tagParameter)::text, '')"
+        case .day: "to_char(\(bookedAt) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        case .week: "to_char(\(bookedAt) AT TIME ZONE 'UTC', 'IYYY-\"W\"IW')"
+        case .month: "to_char(\(bookedAt) AT TIME ZONE 'UTC', 'YYYY-MM')"
         }
     }
 }

@@ -28,6 +28,11 @@ public struct LedgerRejection: Sendable, Equatable {
         case refusedByDatabase
         /// A usage report waited longer than its limit for a decision that never came.
         case noDecision
+        /// The query already has a billed decision (another router version, another model): a
+        /// second one is booked only once the first is superseded.
+        case duplicateQuery
+        /// The usage report is for a decision that was superseded, which is no longer billed.
+        case supersededDecision
     }
 
     public let position: RecordPosition

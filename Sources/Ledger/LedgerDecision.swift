@@ -18,13 +18,23 @@ public struct LedgerDecision: Sendable, Equatable {
     public let estimatedInputTokens: Int64
     public let estimatedOutputTokens: Int64
     public let position: RecordPosition
+    /// When the query was made: the time its cost is booked at. Nil for a decision record that
+    /// does not say, which is booked at its decision time.
+    public let requestedAt: PostgresTimestamp?
+    /// The query's tags (key to value), already bounded by whoever read the record.
+    public let tags: [String: String]
 
     public init(decisionID: String, queryID: String, tenant: String, decidedAt: PostgresTimestamp, chosenModel: String,
                 referenceModel: String, routerVersion: String, threshold: Double, strongWinRate: Double,
-                estimatedInputTokens: Int64, estimatedOutputTokens: Int64, position: RecordPosition) throws(LedgerInputError) {
+                estimatedInputTokens: Int64, estimatedOutputTokens: Int64, position: RecordPosition,
+                requestedAt: PostgresTimestamp? = nil, tags: [String: String] = [:]) throws(LedgerInputError) {
         for (value, field) in [(decisionID, "decision_id"), (queryID, "query_id"), (tenant, "tenant"), (chosenModel, "model"),
                                (referenceModel, "reference_model"), (routerVersion, "router_version")] {
             try LedgerInputError.checkText(value, field)
+        }
+        for (key, value) in tags {
+            try LedgerInputError.checkText(key, "tags")
+            try LedgerInputError.checkText(value, "tags.\(key)")
         }
         try LedgerInputError.checkProbability(threshold, "threshold")
         try LedgerInputError.checkProbability(strongWinRate, "candidates[0].reference_win_rate")
@@ -42,5 +52,27 @@ public struct LedgerDecision: Sendable, Equatable {
         self.estimatedInputTokens = estimatedInputTokens
         self.estimatedOutputTokens = estimatedOutputTokens
         self.position = position
+        self.requestedAt = requestedAt
+        self.tags = tags
+    }
+
+    /// The tags as the ledger's `jsonb` column takes them: an object, keys in order.
+    public var tagsJSON: String {
+        "{" + tags.keys.sorted().map { "\(Self.jsonString($0)):\(Self.jsonString(tags[$0]!))" }.joined(separator: ",") + "}"
+    }
+
+    private static func jsonString(_ text: String) -> String {
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                quoted += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + "\""
     }
 }

@@ -2,7 +2,8 @@ import Postgres
 import Streams
 
 /// Checks that the ledger agrees with itself and with its sources, and says what differs:
-/// - the daily rollups equal the ledger rows summed;
+/// - the daily rollups equal the billed ledger rows summed, by request day;
+/// - no query has more than one billed decision;
 /// - every row's costs are its tokens at its price rows, by the rounding rule, and those rows
 ///   are the ones in effect at its decision time;
 /// - every decision read from Kafka up to the stored offsets is in the ledger.
@@ -16,14 +17,14 @@ public enum LedgerReconciliation {
     public static func rollupDifferences(on connection: PostgresConnection) throws -> [Difference] {
         try connection.query("""
             WITH summed AS (
-                SELECT (decided_at AT TIME ZONE 'UTC')::date AS day, tenant, chosen_model AS model,
+                SELECT (coalesce(requested_at, decided_at) AT TIME ZONE 'UTC')::date AS day, tenant, chosen_model AS model,
                        count(*) AS decisions, count(actual_cost) AS decisions_with_usage,
                        sum(coalesce(actual_input_tokens, estimated_input_tokens)) AS input_tokens,
                        sum(coalesce(actual_output_tokens, estimated_output_tokens)) AS output_tokens,
                        sum(coalesce(actual_cost, estimated_cost)) AS cost,
                        sum(coalesce(actual_reference_cost, estimated_reference_cost)) AS reference_cost,
                        sum(savings) AS savings
-                FROM ledger GROUP BY 1, 2, 3
+                FROM ledger WHERE superseded_at IS NULL GROUP BY 1, 2, 3
             )
             SELECT to_char(coalesce(s.day, d.day), 'YYYY-MM-DD') AS day, coalesce(s.tenant, d.tenant) AS tenant,
                    coalesce(s.model, d.model) AS model,
@@ -32,7 +33,11 @@ public enum LedgerReconciliation {
                    CASE WHEN d.day IS NULL THEN 'nothing' ELSE ROW(d.decisions, d.decisions_with_usage, d.input_tokens,
                        d.output_tokens, d.cost, d.reference_cost, d.savings)::text END AS rollup
             FROM summed AS s
-            FULL JOIN ledger_daily AS d ON d.day = s.day AND d.tenant = s.tenant AND d.model = s.model
+            -- A rollup whose rows were all superseded holds zeros: nothing, as the ledger sums it.
+            FULL JOIN (SELECT * FROM ledger_daily
+                       WHERE (decisions, decisions_with_usage, input_tokens, output_tokens, cost, reference_cost, savings)
+                             <> (0, 0, 0, 0, 0, 0, 0)) AS d
+              ON d.day = s.day AND d.tenant = s.tenant AND d.model = s.model
             WHERE (s.decisions, s.decisions_with_usage, s.input_tokens, s.output_tokens, s.cost, s.reference_cost, s.savings)
                   IS DISTINCT FROM
                   (d.decisions, d.decisions_with_usage, d.input_tokens, d.output_tokens, d.cost, d.reference_cost, d.savings)
@@ -43,6 +48,21 @@ public enum LedgerReconciliation {
             return Difference(description: "\(place): the ledger sums to \(try row.decode(String.self, column: "summed")), "
                               + "the rollup holds \(try row.decode(String.self, column: "rollup")) "
                               + "(decisions, with usage, input tokens, output tokens, cost, reference cost, savings)")
+        }
+    }
+
+    /// Queries billed more than once: more than one decision for one tenant and query id, none
+    /// of them superseded (rows from before the ledger refused that, or written past it).
+    public static func duplicateBills(on connection: PostgresConnection) throws -> [Difference] {
+        try connection.query("""
+            SELECT tenant, query_id, count(*) AS decisions, string_agg(decision_id || ' (' || router_version || ')', ', ' ORDER BY id) AS listed
+            FROM ledger WHERE superseded_at IS NULL
+            GROUP BY tenant, query_id HAVING count(*) > 1
+            ORDER BY tenant, query_id
+            """).map { row in
+            Difference(description: "query \(quoted(try row.decode(column: "query_id"))) of tenant \(quoted(try row.decode(column: "tenant"))) "
+                       + "is billed \(try row.decode(Int64.self, column: "decisions")) times: \(try row.decode(String.self, column: "listed")) "
+                       + "(supersede all but one: routeledger ledger supersede)")
         }
     }
 

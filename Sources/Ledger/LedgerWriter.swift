@@ -124,7 +124,14 @@ public final class LedgerWriter {
         var rowOf: [String: Int] = [:]
         var rows: [(decision: LedgerDecision, price: Price, reference: Price)] = []
         rows.reserveCapacity(decisions.count)
+        // The first decision of each query in the batch; the ledger's own are looked up below.
+        var decisionOfQuery: [BilledQuery: String] = [:]
         for decision in decisions where rowOf[decision.decisionID] == nil {
+            let query = BilledQuery(tenant: decision.tenant, queryID: decision.queryID)
+            if let first = decisionOfQuery[query] {
+                summary.rejections.append(Self.duplicateQuery(decision, billed: "decision \(first), earlier in this batch"))
+                continue
+            }
             guard let price = prices.price(of: decision.chosenModel, at: decision.decidedAt),
                   let reference = prices.price(of: decision.referenceModel, at: decision.decidedAt)
             else {
@@ -136,6 +143,7 @@ public final class LedgerWriter {
                 continue
             }
             rowOf[decision.decisionID] = rows.count
+            decisionOfQuery[query] = decision.decisionID
             rows.append((decision, price, reference))
         }
         guard !rows.isEmpty else { return (0, usage) }
@@ -164,22 +172,34 @@ public final class LedgerWriter {
                 Self.money(row.price.tokenPrice.cost(inputTokens: input, outputTokens: output)),
                 Self.money(row.reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
                 .text(decision.position.topic), .integer(decision.position.partition), .bigint(decision.position.offset),
+                decision.requestedAt.map { .timestamptz($0) } ?? .null, .text(decision.tagsJSON),
             ] + (pairs[decision.decisionID].map { Self.actual(of: $0.report, price: row.price, reference: row.reference, differing: .none) }
                  ?? Self.noActual)
         })
-        let heldCount = try connection.execute(Self.stageWaitingUsage, [.integer(Int32(usage.count))])
-
-        // A waiting report came first: it claims its decision, and the batch's report for
-        // that decision takes the usage path (where it is a duplicate).
         func unpair(_ ids: [PostgresRow]) throws {
             for row in ids {
                 if let numbered = pairs.removeValue(forKey: try row.decode(String.self, column: "decision_id")) { unpaired.append(numbered) }
             }
         }
+        // A new decision for a query the ledger already bills is refused; a report paired with
+        // it waits for it like any report whose decision is not in the ledger.
+        let refused = try connection.query(Self.refuseSecondDecisions)
+        for row in refused {
+            let billed = "decision \(try row.decode(String.self, column: "billed_decision_id")) of router version "
+                + "'\(try row.decode(String.self, column: "billed_router_version"))'"
+            summary.rejections.append(Self.duplicateQuery(rows[rowOf[try row.decode(String.self, column: "decision_id")]!].decision,
+                                                          billed: billed))
+        }
+        try unpair(refused)
+
+        let heldCount = try connection.execute(Self.stageWaitingUsage, [.integer(Int32(usage.count))])
+
+        // A waiting report came first: it claims its decision, and the batch's report for
+        // that decision takes the usage path (where it is a duplicate).
         if heldCount > 0 && !pairs.isEmpty { try unpair(try connection.query(Self.yieldToWaitingUsage)) }
 
         summary.decisionsRecorded = try connection.execute(Self.insertDecisions)
-        summary.duplicateDecisions = rows.count - summary.decisionsRecorded
+        summary.duplicateDecisions = rows.count - refused.count - summary.decisionsRecorded
         // A paired decision already in the ledger was not inserted: its report updates that row,
         // unless the row's usage came from this very report (read again after a restart).
         if summary.duplicateDecisions > 0 && !pairs.isEmpty {
@@ -194,6 +214,18 @@ public final class LedgerWriter {
         summary.usageRecorded += pairs.count
         summary.usageWithDecision = pairs.count
         return (heldCount, unpaired.sorted { $0.n < $1.n })
+    }
+
+    /// Who asked what: a query has one billed decision at a time.
+    private struct BilledQuery: Hashable {
+        let tenant: String
+        let queryID: String
+    }
+
+    private static func duplicateQuery(_ decision: LedgerDecision, billed: String) -> LedgerRejection {
+        LedgerRejection(position: decision.position, reason: .duplicateQuery,
+                        message: "query '\(decision.queryID)' of tenant '\(decision.tenant)' is already billed by \(billed); "
+                            + "decision \(decision.decisionID) is booked only once that one is superseded (routeledger ledger supersede)")
     }
 
     // MARK: - Usage
@@ -240,6 +272,12 @@ public final class LedgerWriter {
                 summary.rejections.append(LedgerRejection(
                     position: match.position, reason: .usageMismatch,
                     message: "the usage report is for tenant '\(match.tenant)', but its decision \(decisionID) is for '\(match.decisionTenant)'"))
+                continue
+            }
+            guard !match.superseded else {
+                summary.rejections.append(LedgerRejection(
+                    position: match.position, reason: .supersededDecision,
+                    message: "decision \(decisionID) was superseded and is not billed; its query's billed decision, if any, takes its own usage report"))
                 continue
             }
             guard let chosen = prices.price(id: match.priceID), let reference = prices.price(id: match.referencePriceID) else {
@@ -327,6 +365,7 @@ public final class LedgerWriter {
         let chosenModel: String
         let priceID: Int64
         let referencePriceID: Int64
+        let superseded: Bool
         /// Where the decision's actual usage was recorded from, if it was.
         let recordedFrom: RecordPosition?
 
@@ -348,6 +387,7 @@ public final class LedgerWriter {
             chosenModel = try row.decode(String?.self, column: "chosen_model") ?? ""
             priceID = try row.decode(Int64?.self, column: "price_id") ?? 0
             referencePriceID = try row.decode(Int64?.self, column: "reference_price_id") ?? 0
+            superseded = try row.decode(Bool?.self, column: "superseded") ?? false
             if let topic = try row.decode(String?.self, column: "recorded_topic") {
                 recordedFrom = RecordPosition(topic: topic, partition: try row.decode(column: "recorded_partition"),
                                               offset: try row.decode(column: "recorded_offset"))
@@ -368,7 +408,7 @@ public final class LedgerWriter {
     private static let decisionColumns = [
         "decision_id", "query_id", "tenant", "decided_at", "chosen_model", "reference_model", "router_version", "threshold",
         "strong_win_rate", "price_id", "reference_price_id", "estimated_input_tokens", "estimated_output_tokens",
-        "estimated_cost", "estimated_reference_cost", "kafka_topic", "kafka_partition", "kafka_offset",
+        "estimated_cost", "estimated_reference_cost", "kafka_topic", "kafka_partition", "kafka_offset", "requested_at", "tags",
     ]
     /// The ledger's actual-usage columns but `usage_recorded_at`, which is the time of writing.
     private static let actualColumns = [
@@ -394,7 +434,7 @@ public final class LedgerWriter {
             reference_model text, router_version text, threshold double precision, strong_win_rate double precision,
             price_id bigint, reference_price_id bigint, estimated_input_tokens integer, estimated_output_tokens integer,
             estimated_cost numeric(20, 6), estimated_reference_cost numeric(20, 6), kafka_topic text,
-            kafka_partition integer, kafka_offset bigint, \(actualColumnTypes)
+            kafka_partition integer, kafka_offset bigint, requested_at timestamptz, tags jsonb, \(actualColumnTypes)
         ) ON COMMIT DELETE ROWS;
         CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_usage (
             n integer, held boolean, usage_topic text, usage_partition integer, usage_offset bigint, tenant text,
@@ -417,6 +457,16 @@ public final class LedgerWriter {
         SELECT \(stagedDecisionColumns.joined(separator: ", ")), CASE WHEN actual_cost IS NOT NULL THEN now() END
         FROM ledger_staged_decisions
         ON CONFLICT (decision_id) DO NOTHING
+        """
+
+    /// Takes out of the staged decisions the new ones whose query the ledger already bills with
+    /// another decision; returns them with that decision.
+    private static let refuseSecondDecisions = """
+        DELETE FROM ledger_staged_decisions AS s
+        USING ledger AS l
+        WHERE l.tenant = s.tenant AND l.query_id = s.query_id AND l.superseded_at IS NULL AND l.decision_id <> s.decision_id
+          AND NOT EXISTS (SELECT FROM ledger AS known WHERE known.decision_id = s.decision_id)
+        RETURNING s.decision_id, l.decision_id AS billed_decision_id, l.router_version AS billed_router_version
         """
 
     /// Unpairs the staged decisions that a staged waiting report names, or answers by tenant and
@@ -456,25 +506,25 @@ public final class LedgerWriter {
         """
 
     /// Each staged report with its decision: the one it names, or else the tenant's decision
-    /// for the query (one still awaiting usage first, then one of the report's model, then the
-    /// latest). Waiting reports first, since they arrived earlier.
+    /// for the query (a billed one first, then one still awaiting usage, then one of the
+    /// report's model, then the latest). Waiting reports first, since they arrived earlier.
     private static let matchUsage = """
         SELECT u.n, u.held, u.usage_topic, u.usage_partition, u.usage_offset, u.tenant, u.query_id, u.model, u.input_tokens,
                u.output_tokens, u.completed_at, m.decision_id, m.tenant AS decision_tenant, m.query_id AS decision_query_id,
                m.decided_at, m.chosen_model, m.price_id, m.reference_price_id, m.usage_topic AS recorded_topic,
-               m.usage_partition AS recorded_partition, m.usage_offset AS recorded_offset
+               m.usage_partition AS recorded_partition, m.usage_offset AS recorded_offset, m.superseded
         FROM ledger_staged_usage AS u
         LEFT JOIN LATERAL (
             (SELECT l.decision_id, l.tenant, l.query_id, l.decided_at, l.chosen_model, l.price_id, l.reference_price_id,
-                    l.usage_topic, l.usage_partition, l.usage_offset
+                    l.usage_topic, l.usage_partition, l.usage_offset, l.superseded_at IS NOT NULL AS superseded
              FROM ledger AS l
              WHERE u.decision_id IS NOT NULL AND l.decision_id = u.decision_id)
             UNION ALL
             (SELECT l.decision_id, l.tenant, l.query_id, l.decided_at, l.chosen_model, l.price_id, l.reference_price_id,
-                    l.usage_topic, l.usage_partition, l.usage_offset
+                    l.usage_topic, l.usage_partition, l.usage_offset, l.superseded_at IS NOT NULL AS superseded
              FROM ledger AS l
              WHERE u.decision_id IS NULL AND l.tenant = u.tenant AND l.query_id = u.query_id
-             ORDER BY l.usage_recorded_at IS NULL DESC, l.chosen_model = u.model DESC, l.decided_at DESC
+             ORDER BY l.superseded_at IS NULL DESC, l.usage_recorded_at IS NULL DESC, l.chosen_model = u.model DESC, l.decided_at DESC
              LIMIT 1)
             LIMIT 1
         ) AS m ON true
@@ -485,7 +535,7 @@ public final class LedgerWriter {
         UPDATE ledger AS l
         SET \(actualColumns.map { "\($0) = a.\($0)" }.joined(separator: ", ")), usage_recorded_at = now()
         FROM ledger_staged_actuals AS a
-        WHERE l.decision_id = a.decision_id AND l.usage_recorded_at IS NULL
+        WHERE l.decision_id = a.decision_id AND l.usage_recorded_at IS NULL AND l.superseded_at IS NULL
         """
 
     /// Waiting reports that were recorded or refused leave the holding table.

@@ -13,14 +13,20 @@ enum AuditCommand: Command {
     static let positionalUsage = "[reconcile]"
     static let discussion = """
         Totals of requests, tokens (actual where usage arrived, else estimated), actual cost,
-        reference cost, savings and savings % over the decisions made in [--from, --to),
-        grouped by any of tenant, model, router_version, day, week and month (comma-separated, in
-        that order of columns), for one --tenant or all and one --router-version or all. Money is
-        exact: decimal dollars to the micro-dollar. A period of whole UTC days is summed from the
-        daily rollups, otherwise (and for anything by router version) from the rows.
+        reference cost, savings and savings % over the decisions booked in [--from, --to),
+        grouped by any of tenant, model, router_version, tag:KEY, day, week and month
+        (comma-separated, in that order of columns), for one --tenant or all and one
+        --router-version or all. A decision is booked at its request time (the query's
+        created_at) unless --booked-at decision; rows recorded before request times were kept
+        are booked at their decision time. tag:KEY groups by the value of the query's tag KEY
+        (from its metadata; rows without it have an empty key). Superseded decisions are not
+        billed and count nowhere. Money is exact: decimal dollars to the micro-dollar. A period
+        of whole UTC days by request time is summed from the daily rollups, otherwise (and for
+        anything by router version or tag) from the rows.
         Runs with the privileges of the connecting role: a tenant-scoped role sees its rows only.
 
-        `audit reconcile` checks that the daily rollups equal the ledger rows summed, that every
+        `audit reconcile` checks that the daily rollups equal the billed rows summed, that no
+        query has two billed decisions (none superseded), that every
         row's costs are its tokens at the prices in effect at its decision time, and, with
         --config (the run configuration: Kafka, topics and ledger.group_id), that every decision
         on the decisions topic below the ledger stage's stored offsets is in the ledger (one
@@ -35,7 +41,8 @@ enum AuditCommand: Command {
         DatabaseOption.option,
         .value("from", "TIME", "Decisions at or after this time: 2026-11-01 (UTC midnight) or an RFC 3339 timestamp."),
         .value("to", "TIME", "Decisions before this time (same forms)."),
-        .value("group-by", "LIST", "Any of tenant, model, router_version, day, week, month, comma-separated."),
+        .value("group-by", "LIST", "Any of tenant, model, router_version, tag:KEY, day, week, month, comma-separated."),
+        .value("booked-at", "request|decision", "Which time books a decision to a period and a day (default request)."),
         .value("tenant", "NAME", "Only this tenant's decisions."),
         .value("router-version", "VERSION", "Only the decisions of this router version (read from the ledger rows, not the rollups)."),
         .value("format", "table|csv|json", "Output format (default table)."),
@@ -55,14 +62,16 @@ enum AuditCommand: Command {
         }
         let groupBy = try (arguments.string("group-by")?.split(separator: ",") ?? []).map { word in
             let name = word.trimmingCharacters(in: .whitespaces)
-            guard let grouping = AuditQuery.Grouping(rawValue: name) else {
-                throw UsageError("option '--group-by': unknown grouping '\(name)' (\(AuditQuery.Grouping.allCases.map(\.rawValue).joined(separator: ", ")))")
+            guard let grouping = AuditQuery.Grouping(name: name) else {
+                throw UsageError("option '--group-by': unknown grouping '\(name)' (\((AuditQuery.Grouping.fixed.map(\.name) + ["tag:KEY"]).joined(separator: ", ")))")
             }
             return grouping
         }
         if Set(groupBy).count != groupBy.count { throw UsageError("option '--group-by': a grouping is named twice") }
         let query = AuditQuery(from: try TimeOption.value(arguments, "from"), to: try TimeOption.value(arguments, "to"), groupBy: groupBy,
-                               tenant: arguments.string("tenant"), routerVersion: arguments.string("router-version"))
+                               tenant: arguments.string("tenant"), routerVersion: arguments.string("router-version"),
+                               bookedAt: try arguments.choice("booked-at", from: AuditQuery.BookingTime.allCases.map(\.rawValue))
+                                   .flatMap(AuditQuery.BookingTime.init(rawValue:)) ?? .request)
         let format = try arguments.choice("format", from: ["table", "csv", "json"]) ?? "table"
         let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
         let report = try query.run(on: connection)
@@ -71,7 +80,7 @@ enum AuditCommand: Command {
     }
 
     private static func reconcile(_ arguments: ParsedArguments) throws -> Int32 {
-        for option in ["from", "to", "group-by", "tenant", "router-version", "format"] where arguments.string(option) != nil {
+        for option in ["from", "to", "group-by", "booked-at", "tenant", "router-version", "format"] where arguments.string(option) != nil {
             throw UsageError("option '--\(option)' does not apply to 'audit reconcile'")
         }
         let wait = try arguments.int("wait", range: 1...86_400) ?? 120
@@ -79,6 +88,9 @@ enum AuditCommand: Command {
         let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 0)
         var differences = try LedgerReconciliation.rollupDifferences(on: connection).map(\.description)
         print("rollups: \(differences.isEmpty ? "equal to the ledger rows summed" : "\(differences.count) differ")")
+        let duplicates = try LedgerReconciliation.duplicateBills(on: connection).map(\.description)
+        print("bills: \(duplicates.isEmpty ? "one billed decision per query" : "\(duplicates.count) queries billed more than once")")
+        differences += duplicates
         let costs = try LedgerReconciliation.costDifferences(on: connection).map(\.description)
         print("costs: \(costs.isEmpty ? "every row priced at the prices in effect at its decision time" : "\(costs.count) differ")")
         differences += costs

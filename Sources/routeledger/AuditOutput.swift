@@ -9,7 +9,7 @@ struct AuditOutput {
     private static let figureColumns = ["requests", "with_usage", "input_tokens", "output_tokens", "cost_usd", "reference_cost_usd",
                                         "savings_usd", "savings_percent"]
 
-    private var header: [String] { report.groupBy.map(\.rawValue) + Self.figureColumns }
+    private var header: [String] { report.groupBy.map(\.name) + Self.figureColumns }
 
     private static func figures(_ totals: AuditTotals) -> [String] {
         [String(totals.requests), String(totals.requestsWithUsage), String(totals.inputTokens), String(totals.outputTokens),
@@ -54,11 +54,11 @@ struct AuditOutput {
                 "savings_usd": totals.savings.description,
             ]
             object["savings_percent"] = totals.savingsPercentText ?? NSNull()
-            for (grouping, key) in zip(report.groupBy, keys) { object[grouping.rawValue] = key }
+            for (grouping, key) in zip(report.groupBy, keys) { object[grouping.name] = key }
             return object
         }
         let document: [String: Any] = [
-            "group_by": report.groupBy.map(\.rawValue), "source": report.source.rawValue,
+            "group_by": report.groupBy.map(\.name), "source": report.source.rawValue,
             "rows": report.rows.map { object($0.keys, $0.totals) }, "total": object([], report.total),
         ]
         let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data("{}".utf8)

@@ -31,8 +31,9 @@ let commands = CommandGroup(
         ])),
         .command(MigrateCommand.self),
         .command(AuditCommand.self),
-        .group(CommandGroup(name: "ledger", summary: "repair what the ledger stage could not book", children: [
+        .group(CommandGroup(name: "ledger", summary: "book what the ledger stage refused, supersede decisions", children: [
             .command(RetryDeadLettersCommand.self),
+            .command(SupersedeCommand.self),
         ])),
         .group(CommandGroup(name: "prices", summary: "set and read the price history in PostgreSQL", children: [
             .command(PricesSetCommand.self),

@@ -2,6 +2,7 @@ import Foundation
 import Ledger
 import Postgres
 import Streams
+import TestSupport
 
 /// Decisions, usage reports and prices for the ledger tests, with readable defaults.
 enum LedgerTestData {
@@ -25,13 +26,28 @@ enum LedgerTestData {
             .decode(Int64.self, column: "id")
     }
 
+    /// A fresh migrated database with weak ($1 and $2 per million tokens) and strong ($10 and
+    /// $30) priced for all time, and a writer of group "ledger".
+    static func withPricedLedger(_ body: (PostgresConnection, LedgerWriter) throws -> Void) throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let connection = try database.connect()
+            try addPrice("weak", input: "1", output: "2", from: "-infinity", on: connection)
+            try addPrice("strong", input: "10", output: "30", from: "-infinity", on: connection)
+            try body(connection, try LedgerWriter(connection: connection, consumerGroup: "ledger"))
+        }
+    }
+
     static func decision(_ query: String, tenant: String = "acme", model: String = "weak", reference: String = "strong",
                          at decidedAt: String = "2026-11-24T10:00:00Z", input: Int64 = 1_000, output: Int64 = 500,
-                         offset: Int64, partition: Int32 = 0, topic: String = "llm.decisions") -> LedgerDecision {
-        try! LedgerDecision(decisionID: "d-\(tenant)-\(query)", queryID: query, tenant: tenant, decidedAt: time(decidedAt),
-                            chosenModel: model, referenceModel: reference, routerVersion: "sw-v1", threshold: 0.5,
-                            strongWinRate: 0.25, estimatedInputTokens: input, estimatedOutputTokens: output,
-                            position: RecordPosition(topic: topic, partition: partition, offset: offset))
+                         offset: Int64, partition: Int32 = 0, topic: String = "llm.decisions", routerVersion: String = "sw-v1",
+                         requestedAt: String? = nil, tags: [String: String] = [:]) -> LedgerDecision {
+        // The first router version's ids are d-tenant-query; another's name it too.
+        let id = "d-\(tenant)-\(query)" + (routerVersion == "sw-v1" ? "" : "-\(routerVersion)")
+        return try! LedgerDecision(decisionID: id, queryID: query, tenant: tenant, decidedAt: time(decidedAt),
+                                   chosenModel: model, referenceModel: reference, routerVersion: routerVersion, threshold: 0.5,
+                                   strongWinRate: 0.25, estimatedInputTokens: input, estimatedOutputTokens: output,
+                                   position: RecordPosition(topic: topic, partition: partition, offset: offset),
+                                   requestedAt: requestedAt.map(time), tags: tags)
     }
 
     static func usage(_ query: String, tenant: String = "acme", model: String = "weak", naming decisionID: String? = nil,

@@ -11,12 +11,7 @@ import Testing
     private typealias Data = LedgerTestData
 
     private func withLedger(_ body: (PostgresConnection, LedgerWriter) throws -> Void) throws {
-        try TestDatabase.withFresh(migrated: true) { database in
-            let connection = try database.connect()
-            try Data.addPrice("weak", input: "1", output: "2", from: "-infinity", on: connection)
-            try Data.addPrice("strong", input: "10", output: "30", from: "-infinity", on: connection)
-            try body(connection, try LedgerWriter(connection: connection, consumerGroup: "ledger"))
-        }
+        try Data.withPricedLedger(body)
     }
 
     @Test func aDecisionIsChargedThePricesInEffectAtItsDecisionTime() throws {

@@ -22,6 +22,18 @@ import Testing
         #expect(event.createdAt == Date(timeIntervalSince1970: 1_795_514_400))
     }
 
+    /// Tags are the metadata's string values under tag keys, the first 16 keys in order; the
+    /// rest of the metadata is no tag but still passes through.
+    @Test func theMetadatasBoundedStringEntriesAreTheTags() throws {
+        let prefix = #"{"schema":"routeledger.query.v1","id":"q","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"x","metadata":"#
+        let event = try parse(prefix + #"{"team":"search","cost:centre":"cc-7","n":3,"nested":{"a":"b"},"bad key":"v","empty":"","#
+                              + #""ctl":"a\u0001b",""# + String(repeating: "k", count: 65) + #"":"too long a key"}}"#)
+        #expect(event.tags == ["team": "search", "cost:centre": "cc-7"])
+        let many = try parse(prefix + "{" + (10..<30).map { "\"k\($0)\":\"v\($0)\"" }.joined(separator: ",") + "}}")
+        #expect(many.tags == Dictionary(uniqueKeysWithValues: (10..<26).map { ("k\($0)", "v\($0)") }))
+        #expect(try parse(valid).tags.isEmpty)
+    }
+
     @Test func routesAChatOnItsLastUserMessage() throws {
         let event = try parse(#"{"schema":"routeledger.query.v1","id":"q2","tenant":"t","created_at":"2026-11-24T10:00:00.250Z","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"},{"role":"user","content":"write a haiku"}],"embedding":[0.5,-1,2e-3]}"#)
         #expect(event.routingText == "write a haiku")

@@ -16,9 +16,11 @@ import TestSupport
         let processor = RouteBatchProcessor(configuration: configuration, embedder: nil)
         let result = processor.process([
             input(0, queryEvent(id: "a", embedding: [2, 0, 0, 0], extra: #","max_output_tokens":100"#)),
-            input(1, queryEvent(id: "b", embedding: [0, 1, 0, 0])),
+            input(1, queryEvent(id: "b", embedding: [0, 1, 0, 0], extra: #","metadata":{"team":"ads","n":1}"#)),
         ], with: snapshot, now: Date(timeIntervalSince1970: 0))
         #expect(result.decisions.map(\.model) == ["strong", "weak"])
+        // The query's tags go with its decision to the ledger; a query without any has none.
+        #expect(result.decisions.map(\.tags) == [nil, ["team": "ads"]])
         #expect(result.rejections.isEmpty)
         let first = result.decisions[0]
         #expect(abs(first.candidates[0].referenceWinRate - 1 / 1.1) < 1e-6)

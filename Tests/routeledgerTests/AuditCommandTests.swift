@@ -60,11 +60,11 @@ import TestSupport
         }
     }
 
-    /// A second router version over the same traffic shows apart, by version or for one.
+    /// A second router version's decisions show apart, by version or for one.
     @Test func totalsByRouterVersionReadTheRows() throws {
         try TestDatabase.withFresh(migrated: true) { database in
             try Self.fill(database)
-            let replayed = try LedgerDecision(decisionID: "d9", queryID: "q0", tenant: "acme",
+            let replayed = try LedgerDecision(decisionID: "d9", queryID: "q9", tenant: "acme",
                                               decidedAt: PostgresTimestamp(try Date("2026-11-20T13:00:00Z", strategy: .iso8601)),
                                               chosenModel: "weak", referenceModel: "strong", routerVersion: "v2", threshold: 0.5,
                                               strongWinRate: 0.4, estimatedInputTokens: 1_000, estimatedOutputTokens: 100,

@@ -23,62 +23,29 @@ import TestSupport
 
     @Test func aDecisionOfAModelPricedSinceIsBookedOnce() throws {
         try TestDatabase.withFresh(migrated: true) { database in
-            let broker = try TestKafkaBroker(partitions: 1)
-            let prefix = TestKafkaBroker.uniqueName("retry")
-            let topics = (decisions: "\(prefix).decisions", usage: "\(prefix).usage", deadLetter: "\(prefix).deadletter")
-            try broker.createTopics([topics.decisions, topics.usage, topics.deadLetter], partitions: 1)
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("retry-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let configuration = folder.appendingPathComponent("routeledger.json")
-            try Data("""
-                {"kafka": {"bootstrap_servers": "\(broker.bootstrapServers)",
-                           "consumer_properties": {"session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"}},
-                 "topics": {"decisions": "\(topics.decisions)", "usage": "\(topics.usage)", "deadletter": "\(topics.deadLetter)"},
-                 "models": [{"name": "strong", "input_per_million": "10", "output_per_million": "30"},
-                            {"name": "weak", "input_per_million": "1", "output_per_million": "2"}],
-                 "routing": {"strong": "strong", "weak": "weak", "threshold": 0.5},
-                 "ledger": {"group_id": "\(prefix).ledger", "pairing_window_ms": 0},
-                 "database": {"url": \(String(decoding: try JSONEncoder().encode(database.connectionString), as: UTF8.self))},
-                 "memory": "database"}
-                """.utf8).write(to: configuration)
-
+            let fixture = try LedgerStageFixture(database: database, name: "retry")
+            defer { fixture.removeFiles() }
+            let topics = fixture.topics
             // "mini" is not configured, so nothing prices it: its decision is refused. Its usage
             // report, which comes after, waits for it in the holding table.
-            let producer = try KafkaProducer(configuration: broker.producerConfiguration())
             for (query, model) in [("q1", "weak"), ("q2", "mini")] {
-                try producer.send(topic: topics.decisions, key: nil, value: Data("""
-                    {"schema":"routeledger.decision.v1","decision_id":"d-\(query)","query_id":"\(query)","tenant":"acme","model":"\(model)",\
-                    "reference_model":"strong","candidates":[{"model":"\(model)","reference_win_rate":0.4}],"threshold":0.5,\
-                    "router_version":"v1","estimated_input_tokens":1000,"estimated_output_tokens":100,"decided_at":"2026-11-24T10:00:00Z"}
-                    """.utf8))
-                try producer.send(topic: topics.usage, key: nil, value: Data("""
-                    {"schema":"routeledger.usage.v1","decision_id":"d-\(query)","query_id":"\(query)","tenant":"acme","model":"\(model)",\
-                    "input_tokens":2000,"output_tokens":300,"completed_at":"2026-11-24T10:00:05Z"}
-                    """.utf8))
+                try fixture.sendDecision(id: "d-\(query)", query: query, model: model)
+                try fixture.sendUsage(decision: "d-\(query)", query: query, model: model)
             }
-            try producer.flush(timeout: .seconds(30)).requireDelivered()
-
+            try fixture.runLedgerStage { connection in
+                try connection.count("SELECT count(*) AS n FROM ledger WHERE actual_cost IS NOT NULL") >= 1
+                    && connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") >= 1
+            }
             let connection = try database.connect()
-            let stage = try RouteLedgerTool.start(["run", "--config", configuration.path, "--stages", "ledger", "--metrics-port", "0"])
-            defer { if stage.isRunning { kill(stage.processIdentifier, SIGKILL) } }
-            let deadline = ContinuousClock.now + .seconds(120)
-            while try connection.count("SELECT count(*) AS n FROM ledger WHERE actual_cost IS NOT NULL") < 1
-                    || connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") < 1, ContinuousClock.now < deadline {
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-            Thread.sleep(forTimeInterval: 1)
-            stage.terminate()
-            #expect(RunCommandTests.waitForExit(stage, within: .seconds(30)))
             #expect(try connection.count("SELECT count(*) AS n FROM ledger") == 1)
 
-            let reconcile = ["audit", "reconcile", "--config", configuration.path, "--database", database.connectionString, "--wait", "30"]
+            let reconcile = fixture.reconcile
             let before = try RouteLedgerTool.run(reconcile)
             #expect(before.status == 0, "\(before.output)\(before.error)")
             #expect(before.output.contains("0 missing from the ledger, 1 dead-lettered"), "\(before.output)")
             #expect(before.output.contains("dead-lettered, not healed: decision d-q2 at \(topics.decisions)[0]@1: unpriced_model"))
 
-            let retry = ["ledger", "retry-deadletters", "--config", configuration.path, "--wait", "30"]
+            let retry = fixture.retryDeadLetters()
             // Still unpriced: listed, nothing booked.
             let early = try RouteLedgerTool.run(retry)
             #expect(early.status == 1 && early.output.contains("still refused \(topics.decisions)[0]@1: unpriced_model"), "\(early.output)\(early.error)")

@@ -27,4 +27,32 @@ public enum EventBounds {
         }
         return nil
     }
+
+    /// At most this many tags a query: a row's tags stay small, and spend by tag stays a
+    /// handful of columns, not the whole metadata.
+    public static let maximumTags = 16
+    /// Tag keys: 1 to 64 of `A–Z a–z 0–9 _ . : -`, so a key is safe in a CSV header, a URL
+    /// and `audit --group-by tag:KEY` alike.
+    public static let tagKeyCharacters = 1...64
+
+    public static func isTagKey(_ key: String) -> Bool {
+        tagKeyCharacters.contains(key.utf8.count) && key.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "-"): true
+            default: false
+            }
+        }
+    }
+
+    /// The tags of a query's `metadata`: its string values that are identifiers, under keys that
+    /// are tag keys, the first `maximumTags` of them in key order. Other entries are not tags but
+    /// still reach the model's workers unchanged.
+    package static func tags(fromMetadata metadata: [String: JSONValue]) -> [String: String] {
+        var tags: [String: String] = [:]
+        for key in metadata.keys.sorted() where tags.count < maximumTags && isTagKey(key) {
+            if case .string(let value) = metadata[key], identifierProblem(value) == nil { tags[key] = value }
+        }
+        return tags
+    }
 }

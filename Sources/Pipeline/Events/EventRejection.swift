@@ -27,6 +27,11 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
         case refusedByDatabase = "refused_by_database"
         /// A usage report waited `ledger.usage_wait_seconds` for a decision that never came.
         case noDecision = "no_decision"
+        /// A decision for a query that already has a billed decision in the ledger; booked by
+        /// `ledger retry-deadletters` once that one is superseded (`ledger supersede`).
+        case duplicateQuery = "duplicate_query"
+        /// A usage report for a superseded decision: not billed.
+        case supersededDecision = "superseded_decision"
     }
 
     public let kind: Kind

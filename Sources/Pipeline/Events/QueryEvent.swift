@@ -17,6 +17,8 @@ public struct QueryEvent: Sendable {
     public let maxOutputTokens: Int64?
     /// Models this tenant allows for this query; nil means every configured model.
     public let allowedModels: [String]?
+    /// What the ledger books the query under besides its tenant (`EventBounds.tags`).
+    public let tags: [String: String]
     /// The event as received: the copy on the model's topic is these bytes with the decision
     /// added under `routeledger`.
     public let raw: Data
@@ -83,7 +85,7 @@ public struct QueryEvent: Sendable {
         } else {
             allowedModels = nil
         }
-        _ = try object.optionalObject("metadata")
+        tags = EventBounds.tags(fromMetadata: try object.optionalObject("metadata") ?? [:])
         // Present at all, even as null: the enriched copy would carry the key twice.
         guard object.fields[Self.decisionKey] == nil else {
             throw EventRejection(.invalidField, "'\(Self.decisionKey)' is reserved for the routing decision")

@@ -37,6 +37,8 @@ public struct RoutingDecision: Sendable, Codable, Equatable {
     public let source: RecordPosition
     public let createdAt: String
     public let decidedAt: String
+    /// The query's tags (`EventBounds.tags`); nil, and left out of the record, when it has none.
+    public let tags: [String: String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case schema
@@ -57,6 +59,7 @@ public struct RoutingDecision: Sendable, Codable, Equatable {
         case source
         case createdAt = "created_at"
         case decidedAt = "decided_at"
+        case tags
     }
 
     /// The same query sent to the same model by the same router version always gets the same

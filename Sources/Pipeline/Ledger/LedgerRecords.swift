@@ -51,13 +51,34 @@ public struct LedgerRecords {
         let threshold = try object.requiredNumber("threshold", range: 0...1)
         let inputTokens = try object.requiredInteger("estimated_input_tokens", range: EventBounds.tokens)
         let outputTokens = try object.requiredInteger("estimated_output_tokens", range: EventBounds.tokens)
+        let requestedAt = object.has("created_at") ? PostgresTimestamp(try object.requiredTimestamp("created_at")) : nil
+        let tags = try Self.tags(try object.optionalObject("tags") ?? [:])
         do {
             return try LedgerDecision(decisionID: decisionID, queryID: queryID, tenant: tenant, decidedAt: decidedAt, chosenModel: model,
                                       referenceModel: reference, routerVersion: routerVersion, threshold: threshold, strongWinRate: winRate,
-                                      estimatedInputTokens: inputTokens, estimatedOutputTokens: outputTokens, position: position)
+                                      estimatedInputTokens: inputTokens, estimatedOutputTokens: outputTokens, position: position,
+                                      requestedAt: requestedAt, tags: tags)
         } catch {
             throw EventRejection(.invalidField, error.description)
         }
+    }
+
+    /// A decision's tags, held to the bounds the route stage takes them by.
+    private static func tags(_ object: [String: JSONValue]) throws(EventRejection) -> [String: String] {
+        guard object.count <= EventBounds.maximumTags else {
+            throw EventRejection(.invalidField, "'tags' has \(object.count) entries; the limit is \(EventBounds.maximumTags)")
+        }
+        var tags: [String: String] = [:]
+        for (key, value) in object {
+            guard EventBounds.isTagKey(key) else {
+                throw EventRejection(.invalidField, "'tags' key '\(key.prefix(80))' is not 1 to 64 of A-Z a-z 0-9 _ . : -")
+            }
+            guard case .string(let text) = value, EventBounds.identifierProblem(text) == nil else {
+                throw EventRejection(.invalidField, "'tags.\(key)' must be a string of 1 to 256 characters without control characters")
+            }
+            tags[key] = text
+        }
+        return tags
     }
 
     public static func usage(_ bytes: Data, position: RecordPosition) throws(EventRejection) -> UsageReport {
@@ -81,6 +102,8 @@ extension EventRejection.Kind {
         case .duplicateUsage: self = .duplicateUsage
         case .refusedByDatabase: self = .refusedByDatabase
         case .noDecision: self = .noDecision
+        case .duplicateQuery: self = .duplicateQuery
+        case .supersededDecision: self = .supersededDecision
         }
     }
 }

@@ -173,7 +173,8 @@ public final class RouteBatchProcessor {
             estimatedInputTokens: inputTokens, estimatedOutputTokens: outputTokens,
             estimatedCostMicroUSD: snapshot.prices[model]!.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,
             referenceCostMicroUSD: snapshot.prices[reference]!.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,
-            source: source, createdAt: formatTimestamp(event.createdAt), decidedAt: decidedAt)
+            source: source, createdAt: formatTimestamp(event.createdAt), decidedAt: decidedAt,
+            tags: event.tags.isEmpty ? nil : event.tags)
     }
 
     private func encode(_ value: some Encodable) -> Data {

@@ -25,13 +25,13 @@ enum RetryDeadLettersCommand: Command {
     static let options: [Option] = [
         .value("config", "FILE", "The run configuration: Kafka, topics and the ledger stage's group (required)."),
         DatabaseOption.option,
-        .value("reason", "LIST", "Refusals to retry, comma-separated: unpriced_model, refused_by_database (default unpriced_model)."),
+        .value("reason", "LIST", "Refusals to retry, comma-separated: unpriced_model, refused_by_database, duplicate_query (default unpriced_model)."),
         .value("wait", "SECONDS", "How long to read the dead-letter topic for (default 120)."),
         .flag("dry-run", "List the records that would be retried; write nothing."),
     ]
 
     /// Refusals a later state of the database can lift.
-    static let healable: [EventRejection.Kind] = [.unpricedModel, .refusedByDatabase]
+    static let healable: [EventRejection.Kind] = [.unpricedModel, .refusedByDatabase, .duplicateQuery]
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
