@@ -153,11 +153,7 @@ private extension AuditTotals {
     /// The sums of a row of `AuditQuery`'s result.
     init(row: PostgresRow) throws {
         func money(_ column: String) throws -> MicroUSD {
-            let value = try row.decode(PostgresNumeric.self, column: column)
-            guard let units = value.units(scale: 6) else {
-                throw LedgerError("a total of \(value) dollars does not fit RouteLedger's micro-dollar amounts")
-            }
-            return MicroUSD(microunits: units)
+            try MicroUSD(try row.decode(PostgresNumeric.self, column: column))
         }
         self.init()
         requests = try row.decode(column: "requests")

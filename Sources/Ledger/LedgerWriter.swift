@@ -169,8 +169,8 @@ public final class LedgerWriter {
                 .text(decision.chosenModel), .text(decision.referenceModel), .text(decision.routerVersion),
                 .double(decision.threshold), .double(decision.strongWinRate), .bigint(row.price.id), .bigint(row.reference.id),
                 .integer(Int32(input)), .integer(Int32(output)),
-                Self.money(row.price.tokenPrice.cost(inputTokens: input, outputTokens: output)),
-                Self.money(row.reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
+                row.price.tokenPrice.cost(inputTokens: input, outputTokens: output).postgresValue,
+                row.reference.tokenPrice.cost(inputTokens: input, outputTokens: output).postgresValue,
                 .text(decision.position.topic), .integer(decision.position.partition), .bigint(decision.position.offset),
                 decision.requestedAt.map { .timestamptz($0) } ?? .null, .text(decision.tagsJSON),
             ] + (pairs[decision.decisionID].map { Self.actual(of: $0.report, price: row.price, reference: row.reference, differing: .none) }
@@ -335,8 +335,8 @@ public final class LedgerWriter {
         let (input, output) = (usage.inputTokens, usage.outputTokens)
         return [
             .integer(Int32(input)), .integer(Int32(output)),
-            money(price.tokenPrice.cost(inputTokens: input, outputTokens: output)),
-            money(reference.tokenPrice.cost(inputTokens: input, outputTokens: output)),
+            price.tokenPrice.cost(inputTokens: input, outputTokens: output).postgresValue,
+            reference.tokenPrice.cost(inputTokens: input, outputTokens: output).postgresValue,
             .timestamptz(usage.completedAt), .text(usage.position.topic), .integer(usage.position.partition),
             .bigint(usage.position.offset),
             differing.model.map { .text($0.name) } ?? .null, differing.model.map { .bigint($0.priceID) } ?? .null,
@@ -400,10 +400,6 @@ public final class LedgerWriter {
     // MARK: - Offsets
 
     // MARK: - SQL
-
-    private static func money(_ amount: MicroUSD) -> PostgresValue {
-        .numeric(PostgresNumeric(units: amount.microunits, scale: 6))
-    }
 
     private static let decisionColumns = [
         "decision_id", "query_id", "tenant", "decided_at", "chosen_model", "reference_model", "router_version", "threshold",

@@ -77,8 +77,8 @@ extension PriceBook {
         let id = try connection.query("""
             INSERT INTO prices (model, input_usd_per_million, output_usd_per_million, effective_from)
             VALUES ($1, $2, $3, $4) RETURNING id
-            """, [.text(model), .numeric(PostgresNumeric(units: price.inputPerMillion.microunits, scale: 6)),
-                  .numeric(PostgresNumeric(units: price.outputPerMillion.microunits, scale: 6)), .timestamptz(effectiveFrom)])[0]
+            """, [.text(model), price.inputPerMillion.postgresValue,
+                  price.outputPerMillion.postgresValue, .timestamptz(effectiveFrom)])[0]
             .decode(Int64.self, column: "id")
         return Price(id: id, model: model, tokenPrice: price, effectiveFrom: effectiveFrom)
     }

@@ -38,12 +38,7 @@ struct AuditOutput {
         return text
     }
 
-    private var csv: String {
-        func field(_ text: String) -> String {
-            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        return ([header] + lines).map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
-    }
+    private var csv: String { CSVText.document([header] + lines) }
 
     private var json: String {
         func object(_ keys: [String], _ totals: AuditTotals) -> [String: Any] {

@@ -20,6 +20,7 @@ let commands = CommandGroup(
         .command(RouteCommand.self),
         .command(CalibrateCommand.self),
         .command(EvalCommand.self),
+        .command(ReplayCommand.self),
         .group(CommandGroup(name: "bench", summary: "measure speed and exactness", children: [
             .command(BenchSWCommand.self),
             .command(BenchKafkaCommand.self),

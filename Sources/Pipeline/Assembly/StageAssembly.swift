@@ -40,17 +40,23 @@ public struct StageAssembly {
         return [stage, follower]
     }
 
+    /// The router `memory` names, as a route stage starts with it, and the embedder for its
+    /// queries: for a tool that routes past traffic as the route stage would.
+    public func router() throws -> (snapshot: RouterSnapshot, embedder: (any Embedder)?) {
+        guard configuration.memoryIsDatabase else { return try routerOverDirectory() }
+        let (followed, embedder) = try followedMemory()
+        return (followed.snapshot, embedder)
+    }
+
     /// The route stage over the battles table, and the follower that keeps it current.
     public func followingRouteStage() throws -> (stage: RouteStage, follower: RouterFollower) {
-        let database = try databaseSettings()
-        let embedder = try configuration.embedder?.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch)
-        let followed = try FollowedMemory.load(configuration: configuration, connection: try PostgresConnection(database), embedder: embedder)
+        let (followed, embedder) = try followedMemory()
         let snapshot = followed.snapshot
         log(.info, "router ready", ["battles": followed.battles, "ratings_version": followed.version.label,
                                     "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
                                     "embedder": embedder?.identity.description ?? "given"])
         let stage = routeStage(snapshot: snapshot, embedder: embedder)
-        let follower = RouterFollower(followed, stages: [stage], configuration: configuration, database: database, shutdown: shutdown,
+        let follower = RouterFollower(followed, stages: [stage], configuration: configuration, database: try databaseSettings(), shutdown: shutdown,
                                       metrics: metrics, log: stageLog("follow"))
         return (stage, follower)
     }
@@ -75,8 +81,19 @@ public struct StageAssembly {
                     log: stageLog("ledger"))
     }
 
-    /// The route stage over the memory directory named by `memory`, within `memory_limits`.
+    private func followedMemory() throws -> (FollowedMemory, (any Embedder)?) {
+        let embedder = try configuration.embedder?.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch)
+        let connection = try PostgresConnection(try databaseSettings())
+        return (try FollowedMemory.load(configuration: configuration, connection: connection, embedder: embedder), embedder)
+    }
+
     private func routeStageOverDirectory() throws -> RouteStage {
+        let (snapshot, embedder) = try routerOverDirectory()
+        return routeStage(snapshot: snapshot, embedder: embedder)
+    }
+
+    /// The router over the memory directory named by `memory`, within `memory_limits`.
+    private func routerOverDirectory() throws -> (snapshot: RouterSnapshot, embedder: (any Embedder)?) {
         let directory = try MemoryDirectory.open(URL(fileURLWithPath: configuration.memoryPath))
         let loaded = try directory.load()
         let kept = Set(configuration.memoryLimits.keptBattles(times: loaded.battles.map(\.foughtAtSeconds),
@@ -89,7 +106,7 @@ public struct StageAssembly {
         log(.info, "router ready", ["battles": routing.memory.count, "models": routing.memory.models.count,
                                     "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
                                     "embedder": embedder?.identity.description ?? "given"])
-        return routeStage(snapshot: snapshot, embedder: embedder)
+        return (snapshot, embedder)
     }
 
     /// The configured embedder, which must be the one the memory's vectors came from.
