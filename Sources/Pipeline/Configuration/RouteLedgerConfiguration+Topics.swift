@@ -16,13 +16,23 @@ extension RouteLedgerConfiguration {
 
     /// Kafka's rules for topic names, checked at start: a name the broker refuses would
     /// otherwise fail the stage's session at its first subscribe or produce, again and again.
+    /// Escaping leaves a derived topic one way to be refused, its length.
     func topicNameProblems() -> [String] {
         var problems = namedTopics.compactMap { setting, name in KafkaTopicName.problem(with: name).map { "\(setting): \($0)" } }
         if topics.routePrefix.isEmpty { problems.append("topics.route_prefix: must not be empty") }
-        for model in routedModels where !model.isEmpty && !topics.routePrefix.isEmpty {
-            if let problem = KafkaTopicName.problem(with: topics.route(for: model)) {
-                problems.append("models: '\(model)' cannot name a decision topic (topics.route_prefix + the model's name): \(problem)")
+        let decided = Set(routedModels)
+        var owner = Dictionary(namedTopics.map { ($0.name, "the topic of \($0.setting)") }, uniquingKeysWith: { first, _ in first })
+        for model in models.map(\.name) where decided.contains(model) || topics.modelTopics[model] != nil {
+            let topic = topics.route(for: model)
+            let origin = topics.modelTopics[model] == nil ? "topics.route_prefix + its escaped name" : "its topic setting"
+            if topics.modelTopics[model] != nil || !topics.routePrefix.isEmpty, let problem = KafkaTopicName.problem(with: topic) {
+                problems.append("models: '\(model)' cannot name a decision topic (\(origin)): \(problem)"
+                                + (topics.modelTopics[model] == nil ? "; give the model a shorter \"topic\"" : ""))
             }
+            if let other = owner[topic] {
+                problems.append("models: the decision topic '\(topic)' of '\(model)' (\(origin)) is already \(other)")
+            }
+            owner[topic] = owner[topic] ?? "the decision topic of '\(model)'"
         }
         return problems
     }
