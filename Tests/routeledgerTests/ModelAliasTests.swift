@@ -7,9 +7,9 @@ import Testing
 import TestSupport
 
 /// RouteLLM's MMLU answers name the weak model `mistralai/Mixtral-8x7B-Instruct-v0.1`, the
-/// example configuration `mixtral-8x7b-instruct-v0.1`: imported with `--rename`, or configured
-/// with the file's name as an alias, the memory routes on the example configuration as it is
-/// (only the memory path given).
+/// example configuration `mixtral-8x7b-instruct-v0.1` (with the file's name as an alias):
+/// imported with `--rename` or as they are, the memory routes on the example configuration as
+/// it is, only the memory path given.
 @Suite final class ModelAliasTests {
     static let fileName = "mistralai/Mixtral-8x7B-Instruct-v0.1"
     static let configuredName = "mixtral-8x7b-instruct-v0.1"
@@ -82,17 +82,14 @@ import TestSupport
         #expect(result.records.filter { $0.topic.hasPrefix("llm.route.") }.allSatisfy { routedTopics.contains($0.topic) })
     }
 
-    /// Without a rename, the file's name configured as an alias: the memory's battles, a
-    /// query's `models` and the configuration itself may all use it.
+    /// Without a rename the memory keeps the file's name, which the example configures as an
+    /// alias: the memory's battles and a query's `models` may use it.
     @Test func aMemoryImportedUnderTheFilesNameRoutesWithItAsAnAlias() throws {
         let (memory, _) = try importMMLU([])
-        let example = try String(contentsOf: exampleFile, encoding: .utf8)
-        let aliased = example.replacingOccurrences(of: #"{"name": "\#(Self.configuredName)", "#,
-                                                   with: #"{"name": "\#(Self.configuredName)", "aliases": ["\#(Self.fileName)"], "#)
-        try #require(aliased != example)
-        let file = folder.appendingPathComponent("aliased.json")
-        try Data(aliased.utf8).write(to: file)
-        let configuration = try RouteLedgerConfiguration.load(file: file, environment: ["ROUTELEDGER_MEMORY": memory])
+        let directory = try MemoryDirectory.open(URL(fileURLWithPath: memory))
+        #expect(directory.manifest.models.map(\.name).contains(Self.fileName))
+        let configuration = try RouteLedgerConfiguration.load(file: exampleFile, environment: ["ROUTELEDGER_MEMORY": memory])
+        #expect(configuration.modelNames.configuredName(of: Self.fileName) == Self.configuredName)
 
         let result = try route(configuration, allowing: [Self.fileName])
         #expect(result.decisions.map(\.model) == [Self.configuredName, Self.configuredName])
