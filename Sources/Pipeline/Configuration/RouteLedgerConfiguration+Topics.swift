@@ -24,10 +24,12 @@ extension RouteLedgerConfiguration {
         var owner = Dictionary(namedTopics.map { ($0.name, "the topic of \($0.setting)") }, uniquingKeysWith: { first, _ in first })
         for model in models.map(\.name) where decided.contains(model) || topics.modelTopics[model] != nil {
             let topic = topics.route(for: model)
-            let origin = topics.modelTopics[model] == nil ? "topics.route_prefix + its escaped name" : "its topic setting"
-            if topics.modelTopics[model] != nil || !topics.routePrefix.isEmpty, let problem = KafkaTopicName.problem(with: topic) {
+            let ownTopic = topics.modelTopics[model] != nil
+            let origin = ownTopic ? "its topic setting" : "topics.route_prefix + its escaped name"
+            // An empty prefix is reported once, above.
+            if ownTopic || !topics.routePrefix.isEmpty, let problem = KafkaTopicName.problem(with: topic) {
                 problems.append("models: '\(model)' cannot name a decision topic (\(origin)): \(problem)"
-                                + (topics.modelTopics[model] == nil ? "; give the model a shorter \"topic\"" : ""))
+                                + (ownTopic ? "" : "; give the model a shorter \"topic\""))
             }
             if let other = owner[topic] {
                 problems.append("models: the decision topic '\(topic)' of '\(model)' (\(origin)) is already \(other)")

@@ -254,7 +254,7 @@ public struct RouteLedgerConfiguration: Sendable {
             topics.routePrefix = section.string("route_prefix") ?? topics.routePrefix
             section.finish()
         }
-        var meaningOf: [String: String] = [:]
+        var meaningOf: [String: (model: String, isAlias: Bool)] = [:]
         for entry in reader.objects("models") ?? [] {
             let name = entry.string("name")
             let input = entry.string("input_per_million")
@@ -280,7 +280,7 @@ public struct RouteLedgerConfiguration: Sendable {
         }
         if let section = reader.object("routing") {
             let names = modelNames
-            routing.strong = (section.string("strong")).map(names.resolve) ?? ""
+            routing.strong = section.string("strong").map(names.resolve) ?? ""
             if let weak = section.string("weak") { routing.cheaper = [names.resolve(weak)] }
             if let cheaper = section.strings("cheaper") {
                 if section.string("weak") != nil { section.problem("cheaper", "give weak or cheaper, not both") }
@@ -361,19 +361,23 @@ public struct RouteLedgerConfiguration: Sendable {
     }
 
     /// A name or alias may mean one model only: refuses an alias that is already a model's name
-    /// or another alias (`meaningOf` holds those read so far, each with what it means).
-    private static func checkNames(of entry: SettingsReader, name: String, aliases: [String], meaningOf: inout [String: String]) {
-        if let meaning = meaningOf[name], meaning != "the name of '\(name)'" {
-            entry.problem("name", "'\(name)' is already \(meaning)")
+    /// or another alias, and a name that is an earlier alias (`meaningOf` holds the names and
+    /// aliases read so far, each with its model). A name given twice is `consistencyProblems`'s.
+    private static func checkNames(of entry: SettingsReader, name: String, aliases: [String],
+                                   meaningOf: inout [String: (model: String, isAlias: Bool)]) {
+        func meaning(_ text: String) -> String {
+            guard let meaning = meaningOf[text] else { return "" }
+            return meaning.isAlias ? "an alias of '\(meaning.model)'" : "the name of '\(meaning.model)'"
         }
-        meaningOf[name] = "the name of '\(name)'"
+        if meaningOf[name]?.isAlias == true { entry.problem("name", "'\(name)' is already \(meaning(name))") }
+        meaningOf[name] = (name, false)
         for alias in aliases {
             if alias.isEmpty {
                 entry.problem("aliases", "an alias cannot be empty")
-            } else if let meaning = meaningOf[alias] {
-                entry.problem("aliases", "'\(alias)' is already \(meaning)")
+            } else if meaningOf[alias] != nil {
+                entry.problem("aliases", "'\(alias)' is already \(meaning(alias))")
             } else {
-                meaningOf[alias] = "an alias of '\(name)'"
+                meaningOf[alias] = (name, true)
             }
         }
     }
