@@ -1,5 +1,5 @@
 /// The configured models' names and their aliases (`models[].aliases`): the one place where a
-/// model name that comes in — from an event, a battle memory, a command-line option — becomes
+/// model name that comes in — from an event, a battle memory, the routing settings — becomes
 /// the configured name it stands for. Everything past it (prices, tiers, topics, the ledger)
 /// knows only configured names.
 public struct ModelNames: Sendable, Equatable, ExpressibleByArrayLiteral {
@@ -17,8 +17,8 @@ public struct ModelNames: Sendable, Equatable, ExpressibleByArrayLiteral {
         self.init(names.map { ($0, []) })
     }
 
-    /// A name given twice keeps its first meaning; the configuration refuses such files
-    /// (`aliasProblems`), so only a configuration built in code can get here with one.
+    /// A name given twice keeps its first meaning; `RouteLedgerConfiguration.load` refuses such
+    /// files, so only a configuration built in code can get here with one.
     init(_ models: [(name: String, aliases: [String])]) {
         configured = models.map(\.name)
         var names: [String: String] = [:]
