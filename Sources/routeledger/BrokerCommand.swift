@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Pipeline
 import Streams
 
 /// `routeledger broker`: a Kafka-protocol broker in this process (librdkafka's mock cluster)
@@ -20,14 +21,15 @@ enum BrokerCommand: Command {
         .value("partitions", "N", "Partitions per topic (default 3)."),
         .value("brokers", "N", "Brokers in the cluster (default 1)."),
         .value("topics", "LIST", "Comma-separated topics to create instead of the defaults; repeatable.", repeatable: true),
-        .value("models", "LIST", "Models whose llm.route.<model> topics are among the defaults (default \(defaultModels.joined(separator: ",")))."),
+        .value("models", "LIST", "Models whose llm.route.<model> topics (named as routeledger run names them, escaped) are among the defaults (default \(defaultModels.joined(separator: ",")))."),
         .value("bootstrap-file", "PATH", "Also write the bootstrap address to this file (removed on exit)."),
     ]
 
     static let defaultModels = ["gpt-4-1106-preview", "mixtral-8x7b-instruct-v0.1"]
 
     static func defaultTopics(models: [String]) -> [String] {
-        ["llm.queries"] + models.map { "llm.route.\($0)" } + ["llm.decisions", "llm.deadletter", "llm.usage", "llm.votes", "llm.thresholds"]
+        ["llm.queries"] + models.map(RouteLedgerConfiguration().topics.route(for:))
+            + ["llm.decisions", "llm.deadletter", "llm.usage", "llm.votes", "llm.thresholds"]
     }
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {

@@ -117,14 +117,36 @@ import Testing
         #expect(found.contains { $0.hasPrefix("topics.votes: ") && $0.contains("249") })
     }
 
-    /// A decision goes to `llm.route.<model>`: a model whose name cannot be part of a topic name
-    /// is refused at start, named.
-    @Test func aModelThatCannotNameItsDecisionTopicIsRefusedNamingTheModel() throws {
+    /// A decision goes to `llm.route.` + the model's name, escaped where Kafka does not allow its
+    /// characters: `org/weak` has a topic of its own.
+    @Test func aModelNameKafkaDoesNotAllowNamesItsTopicEscaped() throws {
         let file = try minimal { $0.replacingOccurrences(of: #": "weak""#, with: #": "org/weak""#) }
-        let found = problems(file)
+        let configuration = try RouteLedgerConfiguration.load(file: file, environment: [:])
+        #expect(configuration.topics.route(for: "org/weak") == "llm.route.org_2fweak")
+        #expect(configuration.allTopics.contains("llm.route.org_2fweak"))
+    }
+
+    /// Escaping leaves one way for a derived topic to be refused, its length; and a model's own
+    /// `topic` must be a name Kafka accepts, and no other topic's. Each is refused, the model named.
+    @Test func aModelWhoseTopicKafkaWouldRefuseIsRefusedNamingTheModel() throws {
+        let long = String(repeating: "w", count: 240)
+        let tooLong = try minimal { $0.replacingOccurrences(of: #": "weak""#, with: #": "\#(long)""#) }
+        let found = problems(tooLong)
         #expect(found.count == 1, "\(found)")
-        #expect(found.first?.hasPrefix("models: 'org/weak' cannot name a decision topic") == true)
-        #expect(found.first?.contains("'llm.route.org/weak'") == true)
+        #expect(found.first?.hasPrefix("models: '\(long)' cannot name a decision topic") == true)
+        #expect(found.first?.contains("249") == true && found.first?.contains(#"shorter "topic""#) == true)
+
+        let ownTopic = try minimal { $0.replacingOccurrences(of: #""output_per_million": "2"}"#,
+                                                             with: #""output_per_million": "2", "topic": "weak answers"}"#) }
+        #expect(problems(ownTopic).count == 1)
+        #expect(problems(ownTopic).first?.hasPrefix("models: 'weak' cannot name a decision topic (its topic setting)") == true)
+
+        let shared = try minimal { $0.replacingOccurrences(of: #""output_per_million": "2"}"#,
+                                                           with: #""output_per_million": "2", "topic": "llm.decisions"}"#) }
+        #expect(problems(shared) == ["models: the decision topic 'llm.decisions' of 'weak' (its topic setting) is already the topic of topics.decisions"])
+
+        let renamed = try minimal { $0.replacingOccurrences(of: #""output_per_million": "2"}"#,
+                                                            with: #""output_per_million": "2", "topic": "answers.weak"}"#) }
+        #expect(try RouteLedgerConfiguration.load(file: renamed, environment: [:]).topics.route(for: "weak") == "answers.weak")
     }
 }
-

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct QueryEventTests {
     private let limits = QueryEvent.Limits(maxPromptBytes: 1_000)
-    private let models: Set<String> = ["strong", "weak"]
+    private let models: ModelNames = ["strong", "weak"]
 
     private func parse(_ json: String) throws(EventRejection) -> QueryEvent {
         try QueryEvent(bytes: Data(json.utf8), limits: limits, knownModels: models)

@@ -107,6 +107,23 @@ import TestSupport
         }
     }
 
+    /// The battles table keeps the names battles were stored under: one whose battles are there
+    /// only under an alias is refused with the rename that stores them under its name.
+    @Test func aModelWhoseBattlesAreOnlyUnderAnAliasIsRefusedWithTheRename() throws {
+        var (configuration, _) = try twoTopicRouting()
+        configuration.routing.cheaper = ["mixtral-8x7b-instruct-v0.1"]
+        configuration.models.append(.init(name: "mixtral-8x7b-instruct-v0.1", price: configuration.models[1].price,
+                                          aliases: ["mistralai/Mixtral-8x7B-Instruct-v0.1"]))
+        var memory = BattleMemory(dimension: 4)
+        try memory.append(modelA: "strong", modelB: "mistralai/Mixtral-8x7B-Instruct-v0.1", outcome: .modelA, embedding: [1, 0, 0, 0])
+        #expect {
+            try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "v")
+        } throws: { error in
+            "\(error)".contains("only under aliases ('mistralai/Mixtral-8x7B-Instruct-v0.1')")
+                && "\(error)".hasSuffix("--rename mistralai/Mixtral-8x7B-Instruct-v0.1=mixtral-8x7b-instruct-v0.1)")
+        }
+    }
+
     /// Calibrating on the memory's own prompts: with a share of 0.5 over the two prompts, one
     /// goes strong — the threshold lies between their win rates.
     @Test func aStrongShareIsCalibratedOnTheMemorysPrompts() throws {

@@ -45,7 +45,7 @@ struct BadInputCorpus {
     }
 
     /// The models the corpus's query events may name.
-    static let knownModels: Set<String> = ["strong", "weak"]
+    static let knownModels: ModelNames = ["strong", "weak"]
 
     /// Parses `bytes` as `event`; the rejection's kind, or nil when the parser accepts it.
     static func rejection(parsing bytes: Data, as event: EventType, queryLimits: QueryEvent.Limits = QueryEvent.Limits()) -> EventRejection.Kind? {

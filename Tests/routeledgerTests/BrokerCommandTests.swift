@@ -48,7 +48,7 @@ import Testing
         let runner = CommandRunner(root: CommandGroup(name: "routeledger", summary: "", children: [.command(BrokerCommand.self)]),
                                    version: "test")
         #expect(runner.run(["broker", "--topics", "llm/queries"]) == 2)
-        #expect(runner.run(["broker", "--models", "mistralai/Mixtral-8x7B"]) == 2)
+        #expect(runner.run(["broker", "--models", String(repeating: "m", count: 240)]) == 2)
         #expect(runner.run(["broker", "--topics", "a", "--models", "m"]) == 2)
         #expect(runner.run(["broker", "--partitions", "0"]) == 2)
     }
@@ -56,5 +56,7 @@ import Testing
     @Test func theDefaultTopicsHaveARouteTopicPerModel() {
         #expect(BrokerCommand.defaultTopics(models: ["strong", "weak"]) ==
                 ["llm.queries", "llm.route.strong", "llm.route.weak", "llm.decisions", "llm.deadletter", "llm.usage", "llm.votes", "llm.thresholds"])
+        // Named as the route stage names them.
+        #expect(BrokerCommand.defaultTopics(models: ["mistralai/Mixtral-8x7B"]).contains("llm.route.mistralai_2fMixtral-8x7B"))
     }
 }

@@ -98,7 +98,8 @@ public struct StageAssembly {
         let loaded = try directory.load()
         let kept = Set(configuration.memoryLimits.keptBattles(times: loaded.battles.map(\.foughtAtSeconds),
                                                               sources: loaded.battles.map(\.source)))
-        let routing = try loaded.routingMemory(tierCount: configuration.routing.tiers, including: kept.contains)
+        let routing = try loaded.routingMemory(tierCount: configuration.routing.tiers, including: kept.contains,
+                                               modelName: configuration.modelNames.resolve)
         let embedder = try memoryEmbedder(routing.embedder)
         let ratingsVersion = "memory-\(directory.manifest.battleCount)-\(directory.manifest.updated)"
         let snapshot = try RouterSnapshot(memory: routing.memory, tierOfModel: routing.tierOfModel, configuration: configuration,

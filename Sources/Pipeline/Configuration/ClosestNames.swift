@@ -2,7 +2,7 @@
 /// their lower-cased forms, or between `name` and their last `/`-separated part where that is
 /// closer (a hub's `org/model` against a configuration's `model`). For messages about a name
 /// that was not found: the one meant is usually among the first.
-func closestNames(to name: String, among candidates: [String]) -> [String] {
+public func closestNames(to name: String, among candidates: [String]) -> [String] {
     let wanted = Array(name.lowercased().unicodeScalars)
     func distance(_ candidate: String) -> Int {
         let whole = candidate.lowercased()

@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 import Ledger
 import Ranking
 
@@ -27,19 +28,26 @@ public struct RouteLedgerConfiguration: Sendable {
         public var votes = "llm.votes"
         /// Every change the budget controller makes to the threshold.
         public var thresholds = "llm.thresholds"
-        /// A model's decisions go to this prefix + the model's name.
+        /// A model's decisions go to this prefix + the model's name, escaped where Kafka does
+        /// not allow its characters (`KafkaTopicName.escaped`)…
         public var routePrefix = "llm.route."
+        /// …or to the topic its `models[].topic` names, by configured name.
+        public var modelTopics: [String: String] = [:]
 
-        public func route(for model: String) -> String { routePrefix + model }
+        public func route(for model: String) -> String { modelTopics[model] ?? routePrefix + KafkaTopicName.escaped(model) }
     }
 
     public struct Model: Sendable {
         public var name: String
         public var price: TokenPrice
+        /// Other names of the model (a hub's `org/model`, a file's column), which every name that
+        /// comes in may use instead (`ModelNames`).
+        public var aliases: [String]
 
-        public init(name: String, price: TokenPrice) {
+        public init(name: String, price: TokenPrice, aliases: [String] = []) {
             self.name = name
             self.price = price
+            self.aliases = aliases
         }
     }
 
@@ -131,6 +139,9 @@ public struct RouteLedgerConfiguration: Sendable {
     public var databaseURL: String?
 
     public init() {}
+
+    /// The configured names and their aliases, which every model name that comes in goes through.
+    public var modelNames: ModelNames { ModelNames(models) }
 
     /// `memory` names this instead of a directory when the battle memory is PostgreSQL's
     /// `battles` table, which routers then follow as the learn stage adds to it.
@@ -243,15 +254,20 @@ public struct RouteLedgerConfiguration: Sendable {
             topics.routePrefix = section.string("route_prefix") ?? topics.routePrefix
             section.finish()
         }
+        var meaningOf: [String: (model: String, isAlias: Bool)] = [:]
         for entry in reader.objects("models") ?? [] {
             let name = entry.string("name")
             let input = entry.string("input_per_million")
             let output = entry.string("output_per_million")
+            let aliases = entry.strings("aliases") ?? []
+            let topic = entry.string("topic")
             entry.finish()
             guard let name, !name.isEmpty else {
                 entry.problem("name", "every model needs a name")
                 continue
             }
+            Self.checkNames(of: entry, name: name, aliases: aliases, meaningOf: &meaningOf)
+            if let topic { topics.modelTopics[name] = topic }
             guard let input, let output else {
                 entry.problem("input_per_million", "give input_per_million and output_per_million as decimal strings of dollars, e.g. \"10.00\"")
                 continue
@@ -260,14 +276,15 @@ public struct RouteLedgerConfiguration: Sendable {
                 entry.problem("input_per_million", "prices are decimal strings of dollars with at most six decimals, between 0 and 1000000")
                 continue
             }
-            models.append(Model(name: name, price: TokenPrice(inputPerMillion: inputPrice, outputPerMillion: outputPrice)))
+            models.append(Model(name: name, price: TokenPrice(inputPerMillion: inputPrice, outputPerMillion: outputPrice), aliases: aliases))
         }
         if let section = reader.object("routing") {
-            routing.strong = section.string("strong") ?? ""
-            if let weak = section.string("weak") { routing.cheaper = [weak] }
+            let names = modelNames
+            routing.strong = section.string("strong").map(names.resolve) ?? ""
+            if let weak = section.string("weak") { routing.cheaper = [names.resolve(weak)] }
             if let cheaper = section.strings("cheaper") {
                 if section.string("weak") != nil { section.problem("cheaper", "give weak or cheaper, not both") }
-                routing.cheaper = cheaper
+                routing.cheaper = cheaper.map(names.resolve)
             }
             let fixed = section.number("threshold", in: 0...1)
             let share = section.number("strong_share", in: 0...1)
@@ -340,6 +357,28 @@ public struct RouteLedgerConfiguration: Sendable {
         if let section = reader.object("database") {
             databaseURL = section.string("url")
             section.finish()
+        }
+    }
+
+    /// A name or alias may mean one model only: refuses an alias that is already a model's name
+    /// or another alias, and a name that is an earlier alias (`meaningOf` holds the names and
+    /// aliases read so far, each with its model). A name given twice is `consistencyProblems`'s.
+    private static func checkNames(of entry: SettingsReader, name: String, aliases: [String],
+                                   meaningOf: inout [String: (model: String, isAlias: Bool)]) {
+        func meaning(_ text: String) -> String {
+            guard let meaning = meaningOf[text] else { return "" }
+            return meaning.isAlias ? "an alias of '\(meaning.model)'" : "the name of '\(meaning.model)'"
+        }
+        if meaningOf[name]?.isAlias == true { entry.problem("name", "'\(name)' is already \(meaning(name))") }
+        meaningOf[name] = (name, false)
+        for alias in aliases {
+            if alias.isEmpty {
+                entry.problem("aliases", "an alias cannot be empty")
+            } else if meaningOf[alias] != nil {
+                entry.problem("aliases", "'\(alias)' is already \(meaning(alias))")
+            } else {
+                meaningOf[alias] = (name, true)
+            }
         }
     }
 

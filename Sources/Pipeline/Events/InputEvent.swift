@@ -11,12 +11,12 @@ public enum InputEvent: Sendable {
 
     /// Parses `bytes` as the stage reading its schema would. `knownModels` and `limits` are the
     /// configuration's (see ``QueryEvent/init(bytes:limits:knownModels:)``).
-    public init(bytes: Data, limits: QueryEvent.Limits, knownModels: Set<String>?) throws(EventRejection) {
+    public init(bytes: Data, limits: QueryEvent.Limits, knownModels: ModelNames?) throws(EventRejection) {
         let schema = try JSONObject(bytes: bytes).requiredString("schema", maxLength: 64)
         switch schema {
         case QueryEvent.schema: self = .query(try QueryEvent(bytes: bytes, limits: limits, knownModels: knownModels))
-        case UsageEvent.schema: self = .usage(try UsageEvent(bytes: bytes))
-        case VoteEvent.schema: self = .vote(try VoteEvent(bytes: bytes, maxPromptBytes: limits.maxPromptBytes))
+        case UsageEvent.schema: self = .usage(try UsageEvent(bytes: bytes, modelNames: knownModels ?? []))
+        case VoteEvent.schema: self = .vote(try VoteEvent(bytes: bytes, maxPromptBytes: limits.maxPromptBytes, modelNames: knownModels ?? []))
         default:
             throw EventRejection(.wrongSchema, "schema '\(schema)' is not one of \(Self.schemas.joined(separator: ", "))")
         }

@@ -15,7 +15,8 @@ public struct QueryEvent: Sendable {
     public let promptBytes: Int
     public let embedding: [Float]?
     public let maxOutputTokens: Int64?
-    /// Models this tenant allows for this query; nil means every configured model.
+    /// Models this tenant allows for this query, by their configured names; nil means every
+    /// configured model.
     public let allowedModels: [String]?
     /// What the ledger books the query under besides its tenant (`EventBounds.tags`).
     public let tags: [String: String]
@@ -34,9 +35,10 @@ public struct QueryEvent: Sendable {
     }
 
     /// Parses and validates one event. `knownModels` are the configured models: a `models`
-    /// list naming any other is refused. Nil, where no configuration is at hand (a tool checking
-    /// events before it sends them), accepts any model name.
-    public init(bytes: Data, limits: Limits, knownModels: Set<String>?) throws(EventRejection) {
+    /// list naming any other is refused, and an alias stands for its model. Nil, where no
+    /// configuration is at hand (a tool checking events before it sends them), accepts any
+    /// model name.
+    public init(bytes: Data, limits: Limits, knownModels: ModelNames?) throws(EventRejection) {
         let object = try JSONObject(bytes: bytes)
         let schema = try object.requiredString("schema", maxLength: 64)
         guard schema == Self.schema else {
@@ -78,10 +80,14 @@ public struct QueryEvent: Sendable {
         maxOutputTokens = try object.optionalInteger("max_output_tokens", range: 1...limits.maxOutputTokens)
         if let models = try object.optionalStringArray("models") {
             guard !models.isEmpty else { throw EventRejection(.invalidField, "'models' must not be empty") }
-            if let knownModels, let unknown = models.first(where: { !knownModels.contains($0) }) {
-                throw EventRejection(.unknownModel, "model '\(unknown)' in 'models' is not configured")
+            if let knownModels {
+                if let unknown = models.first(where: { knownModels.configuredName(of: $0) == nil }) {
+                    throw EventRejection(.unknownModel, "model '\(unknown)' in 'models' is not configured")
+                }
+                allowedModels = models.map(knownModels.resolve)
+            } else {
+                allowedModels = models
             }
-            allowedModels = models
         } else {
             allowedModels = nil
         }

@@ -16,7 +16,8 @@ public struct UsageEvent: Sendable, Equatable {
     /// The decision it answers, when the worker passes it on (the enriched query carries it).
     public let decisionID: String?
 
-    public init(bytes: Data) throws(EventRejection) {
+    /// `modelNames` turns an alias into the configured name it stands for.
+    public init(bytes: Data, modelNames: ModelNames = []) throws(EventRejection) {
         let object = try JSONObject(bytes: bytes)
         let schema = try object.requiredString("schema", maxLength: 64)
         guard schema == Self.schema else {
@@ -24,7 +25,7 @@ public struct UsageEvent: Sendable, Equatable {
         }
         queryID = try object.requiredIdentifier("query_id")
         tenant = try object.requiredIdentifier("tenant")
-        model = try object.requiredIdentifier("model")
+        model = modelNames.resolve(try object.requiredIdentifier("model"))
         inputTokens = try object.requiredInteger("input_tokens", range: EventBounds.tokens)
         outputTokens = try object.requiredInteger("output_tokens", range: EventBounds.tokens)
         completedAt = try object.requiredTimestamp("completed_at")

@@ -19,7 +19,8 @@ public struct VoteEvent: Sendable, Equatable {
     /// of one source can be retracted together (`routeledger battles retract`).
     public let source: String?
 
-    public init(bytes: Data, maxPromptBytes: Int = 262_144) throws(EventRejection) {
+    /// `modelNames` turns an alias into the configured name it stands for.
+    public init(bytes: Data, maxPromptBytes: Int = 262_144, modelNames: ModelNames = []) throws(EventRejection) {
         let object = try JSONObject(bytes: bytes)
         let schema = try object.requiredString("schema", maxLength: 64)
         guard schema == Self.schema else {
@@ -38,8 +39,8 @@ public struct VoteEvent: Sendable, Equatable {
             guard prompt.contains(where: { !$0.isWhitespace }) else { throw EventRejection(.emptyPrompt, "the prompt is empty") }
         }
         self.prompt = prompt
-        modelA = try object.requiredIdentifier("model_a")
-        modelB = try object.requiredIdentifier("model_b")
+        modelA = modelNames.resolve(try object.requiredIdentifier("model_a"))
+        modelB = modelNames.resolve(try object.requiredIdentifier("model_b"))
         guard modelA != modelB else {
             throw EventRejection(.invalidField, "'model_a' and 'model_b' must differ, both are '\(modelA)'")
         }

@@ -44,6 +44,8 @@ final class VoteLearner {
     private let counters: LearnCounters
     private let log: StageLog
     private let queryLimits: QueryEvent.Limits
+    /// The configured names: a vote's models are turned into them as it is read.
+    private let modelNames: ModelNames
     private let knownModels: Set<String>
     private let encoder = JSONEncoder()
 
@@ -74,7 +76,8 @@ final class VoteLearner {
         self.counters = counters
         self.log = log
         queryLimits = QueryEvent.Limits(maxPromptBytes: configuration.maxPromptBytes)
-        knownModels = Set(configuration.models.map(\.name))
+        modelNames = configuration.modelNames
+        knownModels = Set(modelNames.configured)
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         try BattleTable(connection).checkEmbedder(embedder.identity)
         offsetStore = ConsumerOffsetStore(group: configuration.learning.groupID, on: connection)
@@ -130,7 +133,7 @@ final class VoteLearner {
                 continue
             }
             do {
-                let event = try VoteEvent(bytes: record.value, maxPromptBytes: configuration.maxPromptBytes)
+                let event = try VoteEvent(bytes: record.value, maxPromptBytes: configuration.maxPromptBytes, modelNames: modelNames)
                 try Self.checkStorable(event)
                 try checkConfigured(event)
                 votes.append(Vote(record: record, event: event, since: now))
@@ -283,7 +286,7 @@ final class VoteLearner {
     /// The text a routed query was ranked by, if the query is one the route stage accepts and
     /// its fields can be stored (PostgreSQL text holds no U+0000).
     private func routedPrompt(_ record: InputRecord) -> QueryPrompt? {
-        guard let query = try? QueryEvent(bytes: record.value, limits: queryLimits, knownModels: knownModels),
+        guard let query = try? QueryEvent(bytes: record.value, limits: queryLimits, knownModels: modelNames),
               ![query.id, query.tenant, query.routingText].contains(where: { $0.unicodeScalars.contains("\u{0}") })
         else { return nil }
         return QueryPrompt(queryID: query.id, tenant: query.tenant, prompt: query.routingText, createdAt: query.createdAt)

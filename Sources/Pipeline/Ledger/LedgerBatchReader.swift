@@ -30,7 +30,7 @@ struct LedgerBatchReader {
         self.consumer = consumer
         maxRecords = configuration.ledger.batchRecords
         linger = .milliseconds(max(configuration.batch.lingerMilliseconds, 1))
-        records = LedgerRecords(decisionsTopic: configuration.topics.decisions)
+        records = LedgerRecords(decisionsTopic: configuration.topics.decisions, modelNames: configuration.modelNames)
         pairing = LedgerPairing(window: .milliseconds(configuration.ledger.pairingWindowMilliseconds),
                                 capacity: configuration.ledger.pairingMaxRecords)
         offsets = CommittableOffsets(stored: stored)

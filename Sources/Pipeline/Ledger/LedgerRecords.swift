@@ -5,8 +5,13 @@ import Streams
 
 /// The ledger stage's reading of its two topics: decision records (schema
 /// `routeledger.decision.v1`, from the route stage) and usage reports (`routeledger.usage.v1`).
+///
+/// Model names are read through the configuration's `ModelNames`, so a report naming a model by
+/// an alias is priced as the configured model, and a decision dead-lettered `unpriced_model` under
+/// a name since made an alias is priced when retried.
 public struct LedgerRecords {
     let decisionsTopic: String
+    let modelNames: ModelNames
 
     /// What one record is to the ledger.
     enum Reading {
@@ -19,9 +24,9 @@ public struct LedgerRecords {
         let position = RecordPosition(topic: record.source.topic, partition: record.source.partition, offset: record.source.offset)
         do throws(EventRejection) {
             if record.source.topic == decisionsTopic {
-                return .decision(try Self.decision(record.value, position: position))
+                return .decision(try Self.decision(record.value, position: position, modelNames: modelNames))
             }
-            return .usage(try Self.usage(record.value, position: position))
+            return .usage(try Self.usage(record.value, position: position, modelNames: modelNames))
         } catch {
             return .rejected(error)
         }
@@ -29,7 +34,7 @@ public struct LedgerRecords {
 
     /// The fields of a decision record the ledger keeps; the strong win rate is the reference
     /// model's over the cheapest candidate, listed first.
-    public static func decision(_ bytes: Data, position: RecordPosition) throws(EventRejection) -> LedgerDecision {
+    public static func decision(_ bytes: Data, position: RecordPosition, modelNames: ModelNames = []) throws(EventRejection) -> LedgerDecision {
         let object = try JSONObject(bytes: bytes)
         let schema = try object.requiredString("schema", maxLength: 64)
         guard schema == RoutingDecision.schema else {
@@ -45,8 +50,8 @@ public struct LedgerRecords {
         let queryID = try object.requiredIdentifier("query_id")
         let tenant = try object.requiredIdentifier("tenant")
         let decidedAt = PostgresTimestamp(try object.requiredTimestamp("decided_at"))
-        let model = try object.requiredIdentifier("model")
-        let reference = try object.requiredIdentifier("reference_model")
+        let model = modelNames.resolve(try object.requiredIdentifier("model"))
+        let reference = modelNames.resolve(try object.requiredIdentifier("reference_model"))
         let routerVersion = try object.requiredIdentifier("router_version")
         let threshold = try object.requiredNumber("threshold", range: 0...1)
         let inputTokens = try object.requiredInteger("estimated_input_tokens", range: EventBounds.tokens)
@@ -81,8 +86,8 @@ public struct LedgerRecords {
         return tags
     }
 
-    public static func usage(_ bytes: Data, position: RecordPosition) throws(EventRejection) -> UsageReport {
-        let event = try UsageEvent(bytes: bytes)
+    public static func usage(_ bytes: Data, position: RecordPosition, modelNames: ModelNames = []) throws(EventRejection) -> UsageReport {
+        let event = try UsageEvent(bytes: bytes, modelNames: modelNames)
         do {
             return try UsageReport(tenant: event.tenant, queryID: event.queryID, decisionID: event.decisionID, model: event.model,
                                    inputTokens: event.inputTokens, outputTokens: event.outputTokens,

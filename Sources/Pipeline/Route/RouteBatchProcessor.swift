@@ -43,7 +43,7 @@ public final class RouteBatchProcessor {
     /// Nil when every event must bring its own embedding (`embedder.kind: given`).
     private let embedder: (any Embedder)?
     private let limits: QueryEvent.Limits
-    private let knownModels: Set<String>
+    private let knownModels: ModelNames
     private let workspace = RankingWorkspace()
     private let encoder = JSONEncoder()
 
@@ -51,7 +51,7 @@ public final class RouteBatchProcessor {
         self.configuration = configuration
         self.embedder = embedder
         limits = QueryEvent.Limits(maxPromptBytes: configuration.maxPromptBytes)
-        knownModels = Set(configuration.models.map(\.name))
+        knownModels = configuration.modelNames
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 

@@ -39,7 +39,13 @@ public struct RouterSnapshot: Sendable {
                 ratingsVersion: String, threshold given: Double?) throws(RouterSetupError) {
         let routing = configuration.routing
         let missing = ([routing.strong] + routing.cheaper).filter { memory.index(ofModel: $0) == nil }
-        guard missing.isEmpty else { throw .modelsWithoutBattles(missing, memoryModels: memory.models) }
+        guard missing.isEmpty else {
+            // A memory directory's battles are read by configured names; the battles table's are not.
+            let aliases = Dictionary(configuration.models.filter { missing.contains($0.name) }
+                .compactMap { model in model.aliases.first { memory.index(ofModel: $0) != nil }.map { (model.name, $0) } },
+                uniquingKeysWith: { first, _ in first })
+            throw .modelsWithoutBattles(missing, memoryModels: memory.models, underAliases: aliases)
+        }
         let decay = configuration.memoryLimits.halfLifeHours.map {
             TimeDecay(halfLifeSeconds: $0 * 3_600, now: Date().timeIntervalSince1970)
         }
@@ -93,14 +99,21 @@ public struct RouterSnapshot: Sendable {
 }
 
 public enum RouterSetupError: Error, Equatable, CustomStringConvertible {
-    /// Configured models the memory has no battles of, and the models it has.
-    case modelsWithoutBattles([String], memoryModels: [String])
+    /// Configured models the memory has no battles of, the models it has, and the alias each
+    /// missing model has battles under, if any.
+    case modelsWithoutBattles([String], memoryModels: [String], underAliases: [String: String] = [:])
     case emptyMemory
     case calibrationFailed(String)
 
     public var description: String {
         switch self {
-        case .modelsWithoutBattles(let models, let memoryModels):
+        case .modelsWithoutBattles(let models, _, let aliases) where !aliases.isEmpty:
+            "the battle memory has no battles of \(models.map { "'\($0)'" }.joined(separator: ", ")) under their configured names, "
+                + "only under aliases (\(aliases.sorted { $0.key < $1.key }.map { "'\($0.value)'" }.joined(separator: ", "))), "
+                + "which the battles table does not read as theirs: store them under the configured names "
+                + "(routeledger import --database … "
+                + aliases.sorted { $0.key < $1.key }.map { "--rename \($0.value)=\($0.key)" }.joined(separator: " ") + ")"
+        case .modelsWithoutBattles(let models, let memoryModels, _):
             "the battle memory has no battles of \(models.map { "'\($0)'" }.joined(separator: ", ")), so they cannot be ranked; "
                 + (memoryModels.isEmpty ? "it has no battles at all: import battles of every configured model"
                    : "its models, closest to '\(models[0])' first: \(closestNames(to: models[0], among: memoryModels).prefix(10).joined(separator: ", "))"

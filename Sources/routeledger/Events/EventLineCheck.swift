@@ -20,7 +20,7 @@ struct EventLineCheck {
     /// False with `--raw`: the line is sent as it is, unchecked.
     let checksEvents: Bool
     let limits: QueryEvent.Limits
-    let knownModels: Set<String>?
+    let knownModels: ModelNames?
 
     /// Parses `--key`'s value: field names separated by `:`, none empty.
     static func keyFields(_ text: String) throws -> [String] {

@@ -41,7 +41,7 @@ enum ProduceCommand: Command {
         let kafka = try KafkaSettingsOption(arguments)
         let check = EventLineCheck(keyFields: keyFields, checksEvents: !arguments.flag("raw"),
                                    limits: QueryEvent.Limits(maxPromptBytes: kafka.configuration?.maxPromptBytes ?? QueryEvent.Limits().maxPromptBytes),
-                                   knownModels: kafka.configuration.map { Set($0.models.map(\.name)) })
+                                   knownModels: kafka.configuration?.modelNames)
 
         var reader = try LineReader(path: files.first, maximumLineBytes: maximumLineBytes)
         var records: [EventLineCheck.Record] = []

@@ -55,6 +55,7 @@ enum RetryDeadLettersCommand: Command {
         let letters = read.letters.filter { reasons.contains($0.record.errorKind) && seen.insert($0.record.source).inserted }
         var batch = LedgerBatch()
         var unhealable: [String] = []
+        let names = configuration.modelNames
         for letter in letters {
             let source = letter.record.source
             guard let raw = Data(base64Encoded: letter.record.rawBase64), raw.count == letter.record.rawBytes, !raw.isEmpty else {
@@ -63,9 +64,9 @@ enum RetryDeadLettersCommand: Command {
             }
             do throws(EventRejection) {
                 if source.topic == configuration.topics.decisions {
-                    batch.decisions.append(try LedgerRecords.decision(raw, position: source))
+                    batch.decisions.append(try LedgerRecords.decision(raw, position: source, modelNames: names))
                 } else {
-                    batch.usage.append(try LedgerRecords.usage(raw, position: source))
+                    batch.usage.append(try LedgerRecords.usage(raw, position: source, modelNames: names))
                 }
             } catch {
                 unhealable.append("\(source): \(error.message)")

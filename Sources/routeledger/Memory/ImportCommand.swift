@@ -24,6 +24,12 @@ enum ImportCommand: Command {
         kept in the memory's prompt cache, so a re-run after an interruption embeds nothing twice);
         all battles are then appended in one commit. Bad rows are reported as file:line and skipped.
         Exits 1 when no battle at all could be imported.
+        --rename FROM=TO stores the battles of model FROM as TO's (e.g.
+        --rename mistralai/Mixtral-8x7B-Instruct-v0.1=mixtral-8x7b-instruct-v0.1, for a configuration
+        that names the model so); repeat it for several models. The renames apply all at once to the
+        names the files give, and how many battles each touched is reported. A rename of a name no
+        battle has, or one that would leave a battle between a model and itself, stops the import
+        before anything is embedded or written.
         With --database instead of --memory, the battles go to PostgreSQL's battles table (migrated
         with `routeledger migrate`) in one transaction that also refits the global ratings and tiers
         as a new ratings version and tells running routers (see docs/LEARNING.md).
@@ -36,6 +42,7 @@ enum ImportCommand: Command {
         .value("tiers", "N", "Number of tiers (default 10 for a new memory)."),
         .value("batch", "N", "Prompts per embedding call (default 64)."),
         .value("show", "N", "Bad rows listed per reason (default 10; all are counted)."),
+        .value("rename", "FROM=TO", "Store model FROM's battles under the name TO; repeatable.", repeatable: true),
         .flag("json", "Print the summary as one JSON object."),
     ] + EmbedderChoice.memoryOptions
 
@@ -63,18 +70,19 @@ enum ImportCommand: Command {
         let batch = try arguments.int("batch", range: 1...4096) ?? 64
         let shown = try arguments.int("show", range: 0...Int.max) ?? 10
         let json = arguments.flag("json")
+        let renames = try renames(arguments)
+        let source = Source(format: format, inputs: inputs, questions: questions, shown: shown, renames: renames)
         if arguments.string("database") != nil {
-            return try importIntoDatabase(arguments, format: format, inputs: inputs, questions: questions, tiers: tiers,
-                                          batch: batch, shown: shown, json: json)
+            return try importIntoDatabase(arguments, source: source, tiers: tiers, batch: batch, json: json)
         }
         let memoryURL = URL(fileURLWithPath: try arguments.requiredString("memory"))
         let existing = try? MemoryDirectory.open(memoryURL)
         let embedder = try EmbedderChoice.load(arguments, forMemory: existing?.manifest)
         if let existing { try existing.checkEmbedder(embedder.identity, dimension: embedder.dimension) }
 
-        let imported = try read(format: format, inputs: inputs, questions: questions, shown: shown)
+        let (imported, renamed) = try read(source)
         guard !imported.battles.isEmpty else {
-            printSummary(imported.summary, memory: existing?.manifest, json: json)
+            printSummary(imported.summary, renamed: renamed, memory: existing?.manifest, json: json)
             throw CommandFailure("no battle could be imported from \(inputs.joined(separator: ", "))")
         }
 
@@ -82,14 +90,40 @@ enum ImportCommand: Command {
         let progress = ProgressBar(label: "embedding", unit: "prompts")
         let directory = try BattleImport.append(imported, to: memoryURL, embedder: embedder, tierCount: tiers,
                                                 batchSize: batch, progress: progress.update)
-        printSummary(imported.summary, memory: directory.manifest, json: json)
+        printSummary(imported.summary, renamed: renamed, memory: directory.manifest, json: json)
         return 0
     }
 
-    /// The battles of the input files, with every bad row reported.
-    private static func read(format: String, inputs: [String], questions: String?, shown: Int) throws -> ImportedBattles {
+    /// What to read and how: the files, their format, and the models to rename.
+    private struct Source {
+        let format: String
+        let inputs: [String]
+        let questions: String?
+        let shown: Int
+        let renames: ModelRenames
+    }
+
+    /// `--rename FROM=TO`, each well formed, no name twice.
+    private static func renames(_ arguments: ParsedArguments) throws -> ModelRenames {
+        let renames = try arguments.strings("rename").map { text in
+            guard let rename = ModelRenames.rename(parsing: text) else {
+                throw UsageError("option '--rename' expects FROM=TO, two model names, got '\(text)'")
+            }
+            return rename
+        }
+        do {
+            return try ModelRenames(renames)
+        } catch {
+            throw UsageError("option '--rename': \(error.description)")
+        }
+    }
+
+    /// The battles of the input files, renamed, with every bad row reported, and the battles
+    /// each rename touched.
+    private static func read(_ source: Source) throws -> (ImportedBattles, [(ModelRenames.Rename, Int)]) {
+        let (format, inputs, questions) = (source.format, source.inputs, source.questions)
         let now = BattleTime.string(Date())
-        let imported: ImportedBattles
+        var imported: ImportedBattles
         switch format {
         case ArenaPreferenceFormat.name:
             imported = try ArenaPreferenceFormat.read(files: InputFiles.expand(inputs, extensions: ["csv", "jsonl"]), importTime: now)
@@ -101,14 +135,27 @@ enum ImportCommand: Command {
         default:
             imported = try GoldenLabelsFormat.read(files: InputFiles.expand(inputs, extensions: ["csv"]), importTime: now)
         }
-        reportProblems(imported.summary, shown: shown)
-        return imported
+        reportProblems(imported.summary, shown: source.shown)
+        let models = Set(imported.battles.flatMap { [$0.modelA, $0.modelB] })
+        let touched: [Int]
+        do {
+            touched = try source.renames.apply(to: &imported.battles)
+        } catch {
+            throw CommandFailure("option '--rename': \(error.description)")
+        }
+        let renamed = Array(zip(source.renames.renames, touched))
+        if !imported.battles.isEmpty, let unused = renamed.first(where: { $0.1 == 0 })?.0 {
+            let closest = closestNames(to: unused.from, among: Array(models)).prefix(10)
+            throw CommandFailure("option '--rename': no battle names '\(unused.from)'; the files' models, closest first: "
+                                 + closest.joined(separator: ", ") + (models.count > 10 ? ", … (\(models.count) in all)" : ""))
+        }
+        return (imported, renamed)
     }
 
     /// `--database`: embeds each distinct prompt once, then appends every battle and refits in
     /// one transaction. The embedder is the one of the battles already stored, unless named.
-    private static func importIntoDatabase(_ arguments: ParsedArguments, format: String, inputs: [String], questions: String?,
-                                           tiers: Int?, batch: Int, shown: Int, json: Bool) throws -> Int32 {
+    private static func importIntoDatabase(_ arguments: ParsedArguments, source: Source, tiers: Int?, batch: Int,
+                                           json: Bool) throws -> Int32 {
         let connection = try DatabaseOption.connect(try DatabaseOption.settings(arguments), waitingUpTo: 10)
         let hasTable = try connection.query("SELECT to_regclass('battles') IS NOT NULL AS present")[0].decode(Bool.self, column: "present")
         guard hasTable else {
@@ -130,10 +177,10 @@ enum ImportCommand: Command {
             throw CommandFailure(error.description)
         }
 
-        let imported = try read(format: format, inputs: inputs, questions: questions, shown: shown)
+        let (imported, renamed) = try read(source)
         guard !imported.battles.isEmpty else {
-            printSummary(imported.summary, memory: nil, json: json)
-            throw CommandFailure("no battle could be imported from \(inputs.joined(separator: ", "))")
+            printSummary(imported.summary, renamed: renamed, memory: nil, json: json)
+            throw CommandFailure("no battle could be imported from \(source.inputs.joined(separator: ", "))")
         }
         printStandardError("embedding with \(embedder.identity)\n")
         let progress = ProgressBar(label: "embedding", unit: "prompts")
@@ -141,7 +188,7 @@ enum ImportCommand: Command {
                                                         tierCount: tiers ?? MemoryDirectory.defaultTierCount,
                                                         rounds: RouteLedgerConfiguration().learning.bootstrapRounds, on: connection,
                                                         progress: { progress.update(done: $0, total: $1) })
-        printSummary(imported.summary, memory: nil, json: json, database: version)
+        printSummary(imported.summary, renamed: renamed, memory: nil, json: json, database: version)
         return 0
     }
 
@@ -157,7 +204,8 @@ enum ImportCommand: Command {
         }
     }
 
-    private static func printSummary(_ summary: ReadSummary, memory: MemoryManifest?, json: Bool, database: RatingsVersion? = nil) {
+    private static func printSummary(_ summary: ReadSummary, renamed: [(ModelRenames.Rename, Int)], memory: MemoryManifest?, json: Bool,
+                                     database: RatingsVersion? = nil) {
         var figures: [(String, Any)] = [
             ("rows_read", summary.rowsRead),
             ("battles_kept", summary.kept),
@@ -168,6 +216,10 @@ enum ImportCommand: Command {
             figures.append(("skipped_by_reason", Dictionary(uniqueKeysWithValues: reasons.map { ($0.key.phrase, $0.value) })))
         } else {
             figures += reasons.map { ("  \($0.key)", $0.value) as (String, Any) }
+        }
+        if !renamed.isEmpty {
+            figures += json ? [("renamed_battles", Dictionary(uniqueKeysWithValues: renamed.map { ($0.0.from, $0.1) }))]
+                : renamed.map { ("renamed \($0.0.from) → \($0.0.to)", $0.1) }
         }
         if let memory {
             figures += [("memory_battles", memory.battleCount), ("memory_models", memory.models.count),
