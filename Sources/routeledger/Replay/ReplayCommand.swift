@@ -9,7 +9,6 @@ import Streams
 enum ReplayCommand: Command {
     static let name = "replay"
     static let summary = "re-route or re-price past traffic into a shadow ledger and compare it with the bill"
-    static let positionalUsage = "[--list | --drop ID]"
     static let discussion = """
         Re-routing (any of --threshold, --strong-share, --memory, --router-version): reads the
         queries made in [--since, --until) (their created_at; --tenant for one tenant) from the
