@@ -63,7 +63,8 @@ public struct StageAssembly {
 
     /// A route stage with this router (a benchmark's synthetic memory, or one loaded here).
     public func routeStage(snapshot: RouterSnapshot, embedder: (any Embedder)?) -> RouteStage {
-        RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown, metrics: metrics,
+        StrongShareCheck.report(snapshot, metrics: metrics, log: log)
+        return RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown, metrics: metrics,
                    log: stageLog("route"))
     }
 

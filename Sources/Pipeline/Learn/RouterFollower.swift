@@ -167,6 +167,8 @@ public final class RouterFollower: PipelineStage {
         if let newVersion {
             log(.info, "new ratings version", ["ratings_version": newVersion.label, "battles": current.live.memory.count,
                                                "threshold": snapshot.threshold, "seconds": seconds])
+            // New tiers move what a fixed threshold sends strong.
+            StrongShareCheck.report(snapshot, metrics: metrics, log: log)
         } else {
             log(.debug, "battles appended", ["added": current.live.memory.count - memoryBefore, "seconds": seconds])
         }

@@ -18,6 +18,8 @@ public struct RouterSnapshot: Sendable {
     public let candidates: [String]
     let prices: [String: TokenPrice]
     private let tierOfCandidate: [String: Int]
+    /// The tiers of the routing pair, weak and strong.
+    private let pairTiers: (weak: Int, strong: Int)
 
     /// Fits global ratings and tiers over the memory's battles, then prepares the ranker.
     /// Refuses a configuration whose models have no battles in the memory (they have no tier).
@@ -56,14 +58,23 @@ public struct RouterSnapshot: Sendable {
         candidates = configuration.routingCandidates
         let tierOfCandidate = Dictionary(uniqueKeysWithValues: candidates.map { ($0, tierOfModel[memory.index(ofModel: $0)!]) })
         self.tierOfCandidate = tierOfCandidate
+        let pair = configuration.routingPair
+        pairTiers = (tierOfCandidate[pair.weak]!, tierOfCandidate[pair.strong]!)
         switch (given, routing.threshold) {
         case (let value?, _), (nil, .fixed(let value)):
             threshold = value
         case (nil, .strongShare(let share)):
-            let pair = configuration.routingPair
-            threshold = try Self.calibrate(share: share, ranker: ranker, weak: tierOfCandidate[pair.weak]!,
-                                           strong: tierOfCandidate[pair.strong]!)
+            threshold = ThresholdCalibration.threshold(winRates: try Self.memoryWinRates(ranker: ranker, pairTiers: pairTiers),
+                                                       strongShare: share)
         }
+    }
+
+    /// The share of the memory's prompts (the sample calibration uses) that the router's own
+    /// threshold sends to the strong model: a threshold that sends nearly all or nearly none
+    /// of them wastes money or quality, whatever the traffic.
+    public func memoryStrongShare() throws(RouterSetupError) -> Double {
+        let winRates = try Self.memoryWinRates(ranker: ranker, pairTiers: pairTiers)
+        return Double(winRates.filter { $0 >= threshold }.count) / Double(winRates.count)
     }
 
     /// The routing rule for one query at `threshold`: all candidates, or those of them the query allows.
@@ -76,9 +87,9 @@ public struct RouterSnapshot: Sendable {
         return (RoutingRule(candidateTiers: names.map { tierOfCandidate[$0]! }, threshold: threshold), names)
     }
 
-    /// Without a sample of live traffic, the memory's own prompts stand in for it: the threshold
-    /// sends the chosen share of up to 2,000 of them (an even spread) to the strong model.
-    private static func calibrate(share: Double, ranker: SimilarityWeightedRanker, weak: Int, strong: Int) throws(RouterSetupError) -> Double {
+    /// Without a sample of live traffic, the memory's own prompts stand in for it: up to 2,000 of
+    /// them (an even spread), each with the strong model's predicted win rate over the weak.
+    private static func memoryWinRates(ranker: SimilarityWeightedRanker, pairTiers: (weak: Int, strong: Int)) throws(RouterSetupError) -> [Double] {
         let memory = ranker.memory
         guard memory.count > 0 else { throw .emptyMemory }
         let sample = Array(stride(from: 0, to: memory.count, by: max(1, memory.count / 2_000)).prefix(2_000))
@@ -88,13 +99,11 @@ public struct RouterSnapshot: Sendable {
             values += memory.embeddings[(index * memory.dimension)..<((index + 1) * memory.dimension)]
         }
         let queries = FloatMatrix(rows: sample.count, columns: memory.dimension, values: values)
-        let winRates: [Double]
         do {
-            winRates = try ranker.rank(queries).map { $0.winRate(ofTier: strong, overTier: weak) }
+            return try ranker.rank(queries).map { $0.winRate(ofTier: pairTiers.strong, overTier: pairTiers.weak) }
         } catch {
             throw .calibrationFailed("\(error)")
         }
-        return ThresholdCalibration.threshold(winRates: winRates, strongShare: share)
     }
 }
 
