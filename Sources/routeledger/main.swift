@@ -36,6 +36,11 @@ let commands = CommandGroup(
             .command(RetryDeadLettersCommand.self),
             .command(SupersedeCommand.self),
         ])),
+        .group(CommandGroup(name: "budgets", summary: "hold tenants to daily or monthly budgets", children: [
+            .command(BudgetsSetCommand.self),
+            .command(BudgetsListCommand.self),
+            .command(BudgetsRemoveCommand.self),
+        ])),
         .group(CommandGroup(name: "prices", summary: "set and read the price history in PostgreSQL", children: [
             .command(PricesSetCommand.self),
             .command(PricesImportCommand.self),

@@ -128,6 +128,10 @@ public struct RouteLedgerConfiguration: Sendable {
     public var ledger = LedgerStageSettings()
     /// The online budget controller; nil (the default) keeps the threshold fixed.
     public var budget: BudgetSettings?
+    /// How often a route stage reads the tenant budgets and the spend the ledger booked
+    /// (`tenant_budgets.refresh_seconds`); nil (the default, `tenant_budgets.enabled` false)
+    /// holds no tenant to a budget.
+    public var tenantBudgetRefreshSeconds: Double?
     /// What embeds queries and votes; nil with `embedder.kind: given`, where every event brings
     /// its own vector.
     public var embedder: EmbedderChoice? = .minilm
@@ -331,6 +335,11 @@ public struct RouteLedgerConfiguration: Sendable {
             section.finish()
         }
         if let section = reader.object("budget") { budget = BudgetSettings.read(section) }
+        if let section = reader.object("tenant_budgets") {
+            let refresh = section.number("refresh_seconds", in: 0.1...3_600) ?? 5
+            if section.bool("enabled") ?? false { tenantBudgetRefreshSeconds = refresh }
+            section.finish()
+        }
         if let section = reader.object("embedder") {
             let kinds = EmbedderChoice.allCases.map { ($0.rawValue, Optional($0)) } + [("given", nil)]
             if let kind = section.choice("kind", from: kinds) { embedder = kind }

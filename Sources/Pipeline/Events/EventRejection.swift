@@ -32,6 +32,8 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
         case duplicateQuery = "duplicate_query"
         /// A usage report for a superseded decision: not billed.
         case supersededDecision = "superseded_decision"
+        /// A query of a tenant at its budget, whose policy is `deadletter`.
+        case budgetExhausted = "budget_exhausted"
     }
 
     public let kind: Kind

@@ -89,6 +89,8 @@ extension Metric {
                                                  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5])
     public static let routerSwaps = Metric("routeledger_router_swaps_total", .counter, "Snapshots swapped into the route stage while running.")
     public static let routerBattles = Metric("routeledger_router_battles", .gauge, "Battles the router ranks with.")
+    public static let tenantBudgetSpent = Metric("routeledger_tenant_budget_spent_usd", .gauge,
+                                                 "A budgeted tenant's spend in its budget period as the route stage counts it (booked in the ledger plus its own decisions not yet booked), dollars.")
     public static let routerMemoryStrongShare = Metric("routeledger_router_memory_strong_share", .gauge,
                                                        "Share of the memory's prompts the router's threshold sends to the strong model; a warning is logged outside 0.05–0.95.")
 
@@ -111,7 +113,7 @@ extension Metric {
         budgetWindowSpend, budgetWindowThreshold, budgetBounded,
         votes, battlesStored, duplicateVotes, queryPromptsRecorded, pendingVotes, learnBatchSeconds, refits, refitSeconds,
         ratingsRefused, ratingsVersion, modelRating, modelTier,
-        routerSwapSeconds, routerSwaps, routerBattles, routerMemoryStrongShare,
+        routerSwapSeconds, routerSwaps, routerBattles, routerMemoryStrongShare, tenantBudgetSpent,
         ledgerRows, ledgerDuplicateDecisions, ledgerUsage, ledgerPairingHeld, ledgerBatchSeconds,
     ]
 }

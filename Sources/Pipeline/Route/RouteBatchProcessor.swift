@@ -56,13 +56,19 @@ public final class RouteBatchProcessor {
     }
 
     /// Routes `batch` with `snapshot` at `threshold` (by default the router's own; a route stage
-    /// gives its `ThresholdSource`'s).
-    public func process(_ batch: [InputRecord], with snapshot: RouterSnapshot, threshold: Double? = nil, now: Date = Date()) -> RouteBatchResult {
+    /// gives its `ThresholdSource`'s). The queries of a tenant in `exhausted` go to the cheapest
+    /// candidate they allow, or to the dead-letter topic, as its budget's policy says.
+    public func process(_ batch: [InputRecord], with snapshot: RouterSnapshot, threshold: Double? = nil, now: Date = Date(),
+                        exhausted: [String: ExhaustedBudget] = [:]) -> RouteBatchResult {
         let threshold = threshold ?? snapshot.threshold
         var outcomes = [Result<QueryEvent, EventRejection>](repeating: .failure(EventRejection(.malformedJSON, "")), count: batch.count)
         for (index, record) in batch.enumerated() {
-            do {
-                outcomes[index] = .success(try QueryEvent(bytes: record.value, limits: limits, knownModels: knownModels))
+            do throws(EventRejection) {
+                let event = try QueryEvent(bytes: record.value, limits: limits, knownModels: knownModels)
+                if let budget = exhausted[event.tenant], budget.policy == .deadletter {
+                    throw EventRejection(.budgetExhausted, budget.reason)
+                }
+                outcomes[index] = .success(event)
             } catch {
                 outcomes[index] = .failure(error)
             }
@@ -96,7 +102,10 @@ public final class RouteBatchProcessor {
                 let deadLetter = DeadLetterRecord(stage: "route", source: record.source, rejection: rejection, raw: record.value, at: now)
                 result.records.append(OutputRecord(topic: configuration.topics.deadLetter, key: record.key, value: encode(deadLetter)))
             case .success(let event):
-                let decision = decide(event, ratings: ratingsOf[index]!, snapshot: snapshot, threshold: threshold,
+                // At its budget a tenant gets the cheapest model it allows, whatever the router says.
+                let allowed = exhausted[event.tenant] == nil ? event.allowedModels
+                    : [snapshot.candidates.first { event.allowedModels?.contains($0) ?? true }!]
+                let decision = decide(event, allowing: allowed, ratings: ratingsOf[index]!, snapshot: snapshot, threshold: threshold,
                                       source: record.source, decidedAt: decidedAt)
                 let decisionJSON = encode(decision)
                 result.decisions.append(decision)
@@ -154,9 +163,9 @@ public final class RouteBatchProcessor {
         return vectors
     }
 
-    private func decide(_ event: QueryEvent, ratings: TierRatings, snapshot: RouterSnapshot, threshold: Double,
-                        source: RecordPosition, decidedAt: String) -> RoutingDecision {
-        let (rule, names) = snapshot.rule(allowing: event.allowedModels, threshold: threshold)
+    private func decide(_ event: QueryEvent, allowing allowed: [String]?, ratings: TierRatings, snapshot: RouterSnapshot,
+                        threshold: Double, source: RecordPosition, decidedAt: String) -> RoutingDecision {
+        let (rule, names) = snapshot.rule(allowing: allowed, threshold: threshold)
         let choice = rule.choose(ratings)
         let model = names[choice.candidate]
         let reference = snapshot.candidates[snapshot.candidates.count - 1]

@@ -63,12 +63,17 @@ public final class RouteStage: Sendable {
     /// Runs until shutdown is requested; the batch in flight is finished and committed first.
     public func run() throws {
         let processor = RouteBatchProcessor(configuration: configuration, embedder: embedder)
-        try runRestarting({ try runSession(processor) }, shutdown: shutdown, log: log,
+        // Kept across sessions: decisions made before a restart still count until booked.
+        let budgets = try configuration.tenantBudgetRefreshSeconds.map { seconds in
+            TenantBudgetGuard(database: try configuration.databaseSettings(), refreshInterval: .milliseconds(Int(seconds * 1_000)),
+                              metrics: counters.metrics, log: log)
+        }
+        try runRestarting({ try runSession(processor, budgets: budgets) }, shutdown: shutdown, log: log,
                           message: "kafka failure; restarting from the committed offsets")
     }
 
     /// One consumer and producer, from start (or restart) until shutdown or a failure.
-    private func runSession(_ processor: RouteBatchProcessor) throws {
+    private func runSession(_ processor: RouteBatchProcessor, budgets: TenantBudgetGuard?) throws {
         let consumer = try KafkaConsumer(configuration: configuration.kafkaConsumer(group: configuration.kafka.groupID))
         let transactionalID = configuration.exactlyOnce ? configuration.kafka.transactionalID : nil
         let producer = try KafkaProducer(configuration: configuration.kafkaProducer(transactionalID: transactionalID))
@@ -98,7 +103,8 @@ public final class RouteStage: Sendable {
             }
             let router = snapshot.withLock { $0 }
             let threshold = thresholds.nextBatch(router: router)
-            var result = processor.process(inputs, with: router, threshold: threshold.threshold)
+            var result = processor.process(inputs, with: router, threshold: threshold.threshold,
+                                           exhausted: budgets?.exhausted() ?? [:])
             if let record = threshold.record { result.records.append(record) }
             let offsets = KafkaTopicPartitionOffset.committing(messages)
             if configuration.exactlyOnce {
@@ -118,6 +124,7 @@ public final class RouteStage: Sendable {
             }
             counters.record(result, messages: messages, latency: ContinuousClock.now - started)
             thresholds.committed(threshold, decisions: result.decisions, router: router)
+            budgets?.committed(result.decisions)
         }
         closed = true
         try consumer.close()

@@ -1,10 +1,8 @@
-import Postgres
-
 /// A one-dimensional array in PostgreSQL's text form (`{"a","b \"quoted\""}`), passed as one
 /// text parameter and cast in the SQL (`$1::text[]`): many rows in one statement, still with
 /// every value apart from the SQL text.
-enum SQLArrayLiteral {
-    static func of(_ elements: some Sequence<String>) -> PostgresValue {
+public enum SQLArrayLiteral {
+    public static func of(_ elements: some Sequence<String>) -> PostgresValue {
         var text = "{"
         var first = true
         for element in elements {
