@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import Testing
 @testable import Pipeline
 
@@ -110,6 +111,16 @@ import Testing
     }
 
     /// The compose file creates every topic the example configuration uses.
+    /// The shipped public price list reads as a price list, every line a priced model, and says
+    /// where its prices come from.
+    @Test func thePublicPriceListIsAPriceListWithItsSources() throws {
+        let text = try text("ops/prices/public-2026.csv")
+        let list = try PriceList(parsing: text)
+        #expect(list.prices.count == text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.count - 1)
+        #expect(list.prices.values.allSatisfy { $0.inputPerMillion > .zero && $0.outputPerMillion > .zero })
+        #expect(text.contains("Read on 2026-12-02") && text.contains("openrouter.ai/models/"))
+    }
+
     @Test func theComposeFileCreatesEveryConfiguredTopic() throws {
         let compose = try text("ops/docker-compose.yml")
         let configuration = try RouteLedgerConfiguration.load(file: Self.root.appendingPathComponent("ops/routeledger.example.json"),
