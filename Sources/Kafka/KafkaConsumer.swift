@@ -118,6 +118,11 @@ public final class KafkaConsumer: Sendable {
         return try client.assignment()
     }
 
+    /// True once the group has told this member which partitions it owns, none included, and
+    /// has not taken any back since without telling it again: false after `subscribe` until
+    /// the first rebalance completes, and between a revocation and the assignment that follows.
+    public var knowsItsAssignment: Bool { client.events.assignmentKnown }
+
     /// How far this member is behind in each partition it owns: its position against the
     /// partition's end, asked of the brokers (one request per broker). Partitions it has read
     /// nothing from yet are measured from the group's committed offset.

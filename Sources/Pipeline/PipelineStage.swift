@@ -6,8 +6,8 @@ import Synchronization
 /// shutdown signal is raised, finishing and committing the batch in hand first.
 public protocol PipelineStage: Sendable {
     var name: String { get }
-    /// True while the stage is connected and consuming: what `/readyz` reports.
-    var isConsuming: Bool { get }
+    /// Whether the stage can do its work now, and why not: what `/readyz` reports.
+    func readiness() -> Readiness
     func run() throws
 }
 

@@ -76,7 +76,9 @@ enum RunCommand: Command {
         if metricsPort != 0 {
             let running = stages
             let host = arguments.string("metrics-host") ?? MetricsServer.defaultHost
-            server = try MetricsServer(host: host, port: metricsPort, registry: assembly.metrics, isReady: { running.allSatisfy(\.isConsuming) })
+            server = try MetricsServer(host: host, port: metricsPort, registry: assembly.metrics, readiness: {
+                Readiness.of(running.map { ($0.name, $0.readiness()) })
+            })
             log(.info, "metrics endpoint listening", ["host": host, "port": metricsPort])
         }
         defer { server?.stop() }

@@ -13,29 +13,33 @@ import Glibc
         let registry = MetricsRegistry(declaring: [])
         registry.increment(events)
         let ready = Atomic(false)
-        let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: registry, isReady: { ready.load(ordering: .relaxed) })
+        let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: registry, readiness: {
+            ready.load(ordering: .relaxed) ? .ready("holding t[0]") : .notReady("waiting for the group to assign partitions")
+        })
         defer { server.stop() }
         let (status, body) = try httpGet("/metrics", port: server.port)
         #expect(status == "HTTP/1.1 200 OK")
         #expect(body.contains("test_events_total 1"))
         #expect(try httpGet("/healthz", port: server.port).status == "HTTP/1.1 200 OK")
-        #expect(try httpGet("/readyz", port: server.port).status == "HTTP/1.1 503 Service Unavailable")
+        let waiting = try httpGet("/readyz", port: server.port)
+        #expect(waiting.status == "HTTP/1.1 503 Service Unavailable")
+        #expect(waiting.body == "waiting for the group to assign partitions\n")
         ready.store(true, ordering: .relaxed)
-        #expect(try httpGet("/readyz", port: server.port).status == "HTTP/1.1 200 OK")
+        #expect(try httpGet("/readyz", port: server.port) == ("HTTP/1.1 200 OK", "holding t[0]\n"))
         #expect(try httpGet("/nope", port: server.port).status == "HTTP/1.1 404 Not Found")
         #expect(try httpGet("/metrics", port: server.port, method: "POST").status == "HTTP/1.1 405 Method Not Allowed")
     }
 
     @Test func refusesAnAddressItCannotUse() {
         #expect(throws: MetricsServerError.self) {
-            try MetricsServer(host: "not-an-ip", port: 0, registry: MetricsRegistry(), isReady: { true })
+            try MetricsServer(host: "not-an-ip", port: 0, registry: MetricsRegistry(), readiness: { .ready("test") })
         }
     }
 
     /// A client trickling its request a byte at a time, slower than any time-out per read,
     /// neither delays others nor holds its connection past the request time-out.
     @Test func aSlowClientDelaysNobodyAndIsClosedAtTheRequestTimeout() throws {
-        let server = try MetricsServer(port: 0, registry: MetricsRegistry(declaring: []), requestTimeout: .seconds(2), isReady: { true })
+        let server = try MetricsServer(port: 0, registry: MetricsRegistry(declaring: []), requestTimeout: .seconds(2), readiness: { .ready("test") })
         defer { server.stop() }
         let slow = try connectToLoopback(port: server.port)
         defer { close(slow) }
@@ -61,7 +65,7 @@ import Glibc
     /// endpoint answers as before.
     @Test func connectionsBeyondTheCapAreRefusedWithoutBreakingTheService() throws {
         let server = try MetricsServer(port: 0, registry: MetricsRegistry(declaring: []), maxConnections: 3,
-                                       requestTimeout: .seconds(30), isReady: { true })
+                                       requestTimeout: .seconds(30), readiness: { .ready("test") })
         defer { server.stop() }
         let idle = try (0..<3).map { _ in try connectToLoopback(port: server.port) }
         // The server counts a connection once it has accepted it.
@@ -83,7 +87,7 @@ import Glibc
     /// Without an address, the endpoint is reachable from this host only: the kernel's table of
     /// listening sockets shows it bound to 127.0.0.1, not to every interface.
     @Test func listensOnLoopbackByDefault() throws {
-        let server = try MetricsServer(port: 0, registry: MetricsRegistry(declaring: []), isReady: { true })
+        let server = try MetricsServer(port: 0, registry: MetricsRegistry(declaring: []), readiness: { .ready("test") })
         defer { server.stop() }
         let table = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)
         let port = String(format: "%04X", server.port)

@@ -30,7 +30,7 @@ func proofsAndGreetingsRouting() throws -> (RouteLedgerConfiguration, RouterSnap
 @Suite(.serialized) struct RouteMetricsTests {
     @Test func theEndpointCountsWhatTheStageReadWroteDecidedAndSpent() throws {
         let harness = try RouteStageHarness(routing: proofsAndGreetingsRouting(), embedder: HashingEmbedder())
-        let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: harness.metrics, isReady: { true })
+        let server = try MetricsServer(host: "127.0.0.1", port: 0, registry: harness.metrics, readiness: { .ready("test") })
         defer { server.stop() }
         var events: [(key: String, value: Data)] = []
         var prompts: [String: String] = [:]

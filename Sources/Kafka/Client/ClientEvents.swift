@@ -9,6 +9,8 @@ final class ClientEvents: Sendable {
         var deliveries: [KafkaDeliveryReport] = []
         var lastMessageID: UInt = 0
         var revoked: Set<KafkaTopicPartition> = []
+        /// True from an assignment (possibly empty) until partitions are revoked.
+        var assignmentKnown = false
         var assignmentError: KafkaError?
         var startingOffsets: KafkaConsumer.StartingOffsets?
     }
@@ -40,8 +42,19 @@ final class ClientEvents: Sendable {
     }
 
     func revoked(_ partitions: [KafkaTopicPartition]) {
-        state.withLock { $0.revoked.formUnion(partitions) }
+        state.withLock { state in
+            state.revoked.formUnion(partitions)
+            state.assignmentKnown = false
+        }
     }
+
+    /// The group's assignment was applied. librdkafka reports every rebalance's outcome this
+    /// way, an empty one too, so a member that was given nothing can tell.
+    func assigned() {
+        state.withLock { $0.assignmentKnown = true }
+    }
+
+    var assignmentKnown: Bool { state.withLock { $0.assignmentKnown } }
 
     /// Partitions taken away since the last call.
     func takeRevoked() -> Set<KafkaTopicPartition> {

@@ -105,6 +105,7 @@ final class RdKafkaClient: @unchecked Sendable {
                 } else {
                     try KafkaError.check(rd_kafka_assign(handle, partitions), .assignment)
                 }
+                events.assigned()
             case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
                 events.revoked(TopicPartitionList.partitions(partitions))
                 if cooperative {

@@ -140,6 +140,9 @@ public struct RouteLedgerConfiguration: Sendable {
     public var memoryLimits = MemoryLimits()
     public var exactlyOnce = false
     public var maxPromptBytes = 262_144
+    /// A stage holding partitions with records waiting that decides or records nothing this
+    /// long is stalled (logged, counted, not ready); a poll loop silent this long is not ready.
+    public var stallAfterSeconds = 60
     public var databaseURL: String?
 
     public init() {}
@@ -361,6 +364,7 @@ public struct RouteLedgerConfiguration: Sendable {
         exactlyOnce = reader.bool("exactly_once") ?? false
         if let section = reader.object("limits") {
             maxPromptBytes = section.integer("max_prompt_bytes", in: 1...16_777_216) ?? maxPromptBytes
+            stallAfterSeconds = section.integer("stall_after_seconds", in: 1...86_400) ?? stallAfterSeconds
             section.finish()
         }
         if let section = reader.object("database") {

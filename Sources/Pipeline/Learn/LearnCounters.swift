@@ -23,7 +23,6 @@ public final class LearnCounters: Sendable {
     }
 
     private let state = Mutex(Snapshot())
-    private let consuming = Atomic(false)
     let metrics: MetricsRegistry
     private let deadLetterTopic: String
     /// The models whose names may label a series: the configured ones, never a vote's own
@@ -34,12 +33,6 @@ public final class LearnCounters: Sendable {
         self.metrics = metrics
         self.deadLetterTopic = deadLetterTopic
         labelledModels = models
-    }
-
-    var isConsuming: Bool { consuming.load(ordering: .acquiring) }
-
-    func setConsuming(_ value: Bool) {
-        consuming.store(value, ordering: .releasing)
     }
 
     /// One batch: `events` records read (votes and queries), `votes` of them votes.

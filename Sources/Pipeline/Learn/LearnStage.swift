@@ -23,6 +23,8 @@ public final class LearnStage: PipelineStage {
     private let shutdown: ShutdownSignal
     private let log: StageLog
     public let counters: LearnCounters
+    /// What `/readyz` answers, fed by the poll loop.
+    let status: StageReadiness
 
     public init(configuration: RouteLedgerConfiguration, embedder: any Embedder, database: PostgresSettings, shutdown: ShutdownSignal,
                 metrics: MetricsRegistry = MetricsRegistry(), log: StageLog = StageLog(component: "learn")) {
@@ -33,9 +35,12 @@ public final class LearnStage: PipelineStage {
         self.log = log
         counters = LearnCounters(metrics: metrics, deadLetterTopic: configuration.topics.deadLetter,
                                  models: Set(configuration.models.map(\.name)))
+        status = StageReadiness(stage: "learn", stallAfter: .seconds(configuration.stallAfterSeconds), metrics: metrics, log: log)
     }
 
-    public var isConsuming: Bool { counters.isConsuming }
+    /// Ready while it holds its assignment (or knows it was given none), polls, and stores
+    /// whenever records wait; before that its database state is loading.
+    public func readiness() -> Readiness { status.answer() }
 
     public func run() throws {
         try runRestarting(runSession, shutdown: shutdown, log: log, message: "failure; restarting from the stored offsets",
@@ -55,22 +60,18 @@ public final class LearnStage: PipelineStage {
         log(.info, "consuming", ["topics": "\(configuration.topics.votes),\(configuration.topics.queries)",
                                  "group": configuration.learning.groupID, "embedder": embedder.identity,
                                  "ratings_version": learner.version?.label ?? "none"])
-        let lag = ConsumerLagReporter(stage: "learn", metrics: counters.metrics, log: log)
+        var watch = PollWatch(status, metrics: counters.metrics, log: log)
         var closed = false
         defer {
-            counters.setConsuming(false)
-            lag.clear()
+            watch.ended(stopping: shutdown.isRequested)
             if !closed { try? consumer.close() }
         }
-        var assignment = AssignmentLog()
         while !shutdown.isRequested {
             let messages = try consumer.poll(maxMessages: configuration.batch.maxEvents,
                                              timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
-            counters.setConsuming(true)
-            lag.reportIfDue(consumer)
             let started = ContinuousClock.now
-            let before = assignment.owned
-            let owned = try assignment.update(consumer, log: log)
+            let before = watch.owned
+            let owned = try watch.polled(consumer)
             if owned != before { learner.keepOnly(owned) }
             let inputs = messages.map { message in
                 InputRecord(source: RecordPosition(message),
@@ -82,6 +83,7 @@ public final class LearnStage: PipelineStage {
                 }
                 try producer.flush(timeout: .seconds(120)).requireDelivered()
             }
+            if !messages.isEmpty { status.progressed() }
             guard let result else { continue }
             if !result.offsets.isEmpty { try consumer.commit(result.offsets.map(KafkaTopicPartitionOffset.init)) }
             counters.record(result, events: messages.count, votes: inputs.count { $0.source.topic == configuration.topics.votes },

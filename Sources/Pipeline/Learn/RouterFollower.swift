@@ -80,8 +80,10 @@ public final class RouterFollower: PipelineStage {
         report(battles: start.live.memory.count, version: start.version)
     }
 
-    /// True while it listens for announcements.
-    public var isConsuming: Bool { listening.load(ordering: .acquiring) }
+    /// Ready while it listens for announcements.
+    public func readiness() -> Readiness {
+        listening.load(ordering: .acquiring) ? .ready("following the database") : .notReady("not connected to the database")
+    }
 
     /// Snapshots swapped in so far.
     public var swaps: Int { swapCount.load(ordering: .acquiring) }

@@ -22,7 +22,6 @@ public final class LedgerCounters: Sendable {
     }
 
     private let state = Mutex(Snapshot())
-    private let consuming = Atomic(false)
     let metrics: MetricsRegistry
     private let deadLetterTopic: String
 
@@ -32,12 +31,6 @@ public final class LedgerCounters: Sendable {
     }
 
     public func snapshot() -> Snapshot { state.withLock { $0 } }
-
-    var isConsuming: Bool { consuming.load(ordering: .acquiring) }
-
-    func setConsuming(_ value: Bool) {
-        consuming.store(value, ordering: .releasing)
-    }
 
     func setHeldForPairing(_ held: Int) {
         state.withLock { $0.heldForPairing = held }

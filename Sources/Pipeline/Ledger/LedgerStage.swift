@@ -22,6 +22,8 @@ public final class LedgerStage: PipelineStage {
     private let shutdown: ShutdownSignal
     private let log: StageLog
     public let counters: LedgerCounters
+    /// What `/readyz` answers, fed by the reading thread and the writer.
+    let status: StageReadiness
 
     public init(configuration: RouteLedgerConfiguration, database: PostgresSettings, shutdown: ShutdownSignal,
                 metrics: MetricsRegistry = MetricsRegistry(), log: StageLog = StageLog(component: "ledger")) {
@@ -30,9 +32,12 @@ public final class LedgerStage: PipelineStage {
         self.shutdown = shutdown
         self.log = log
         counters = LedgerCounters(metrics: metrics, deadLetterTopic: configuration.topics.deadLetter)
+        status = StageReadiness(stage: "ledger", stallAfter: .seconds(configuration.stallAfterSeconds), metrics: metrics, log: log)
     }
 
-    public var isConsuming: Bool { counters.isConsuming }
+    /// Ready while it holds its assignment (or knows it was given none), polls, and records
+    /// whenever records wait; before that its prices and offsets are loading.
+    public func readiness() -> Readiness { status.answer() }
 
     public func run() throws {
         try runRestarting(runSession, shutdown: shutdown, log: log, message: "failure; restarting from the stored offsets")
@@ -70,25 +75,22 @@ public final class LedgerStage: PipelineStage {
         // Reading (poll, parse, pair) on a thread of its own, writing on this one.
         let handoff = BatchHandoff<PreparedLedgerBatch>()
         let readerStopped = DispatchSemaphore(value: 0)
-        let (configuration, counters, log, shutdown) = (configuration, counters, log, shutdown)
+        let (configuration, counters, log, shutdown, status) = (configuration, counters, log, shutdown, status)
         Thread.detachNewThread {
-            let lag = ConsumerLagReporter(stage: "ledger", metrics: counters.metrics, log: log)
+            var watch = PollWatch(status, metrics: counters.metrics, log: log)
             var reader = LedgerBatchReader(consumer: consumer, configuration: configuration, stored: stored)
-            var assignment = AssignmentLog()
             do {
                 while !shutdown.isRequested && !handoff.isCancelled {
                     let prepared = try reader.next()
-                    counters.setConsuming(true)
                     counters.setHeldForPairing(reader.held)
-                    lag.reportIfDue(consumer)
-                    _ = try assignment.update(consumer, log: log)
+                    _ = try watch.polled(consumer)
                     if let prepared, !handoff.put(prepared) { break }
                 }
                 handoff.finish()
             } catch {
                 handoff.finish(error)
             }
-            lag.clear()
+            watch.ended(stopping: shutdown.isRequested)
             readerStopped.signal()
         }
         var readerRunning = true
@@ -97,7 +99,6 @@ public final class LedgerStage: PipelineStage {
                 handoff.cancel()
                 readerStopped.wait()
             }
-            counters.setConsuming(false)
             try? consumer.close()
         }
         let encoder = JSONEncoder()
@@ -128,6 +129,7 @@ public final class LedgerStage: PipelineStage {
             try consumer.commitAsync(prepared.batch.nextOffsets.map(KafkaTopicPartitionOffset.init))
             counters.record(summary, records: prepared.messageCount, rejected: rejected,
                             latency: ContinuousClock.now - prepared.polledAt)
+            status.progressed()
         }
         readerStopped.wait()
         readerRunning = false

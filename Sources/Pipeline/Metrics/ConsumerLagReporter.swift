@@ -20,12 +20,14 @@ final class ConsumerLagReporter {
         self.interval = interval
     }
 
-    /// Measures and publishes the lag if `interval` has passed since the last time. A failure
-    /// is logged once (until a measurement succeeds again) and leaves the stage running: the
-    /// lag is for watching, and the stage's own Kafka calls report a broker that is gone.
-    func reportIfDue(_ consumer: KafkaConsumer) {
+    /// Measures and publishes the lag if `interval` has passed since the last time, and returns
+    /// it (nil when not due or failed). A failure is logged once (until a measurement succeeds
+    /// again) and leaves the stage running: the lag is for watching, and the stage's own Kafka
+    /// calls report a broker that is gone.
+    @discardableResult
+    func reportIfDue(_ consumer: KafkaConsumer) -> [KafkaPartitionLag]? {
         let now = ContinuousClock.now
-        if let lastReport, now - lastReport < interval { return }
+        if let lastReport, now - lastReport < interval { return nil }
         lastReport = now
         do {
             let lag = try consumer.lag(timeout: .seconds(2))
@@ -36,9 +38,11 @@ final class ConsumerLagReporter {
             }
             metrics.replace(.consumerLag, matching: ["stage": stage], with: values)
             failing = false
+            return lag
         } catch {
             if !failing { log(.warning, "measuring consumer lag failed", ["error": error]) }
             failing = true
+            return nil
         }
     }
 

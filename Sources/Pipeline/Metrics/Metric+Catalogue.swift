@@ -11,6 +11,8 @@ extension Metric {
                                            "Events sent to the dead-letter topic (labels stage, reason).")
     public static let consumerLag = Metric("routeledger_consumer_lag", .gauge,
                                            "Records written to a partition the stage owns and not yet read by it (labels stage, topic, partition).")
+    public static let stageStalls = Metric("routeledger_stage_stalls_total", .counter,
+                                           "Stalls: a stage held partitions with records waiting and did nothing for limits.stall_after_seconds (label stage).")
     public static let batchSize = Metric("routeledger_batch_size", .histogram, "Events per micro-batch (label stage).",
                                          buckets: [1, 8, 32, 64, 128, 256, 512, 1024])
 
@@ -106,7 +108,7 @@ extension Metric {
                                                   "Time from a batch's poll to its commit in the ledger stage.", buckets: latencyBuckets)
 
     public static let all: [Metric] = [
-        eventsIn, eventsOut, deadLetters, consumerLag, batchSize,
+        eventsIn, eventsOut, deadLetters, consumerLag, stageStalls, batchSize,
         decisions, batchSeconds, decisionLatency, embeddingSeconds, embeddedTexts, rankingSeconds, strongShare,
         estimatedCost, referenceCost, estimatedSavings, routerInfo, threshold,
         thresholdChanges, budgetTargetStrongShare, budgetTargetSpend, budgetWindowDecisions, budgetWindowStrongShare,

@@ -5,8 +5,8 @@ import Glibc
 #endif
 
 /// A small HTTP/1.1 server for operations: `GET /metrics` (Prometheus text format),
-/// `GET /healthz` (the process is alive) and `GET /readyz` (200 once the stages are consuming,
-/// 503 before). One thread accepts; each connection is answered on a thread of its own, so a
+/// `GET /healthz` (the process is alive) and `GET /readyz` (200 while every stage is ready,
+/// 503 otherwise, the body saying why either way). One thread accepts; each connection is answered on a thread of its own, so a
 /// slow client delays nobody else, and every response closes its connection.
 public final class MetricsServer: Sendable {
     /// Connections answered at once at most: each holds a thread for up to `requestTimeout`.
@@ -19,7 +19,7 @@ public final class MetricsServer: Sendable {
     public let port: Int
     private let socket: Int32
     private let registry: MetricsRegistry
-    private let isReady: @Sendable () -> Bool
+    private let readiness: @Sendable () -> Readiness
     private let maxConnections: Int
     private let requestTimeout: Duration
     private let openConnections = Atomic(0)
@@ -28,9 +28,9 @@ public final class MetricsServer: Sendable {
     /// Listens on `host:port` (port 0 picks a free one, see `port`).
     public init(host: String = MetricsServer.defaultHost, port: Int, registry: MetricsRegistry,
                 maxConnections: Int = MetricsServer.defaultMaxConnections, requestTimeout: Duration = MetricsServer.defaultRequestTimeout,
-                isReady: @escaping @Sendable () -> Bool) throws(MetricsServerError) {
+                readiness: @escaping @Sendable () -> Readiness) throws(MetricsServerError) {
         self.registry = registry
-        self.isReady = isReady
+        self.readiness = readiness
         self.maxConnections = maxConnections
         self.requestTimeout = requestTimeout
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -100,7 +100,9 @@ public final class MetricsServer: Sendable {
         switch path.split(separator: "?").first.map(String.init) ?? path {
         case "/metrics": return ("200 OK", "text/plain; version=0.0.4; charset=utf-8", registry.render())
         case "/healthz": return ("200 OK", "text/plain", "ok\n")
-        case "/readyz": return isReady() ? ("200 OK", "text/plain", "ready\n") : ("503 Service Unavailable", "text/plain", "not ready\n")
+        case "/readyz":
+            let answer = readiness()
+            return (answer.isReady ? "200 OK" : "503 Service Unavailable", "text/plain", answer.explanation + "\n")
         default: return ("404 Not Found", "text/plain", "not found\n")
         }
     }

@@ -21,6 +21,8 @@ public final class RouteStage: Sendable {
     private let shutdown: ShutdownSignal
     private let log: StageLog
     public let counters: StageCounters
+    /// What `/readyz` answers, fed by the poll loop.
+    let status: StageReadiness
     /// Which threshold each batch is decided with (the budget controller's, when enabled).
     private let thresholds: ThresholdSource
 
@@ -33,12 +35,14 @@ public final class RouteStage: Sendable {
         self.shutdown = shutdown
         self.log = log
         counters = StageCounters(metrics: metrics, routerVersion: configuration.routing.routerVersion)
+        status = StageReadiness(stage: "route", stallAfter: .seconds(configuration.stallAfterSeconds), metrics: metrics, log: log)
         counters.report(router: snapshot)
         thresholds = ThresholdSource(configuration: configuration, router: snapshot, metrics: metrics, log: log)
     }
 
-    /// True once the stage has consumed its first batch or polled without error.
-    public var isConsuming: Bool { counters.isConsuming }
+    /// Ready while it holds its assignment (or knows it was given none), polls, and decides
+    /// whenever records wait.
+    public func readiness() -> Readiness { status.answer() }
 
     /// Replaces the router for the batches that follow (new battles or ratings).
     public func swap(_ next: RouterSnapshot) {
@@ -81,20 +85,16 @@ public final class RouteStage: Sendable {
         try consumer.subscribe(topics: [configuration.topics.queries])
         log(.info, "consuming", ["topic": configuration.topics.queries, "group": configuration.kafka.groupID,
                                  "exactly_once": configuration.exactlyOnce])
-        let lag = ConsumerLagReporter(stage: "route", metrics: counters.metrics, log: log)
-        var assignment = AssignmentLog()
+        var watch = PollWatch(status, metrics: counters.metrics, log: log)
         var closed = false
         defer {
-            counters.setConsuming(false)
-            lag.clear()
+            watch.ended(stopping: shutdown.isRequested)
             if !closed { try? consumer.close() }
         }
         while !shutdown.isRequested {
             let messages = try consumer.poll(maxMessages: configuration.batch.maxEvents,
                                              timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
-            counters.setConsuming(true)
-            lag.reportIfDue(consumer)
-            _ = try assignment.update(consumer, log: log)
+            _ = try watch.polled(consumer)
             guard !messages.isEmpty else { continue }
             let started = ContinuousClock.now
             let inputs = messages.map { message in
@@ -123,6 +123,7 @@ public final class RouteStage: Sendable {
                 try consumer.commit(offsets)
             }
             counters.record(result, messages: messages, latency: ContinuousClock.now - started)
+            status.progressed()
             thresholds.committed(threshold, decisions: result.decisions, router: router)
             budgets?.committed(result.decisions)
         }
@@ -154,19 +155,12 @@ public final class StageCounters: Sendable {
     }
 
     private let state = Mutex(Snapshot())
-    private let consuming = Atomic(false)
     let metrics: MetricsRegistry
     private let routerVersion: String
 
     init(metrics: MetricsRegistry, routerVersion: String) {
         self.metrics = metrics
         self.routerVersion = routerVersion
-    }
-
-    var isConsuming: Bool { consuming.load(ordering: .acquiring) }
-
-    func setConsuming(_ value: Bool) {
-        consuming.store(value, ordering: .releasing)
     }
 
     /// The router now in use; the labels of the one before disappear.
