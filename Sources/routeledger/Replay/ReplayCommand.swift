@@ -75,10 +75,8 @@ enum ReplayCommand: Command {
         }
 
         let id = try arguments.requiredString("id")
-        guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy({ byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || "_.:-".utf8.contains(byte)
-        }) else {
+        // The same characters as a tag key (and the replays table's check).
+        guard EventBounds.isTagKey(id) else {
             throw UsageError("option '--id': '\(id)' is not 1 to 64 of A-Z a-z 0-9 _ . : -")
         }
         let since = try TimeOption.value(arguments, "since")
