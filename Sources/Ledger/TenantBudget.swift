@@ -22,16 +22,10 @@ public struct TenantBudget: Sendable, Equatable {
     /// Booked in the ledger since the period began.
     public let booked: MicroUSD
 
-    /// Every budget with its tenant's booked spend in the current period.
+    /// Every budget with its tenant's booked spend in the current period, as the view
+    /// `finance_budget_status` defines it for finance and this stage alike.
     public static func load(on connection: PostgresConnection) throws -> [TenantBudget] {
-        try connection.query("""
-            SELECT b.tenant, b.period, b.limit_usd, b.policy,
-                   coalesce((SELECT sum(coalesce(l.actual_cost, l.estimated_cost)) FROM ledger AS l
-                             WHERE l.tenant = b.tenant AND l.superseded_at IS NULL
-                               AND coalesce(l.requested_at, l.decided_at)
-                                   >= date_trunc(b.period, now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'), 0) AS booked
-            FROM tenant_budgets AS b ORDER BY b.tenant
-            """).map { row in
+        try connection.query("SELECT tenant, period, limit_usd, policy, booked FROM finance_budget_status ORDER BY tenant").map { row in
             TenantBudget(tenant: try row.decode(column: "tenant"), period: Period(rawValue: try row.decode(column: "period"))!,
                          limit: try MicroUSD(try row.decode(PostgresNumeric.self, column: "limit_usd")),
                          policy: Policy(rawValue: try row.decode(column: "policy"))!,
