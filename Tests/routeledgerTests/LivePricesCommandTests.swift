@@ -8,7 +8,8 @@ import TestSupport
 
 /// `routeledger prices set` beside a running `routeledger run --stages route,ledger` whose route
 /// stage has a database (tenant budgets on): the new price reaches the route stage's estimates
-/// at its effective time without a restart, and the log says what changed. A query's 1-byte
+/// at its effective time without a restart, and the log says what changed (and, once, that a
+/// model without a book price is estimated at its configured price). A query's 1-byte
 /// prompt is estimated at 1 input and 256 output tokens: 1 × 10 + 256 × 30 = 7,690 µ$ on
 /// "strong" at $10 / $30 per million, 1 × 12 + 256 × 36 = 9,228 µ$ at $12 / $36.
 @Suite(.serialized) struct LivePricesCommandTests {
@@ -35,8 +36,11 @@ import TestSupport
                  "tenant_budgets": {"enabled": true},
                  "database": {"url": \(String(decoding: try JSONEncoder().encode(database.connectionString), as: UTF8.self))}}
                 """.utf8).write(to: file)
-            let imported = try RouteLedgerTool.run(["prices", "import", "--config", file.path, "--database", database.connectionString])
-            try #require(imported.status == 0, "\(imported.output)\(imported.error)")
+            // The book has the strong model's price only: the weak one is estimated at its
+            // configured price until the ledger stage (as the owner, it may add prices) adds it.
+            let connection = try database.connect()
+            try PriceBook.record(configured: [("strong", TokenPrice(inputPerMillion: MicroUSD(dollars: "10")!,
+                                                                    outputPerMillion: MicroUSD(dollars: "30")!))], on: connection)
 
             let logFile = workspace.appendingPathComponent("stage.log")
             try #require(FileManager.default.createFile(atPath: logFile.path, contents: nil))
@@ -63,7 +67,9 @@ import TestSupport
             try RunCommandTests.produce(0..<3, topic: "\(prefix).queries", broker: broker)
             let before = try reader.poll(count: 3, within: .seconds(90)).map { try JSONDecoder().decode(RoutingDecision.self, from: $0.value) }
 
-            let connection = try database.connect()
+            let fallback = "the price book has no price of the model in effect; route estimates use the configured price model=weak"
+            #expect(try logged(fallback))
+            #expect(try logged("prices: new price read model=weak"))
             let now = try PriceBook.currentTime(on: connection)
             let takesEffect = PostgresTimestamp(microsecondsSince2000: now.microsecondsSince2000 + 3_000_000)
             let set = try RouteLedgerTool.run(["prices", "set", "--database", database.connectionString, "--model", "strong",
@@ -79,6 +85,8 @@ import TestSupport
             let after = try reader.poll(count: 3, within: .seconds(90)).map { try JSONDecoder().decode(RoutingDecision.self, from: $0.value) }
             process.terminate()
             #expect(RunCommandTests.waitForExit(process, within: .seconds(30)))
+            // Said once, not at every review.
+            #expect(try String(contentsOf: logFile, encoding: .utf8).components(separatedBy: fallback).count == 2)
 
             let oldID = try connection.query("SELECT id FROM prices WHERE model = 'strong' AND effective_from = '-infinity'")[0]
                 .decode(Int64.self, column: "id")

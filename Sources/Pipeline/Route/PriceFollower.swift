@@ -10,7 +10,7 @@ import Synchronization
 /// the new book between their batches. Each decision is estimated at the rows in effect at its
 /// decision time, as the ledger charges it, so a row in effect from a later time changes the
 /// estimates from that time on. The log says what changed when a row is read and when a price
-/// takes effect, and then the strong share check runs again. A configured model the book has no
+/// takes effect, and then the strong share check runs again. A candidate model the book has no
 /// price of in effect is estimated at its configured price (logged once per model).
 ///
 /// A database that cannot be reached never stops routing: the stages go on with the prices they
@@ -31,7 +31,7 @@ public final class PriceFollower: PipelineStage {
         var prices: RoutePrices?
         /// The prices in effect at the latest review, to tell what changed.
         var inEffect: [String: RoutePrice] = [:]
-        /// Configured models whose configured price stood in for the book's (logged once).
+        /// Candidates whose configured price stood in for the book's (logged once).
         var reportedFallbacks: Set<String> = []
     }
 
@@ -118,8 +118,8 @@ public final class PriceFollower: PipelineStage {
         review(at: Date())
     }
 
-    /// Like the ledger stage, says which configured prices the book holds otherwise now: the
-    /// book's are the ones used.
+    /// Like the ledger stage, says which configured prices of candidates the book holds
+    /// otherwise now: the book's are the ones used.
     private func reportConfiguredPrices(_ inEffect: [String: RoutePrice]) {
         for model in configuration.models {
             guard let price = inEffect[model.name], price.priceID != nil, price.tokenPrice != model.price else { continue }
@@ -129,8 +129,8 @@ public final class PriceFollower: PipelineStage {
     }
 
     /// Logs each price that changed since the last review (a row read, or one that took effect)
-    /// and, once per model, a configured price standing in for the book's; after a change, runs
-    /// the strong share check again.
+    /// and, once per model, a configured price standing in for the book's; after a change of
+    /// what a model costs (not only of the row that says it), runs the strong share check again.
     private func review(at now: Date) {
         let (current, before, fallbacks) = state.withLock { state -> ([String: RoutePrice], [String: RoutePrice], [String]) in
             guard let prices = state.prices else { return ([:], [:], []) }
@@ -150,7 +150,7 @@ public final class PriceFollower: PipelineStage {
         for model in current.keys.sorted() {
             guard let was = before[model], let now = current[model], was != now else { continue }
             log(.info, "a new price is in effect for the route stage's estimates", ["model": model, "from": was, "to": now])
-            changes.append("\(model): \(was.tokenPrice) -> \(now.tokenPrice)")
+            if was.tokenPrice != now.tokenPrice { changes.append("\(model): \(was.tokenPrice) -> \(now.tokenPrice)") }
         }
         guard !changes.isEmpty, let stage = stages.first else { return }
         StrongShareCheck.report(stage.snapshotInUse, after: "price change (\(changes.joined(separator: "; ")))", metrics: metrics, log: log)

@@ -14,19 +14,22 @@ public struct RoutePrice: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// What a route stage prices its estimates from: the price book when it has a database (the
-/// row in effect at each decision's time, as the ledger charges it), else the configured
-/// `models` prices. A row in effect only from a later time is used by the decisions from then
-/// on; a configured model the book has no price of in effect is estimated at its configured
-/// price.
+/// What a route stage prices its estimates of the candidate models from: the price book when it
+/// has a database (the row in effect at each decision's time, as the ledger charges it), else
+/// the configured `models` prices. A row in effect only from a later time is used by the
+/// decisions from then on; a candidate the book has no price of in effect is estimated at its
+/// configured price.
 public struct RoutePrices: Sendable {
+    /// The candidates' configured prices.
     private let configured: [String: TokenPrice]
     let book: PriceBook?
     /// The ids of the book's rows: rows are only ever added, so a book with other ids has new rows.
     let rowIDs: Set<Int64>
 
     public init(configuration: RouteLedgerConfiguration, book: PriceBook? = nil) {
-        configured = Dictionary(configuration.models.map { ($0.name, $0.price) }, uniquingKeysWith: { first, _ in first })
+        let candidates = Set(configuration.routingCandidates)
+        configured = Dictionary(configuration.models.filter { candidates.contains($0.name) }.map { ($0.name, $0.price) },
+                                uniquingKeysWith: { first, _ in first })
         self.book = book
         rowIDs = Set(book.map { book in book.models.flatMap(book.history(of:)).map(\.id) } ?? [])
     }
@@ -36,7 +39,7 @@ public struct RoutePrices: Sendable {
         book.map { _ in rowIDs.max() ?? 0 }
     }
 
-    /// Each configured model's price for decisions made at `time`.
+    /// Each candidate's price for decisions made at `time`.
     public func inEffect(at time: Date) -> [String: RoutePrice] {
         let moment = PostgresTimestamp(time)
         var prices: [String: RoutePrice] = [:]
@@ -47,7 +50,7 @@ public struct RoutePrices: Sendable {
         return prices
     }
 
-    /// The book's rows of configured models that `earlier` did not hold, earliest in effect first.
+    /// The book's rows of candidates that `earlier` did not hold, earliest in effect first.
     func rows(addedSince earlier: RoutePrices) -> [Price] {
         guard let book else { return [] }
         return configured.keys.flatMap { book.history(of: $0) }.filter { !earlier.rowIDs.contains($0.id) }
