@@ -14,7 +14,9 @@ enum RunCommand: Command {
         commits and exits 0. An invalid configuration is refused with every problem listed.
         The learn stage stores votes as battles in PostgreSQL (database.url) and refits ratings
         and tiers; with memory "database", routers load the battles from PostgreSQL and follow
-        what the learn stage adds without a restart (docs/LEARNING.md).
+        what the learn stage adds without a restart (docs/LEARNING.md). A route stage with a
+        database (memory "database" or tenant_budgets.enabled) estimates at the price book's
+        prices and takes a new price without a restart (docs/LEDGER.md).
         With --embedded-broker it first starts a Kafka-protocol broker in this process, with
         every configured topic, and uses it (for trying RouteLedger out; see README).
         With budget.enabled, the route stage adjusts its threshold online to hold a strong

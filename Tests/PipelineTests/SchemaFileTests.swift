@@ -49,14 +49,15 @@ import Testing
     }
 
     /// The decision schema lists exactly the fields a decision encodes, all required but the
-    /// tags, which a query without any leaves out.
+    /// tags, which a query without any leaves out, and the price rows, which a decision estimated
+    /// at configured prices leaves out.
     @Test func theDecisionSchemaListsEveryEncodedField() throws {
         let file = try schema("decision.v1.json")
         let required = Set(try #require(file["required"] as? [String]))
         let properties = Set(try #require(file["properties"] as? [String: Any]).keys)
         let encoded = Set(RoutingDecision.CodingKeys.allCases.map(\.stringValue))
         #expect(properties == encoded)
-        #expect(encoded.subtracting(required) == ["tags"])
+        #expect(encoded.subtracting(required) == ["tags", "price_id", "reference_price_id"])
     }
 
     /// The threshold-change schema lists every field a change encodes, the target's two forms optional.

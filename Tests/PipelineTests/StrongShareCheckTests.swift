@@ -11,7 +11,7 @@ import TestSupport
         let (_, snapshot) = try twoTopicRouting(threshold: threshold)
         #expect(try snapshot.memoryStrongShare() == share)
         let metrics = MetricsRegistry()
-        StrongShareCheck.report(snapshot, metrics: metrics, log: StageLog(component: "test", minimumLevel: .error))
+        StrongShareCheck.report(snapshot, after: "start", metrics: metrics, log: StageLog(component: "test", minimumLevel: .error))
         #expect(metrics.value(.routerMemoryStrongShare) == share)
         #expect((StrongShareCheck.warning(share: share, threshold: threshold) == nil) == (share == 0.5))
     }

@@ -35,6 +35,21 @@ public struct RouteStageHarness {
         return try running(stage, shutdown: shutdown) { try body(stage) }
     }
 
+    /// Runs the route stage as `routeledger run` builds it (`StageAssembly`), with the price
+    /// book's follower when the configuration gives it a database, and a ledger stage if asked,
+    /// each on its own thread, until `body` returns; then stops them.
+    @discardableResult
+    public func whileRunningAssembled<T>(withLedger: Bool = false, _ body: (RouteStage) throws -> T) throws -> T {
+        let shutdown = ShutdownSignal(signals: [])
+        let assembly = StageAssembly(configuration: configuration, shutdown: shutdown, metrics: metrics,
+                                     log: StageLog(component: "test", minimumLevel: .warning))
+        let stage = assembly.routeStage(snapshot: snapshot, embedder: embedder)
+        var stages: [any PipelineStage] = [stage]
+        if let prices = try assembly.priceFollower(for: [stage]) { stages.append(prices) }
+        if withLedger { stages.append(try assembly.ledgerStage()) }
+        return try running(stages, shutdown: shutdown) { try body(stage) }
+    }
+
     public func send(_ values: [(key: String, value: Data)]) throws {
         let producer = try KafkaProducer(configuration: broker.producerConfiguration())
         for (key, value) in values {
@@ -83,10 +98,18 @@ extension RouteLedgerConfiguration {
 
 /// Runs `stage` on its own thread until `body` returns, then raises `shutdown` and waits for it.
 public func running<T>(_ stage: any PipelineStage, shutdown: ShutdownSignal, _ body: () throws -> T) throws -> T {
-    let finished = DispatchSemaphore(value: 0)
-    Thread.detachNewThread {
-        try? stage.run()
-        finished.signal()
+    try running([stage], shutdown: shutdown, body)
+}
+
+/// Runs `stages`, each on its own thread, until `body` returns, then raises `shutdown` and waits for them.
+public func running<T>(_ stages: [any PipelineStage], shutdown: ShutdownSignal, _ body: () throws -> T) throws -> T {
+    let finished = DispatchGroup()
+    for stage in stages {
+        finished.enter()
+        Thread.detachNewThread {
+            try? stage.run()
+            finished.leave()
+        }
     }
     defer {
         shutdown.request(reason: "test over")

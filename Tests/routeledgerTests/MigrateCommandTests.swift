@@ -18,7 +18,7 @@ import TestSupport
             #expect(runner.run(arguments + ["--status"]) == 0)
 
             try connection.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, 'future', '')",
-                                   [.bigint(Int64(RouteLedgerSchema.migrations.count + 1))])
+                                   [.bigint(Int64(try Migrator(roles: database.roles).knownVersion + 1))])
             #expect(runner.run(arguments) == 1)
             #expect(runner.run(arguments + ["--status"]) == 1)
         }

@@ -33,11 +33,15 @@ public struct StageAssembly {
     }
 
     /// What `memory` asks for: over a memory directory the route stage alone; over the battles
-    /// table the route stage and its follower.
+    /// table the route stage and its follower. A route stage with a database also gets the
+    /// follower of the price book.
     public func routeStages() throws -> [any PipelineStage] {
-        guard configuration.memoryIsDatabase else { return [try routeStageOverDirectory()] }
-        let (stage, follower) = try followingRouteStage()
-        return [stage, follower]
+        guard configuration.memoryIsDatabase else {
+            let stage = try routeStageOverDirectory()
+            return [stage] + (try priceFollower(for: [stage]).map { [$0] } ?? [])
+        }
+        let (stage, follower, prices) = try followingRouteStage()
+        return [stage, follower, prices]
     }
 
     /// The router `memory` names, as a route stage starts with it, and the embedder for its
@@ -48,8 +52,9 @@ public struct StageAssembly {
         return (followed.snapshot, embedder)
     }
 
-    /// The route stage over the battles table, and the follower that keeps it current.
-    public func followingRouteStage() throws -> (stage: RouteStage, follower: RouterFollower) {
+    /// The route stage over the battles table, the follower that keeps it current, and the
+    /// follower of the price book (which has read the book already).
+    public func followingRouteStage() throws -> (stage: RouteStage, follower: RouterFollower, prices: PriceFollower) {
         let (followed, embedder) = try followedMemory()
         let snapshot = followed.snapshot
         log(.info, "router ready", ["battles": followed.battles, "ratings_version": followed.version.label,
@@ -58,12 +63,20 @@ public struct StageAssembly {
         let stage = routeStage(snapshot: snapshot, embedder: embedder)
         let follower = RouterFollower(followed, stages: [stage], configuration: configuration, database: try databaseSettings(), shutdown: shutdown,
                                       metrics: metrics, log: stageLog("follow"))
-        return (stage, follower)
+        return (stage, follower, try followingPrices(for: [stage]))
+    }
+
+    /// The follower of the price book for `stages`, which has read the book already (so their
+    /// first batch is estimated from it); nil when a route stage has no database
+    /// (`routeStageUsesDatabase`), and estimates at the configured prices.
+    public func priceFollower(for stages: [RouteStage]) throws -> PriceFollower? {
+        guard configuration.routeStageUsesDatabase else { return nil }
+        return try followingPrices(for: stages)
     }
 
     /// A route stage with this router (a benchmark's synthetic memory, or one loaded here).
     public func routeStage(snapshot: RouterSnapshot, embedder: (any Embedder)?) -> RouteStage {
-        StrongShareCheck.report(snapshot, metrics: metrics, log: log)
+        StrongShareCheck.report(snapshot, after: "start", metrics: metrics, log: log)
         return RouteStage(configuration: configuration, embedder: embedder, snapshot: snapshot, shutdown: shutdown, metrics: metrics,
                    log: stageLog("route"))
     }
@@ -80,6 +93,13 @@ public struct StageAssembly {
     public func ledgerStage() throws -> LedgerStage {
         LedgerStage(configuration: configuration, database: try databaseSettings(), shutdown: shutdown, metrics: metrics,
                     log: stageLog("ledger"))
+    }
+
+    private func followingPrices(for stages: [RouteStage]) throws -> PriceFollower {
+        let follower = PriceFollower(stages: stages, configuration: configuration, database: try databaseSettings(), shutdown: shutdown,
+                                     metrics: metrics, log: stageLog("prices"))
+        follower.readBook()
+        return follower
     }
 
     private func followedMemory() throws -> (FollowedMemory, (any Embedder)?) {

@@ -11,4 +11,10 @@ extension RouteLedgerConfiguration {
             throw StageAssemblyError.invalidDatabaseURL(error.message)
         }
     }
+
+    /// Whether a route stage reads PostgreSQL: for its battle memory (`memory: "database"`) or
+    /// for tenant budgets. Such a stage also estimates its decisions at the price book's prices.
+    public var routeStageUsesDatabase: Bool {
+        memoryIsDatabase || tenantBudgetRefreshSeconds != nil
+    }
 }

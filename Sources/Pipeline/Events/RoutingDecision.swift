@@ -34,6 +34,11 @@ public struct RoutingDecision: Sendable, Codable, Equatable {
     public let estimatedOutputTokens: Int64
     public let estimatedCostMicroUSD: Int64
     public let referenceCostMicroUSD: Int64
+    /// The price book rows the two costs were estimated at; nil, and left out of the record,
+    /// for a configured price (a route stage without a database, or a model the book has no
+    /// price of in effect).
+    public let priceID: Int64?
+    public let referencePriceID: Int64?
     public let source: RecordPosition
     public let createdAt: String
     public let decidedAt: String
@@ -56,6 +61,8 @@ public struct RoutingDecision: Sendable, Codable, Equatable {
         case estimatedOutputTokens = "estimated_output_tokens"
         case estimatedCostMicroUSD = "estimated_cost_micro_usd"
         case referenceCostMicroUSD = "reference_cost_micro_usd"
+        case priceID = "price_id"
+        case referencePriceID = "reference_price_id"
         case source
         case createdAt = "created_at"
         case decidedAt = "decided_at"

@@ -57,13 +57,12 @@ public final class RouterFollower: PipelineStage {
     }
 
     private let configuration: RouteLedgerConfiguration
-    private let database: PostgresSettings
+    private let listener: ChannelListener
     private let stages: [RouteStage]
     private let state: Mutex<State>
     private let shutdown: ShutdownSignal
     private let metrics: MetricsRegistry
     private let log: StageLog
-    private let listening = Atomic(false)
     private let swapCount = Atomic(0)
     private let swapDurations = Mutex<[Double]>([])
 
@@ -73,7 +72,7 @@ public final class RouterFollower: PipelineStage {
                             retraction: start.retraction))
         self.stages = stages
         self.configuration = configuration
-        self.database = database
+        listener = ChannelListener(channel: LearningAnnouncement.channel, database: database)
         self.shutdown = shutdown
         self.metrics = metrics
         self.log = log
@@ -82,7 +81,7 @@ public final class RouterFollower: PipelineStage {
 
     /// Ready while it listens for announcements.
     public func readiness() -> Readiness {
-        listening.load(ordering: .acquiring) ? .ready("following the database") : .notReady("not connected to the database")
+        listener.isListening ? .ready("following the database") : .notReady("not connected to the database")
     }
 
     /// Snapshots swapped in so far.
@@ -95,15 +94,11 @@ public final class RouterFollower: PipelineStage {
     public var lastBattleID: Int64 { state.withLock { $0.live.lastBattleID } }
 
     public func run() throws {
-        try runRestarting(follow, shutdown: shutdown, log: log,
+        try runRestarting({ try listener.whileListening(follow) }, shutdown: shutdown, log: log,
                           message: "cannot follow the database; routing goes on with the current memory")
     }
 
-    private func follow() throws {
-        let connection = try PostgresConnection(database)
-        try connection.listen(LearningAnnouncement.channel)
-        listening.store(true, ordering: .releasing)
-        defer { listening.store(false, ordering: .releasing) }
+    private func follow(_ connection: PostgresConnection) throws {
         let clock = ContinuousClock()
         let interval = Duration.milliseconds(configuration.learning.followIntervalMilliseconds)
         // Look at once: announcements made before listening are lost.
@@ -170,7 +165,7 @@ public final class RouterFollower: PipelineStage {
             log(.info, "new ratings version", ["ratings_version": newVersion.label, "battles": current.live.memory.count,
                                                "threshold": snapshot.threshold, "seconds": seconds])
             // New tiers move what a fixed threshold sends strong.
-            StrongShareCheck.report(snapshot, metrics: metrics, log: log)
+            StrongShareCheck.report(snapshot, after: "ratings version \(newVersion.label)", metrics: metrics, log: log)
         } else {
             log(.debug, "battles appended", ["added": current.live.memory.count - memoryBefore, "seconds": seconds])
         }

@@ -53,8 +53,7 @@ public final class LedgerStage: PipelineStage {
             return
         }
         for (model, price, inEffect) in try PriceBook.differences(from: configured, on: connection) {
-            log(.warning, "the configured price is not the price book's; the ledger charges the book's (routeledger prices set changes it)",
-                ["model": model, "configured": price.description, "price_book": inEffect?.tokenPrice.description ?? "none"])
+            log.configuredPriceDiffers(model: model, configured: price, priceBook: inEffect?.tokenPrice, consequence: "the ledger charges the book's")
         }
     }
 

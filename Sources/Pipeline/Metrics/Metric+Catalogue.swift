@@ -44,6 +44,8 @@ extension Metric {
 
     public static let threshold = Metric("routeledger_threshold", .gauge,
                                          "Threshold of the route stage's latest batch: the configured or calibrated one, or the budget controller's.")
+    public static let priceBookVersion = Metric("routeledger_price_book_version", .gauge,
+                                                "Highest id of the price book rows the route stage has read and estimates from (label stage: route); absent without a database.")
 
     // The budget controller (budget.enabled).
     public static let thresholdChanges = Metric("routeledger_threshold_changes_total", .counter,
@@ -110,7 +112,7 @@ extension Metric {
     public static let all: [Metric] = [
         eventsIn, eventsOut, deadLetters, consumerLag, stageStalls, batchSize,
         decisions, batchSeconds, decisionLatency, embeddingSeconds, embeddedTexts, rankingSeconds, strongShare,
-        estimatedCost, referenceCost, estimatedSavings, routerInfo, threshold,
+        estimatedCost, referenceCost, estimatedSavings, routerInfo, threshold, priceBookVersion,
         thresholdChanges, budgetTargetStrongShare, budgetTargetSpend, budgetWindowDecisions, budgetWindowStrongShare,
         budgetWindowSpend, budgetWindowThreshold, budgetBounded,
         votes, battlesStored, duplicateVotes, queryPromptsRecorded, pendingVotes, learnBatchSeconds, refits, refitSeconds,

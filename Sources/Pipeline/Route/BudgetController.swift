@@ -24,12 +24,13 @@ struct BudgetObservation: Sendable {
         self.chosen = chosen
     }
 
-    /// A decision as the route stage made it, priced per candidate with the router's prices.
-    init(_ decision: RoutingDecision, prices: [String: TokenPrice], at time: ContinuousClock.Instant) {
+    /// A decision as the route stage made it, priced per candidate at the prices its batch was
+    /// estimated at.
+    init(_ decision: RoutingDecision, prices: [String: RoutePrice], at time: ContinuousClock.Instant) {
         let names = decision.candidates.map(\.model)
         self.init(time: time, winRates: decision.candidates.dropLast().map(\.referenceWinRate),
-                  costs: names.map { prices[$0]!.cost(inputTokens: decision.estimatedInputTokens,
-                                                      outputTokens: decision.estimatedOutputTokens).microunits },
+                  costs: names.map { prices[$0]!.tokenPrice.cost(inputTokens: decision.estimatedInputTokens,
+                                                                 outputTokens: decision.estimatedOutputTokens).microunits },
                   lastIsReference: names.last == decision.referenceModel, chosen: names.firstIndex(of: decision.model)!)
     }
 

@@ -44,6 +44,8 @@ public final class RouteBatchProcessor {
     private let embedder: (any Embedder)?
     private let limits: QueryEvent.Limits
     private let knownModels: ModelNames
+    /// What a batch is estimated at when the caller gives no prices.
+    private let configuredPrices: [String: RoutePrice]
     private let workspace = RankingWorkspace()
     private let encoder = JSONEncoder()
 
@@ -52,15 +54,20 @@ public final class RouteBatchProcessor {
         self.embedder = embedder
         limits = QueryEvent.Limits(maxPromptBytes: configuration.maxPromptBytes)
         knownModels = configuration.modelNames
+        configuredPrices = RoutePrices(configuration: configuration).inEffect(at: Date())
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
     /// Routes `batch` with `snapshot` at `threshold` (by default the router's own; a route stage
-    /// gives its `ThresholdSource`'s). The queries of a tenant in `exhausted` go to the cheapest
-    /// candidate they allow, or to the dead-letter topic, as its budget's policy says.
-    public func process(_ batch: [InputRecord], with snapshot: RouterSnapshot, threshold: Double? = nil, now: Date = Date(),
+    /// gives its `ThresholdSource`'s), estimating costs at `prices` (by default the configured
+    /// ones; a route stage gives its `RoutePrices` in effect at `now`). The queries of a tenant
+    /// in `exhausted` go to the cheapest candidate they allow, or to the dead-letter topic, as
+    /// its budget's policy says.
+    public func process(_ batch: [InputRecord], with snapshot: RouterSnapshot, threshold: Double? = nil,
+                        prices: [String: RoutePrice]? = nil, now: Date = Date(),
                         exhausted: [String: ExhaustedBudget] = [:]) -> RouteBatchResult {
         let threshold = threshold ?? snapshot.threshold
+        let prices = prices ?? configuredPrices
         var outcomes = [Result<QueryEvent, EventRejection>](repeating: .failure(EventRejection(.malformedJSON, "")), count: batch.count)
         for (index, record) in batch.enumerated() {
             do throws(EventRejection) {
@@ -106,7 +113,7 @@ public final class RouteBatchProcessor {
                 let allowed = exhausted[event.tenant] == nil ? event.allowedModels
                     : [snapshot.candidates.first { event.allowedModels?.contains($0) ?? true }!]
                 let decision = decide(event, allowing: allowed, ratings: ratingsOf[index]!, snapshot: snapshot, threshold: threshold,
-                                      source: record.source, decidedAt: decidedAt)
+                                      prices: prices, source: record.source, decidedAt: decidedAt)
                 let decisionJSON = encode(decision)
                 result.decisions.append(decision)
                 result.records.append(OutputRecord(topic: configuration.topics.route(for: decision.model), key: record.key,
@@ -164,7 +171,7 @@ public final class RouteBatchProcessor {
     }
 
     private func decide(_ event: QueryEvent, allowing allowed: [String]?, ratings: TierRatings, snapshot: RouterSnapshot,
-                        threshold: Double, source: RecordPosition, decidedAt: String) -> RoutingDecision {
+                        threshold: Double, prices: [String: RoutePrice], source: RecordPosition, decidedAt: String) -> RoutingDecision {
         let (rule, names) = snapshot.rule(allowing: allowed, threshold: threshold)
         let choice = rule.choose(ratings)
         let model = names[choice.candidate]
@@ -172,6 +179,7 @@ public final class RouteBatchProcessor {
         let inputTokens = estimatedInputTokens(promptBytes: event.promptBytes)
         let outputTokens = event.maxOutputTokens ?? configuration.routing.estimatedOutputTokens
         let routing = configuration.routing
+        let (price, referencePrice) = (prices[model]!, prices[reference]!)
         return RoutingDecision(
             decisionID: RoutingDecision.id(tenant: event.tenant, queryID: event.id, routerVersion: routing.routerVersion, model: model),
             queryID: event.id, tenant: event.tenant, model: model, referenceModel: reference,
@@ -180,8 +188,9 @@ public final class RouteBatchProcessor {
             memoryBattles: snapshot.ranker.memory.count, ratingsVersion: snapshot.ratingsVersion,
             embedder: event.embedding == nil ? embedder?.identity.description ?? "given" : "given",
             estimatedInputTokens: inputTokens, estimatedOutputTokens: outputTokens,
-            estimatedCostMicroUSD: snapshot.prices[model]!.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,
-            referenceCostMicroUSD: snapshot.prices[reference]!.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,
+            estimatedCostMicroUSD: price.tokenPrice.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,
+            referenceCostMicroUSD: referencePrice.tokenPrice.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,
+            priceID: price.priceID, referencePriceID: referencePrice.priceID,
             source: source, createdAt: formatTimestamp(event.createdAt), decidedAt: decidedAt,
             tags: event.tags.isEmpty ? nil : event.tags)
     }

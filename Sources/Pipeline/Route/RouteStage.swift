@@ -18,6 +18,9 @@ public final class RouteStage: Sendable {
     private let configuration: RouteLedgerConfiguration
     private let embedder: (any Embedder)?
     private let snapshot: Mutex<RouterSnapshot>
+    /// What the decisions' costs are estimated at: the configured prices until a `PriceFollower`
+    /// gives the price book's.
+    private let prices: Mutex<RoutePrices>
     private let shutdown: ShutdownSignal
     private let log: StageLog
     public let counters: StageCounters
@@ -32,6 +35,7 @@ public final class RouteStage: Sendable {
         self.configuration = configuration
         self.embedder = embedder
         self.snapshot = Mutex(snapshot)
+        prices = Mutex(RoutePrices(configuration: configuration))
         self.shutdown = shutdown
         self.log = log
         counters = StageCounters(metrics: metrics, routerVersion: configuration.routing.routerVersion)
@@ -52,6 +56,12 @@ public final class RouteStage: Sendable {
         }
         thresholds.swapped(previous, for: next)
         counters.report(router: next)
+    }
+
+    /// Replaces the prices for the batches that follow (new price book rows).
+    public func take(_ next: RoutePrices) {
+        prices.withLock { $0 = next }
+        counters.report(prices: next)
     }
 
     /// The threshold the next batch will be decided with.
@@ -103,7 +113,11 @@ public final class RouteStage: Sendable {
             }
             let router = snapshot.withLock { $0 }
             let threshold = thresholds.nextBatch(router: router)
-            var result = processor.process(inputs, with: router, threshold: threshold.threshold,
+            // One decision time for the batch: its decisions are estimated at the prices in
+            // effect then, which the ledger charges them at.
+            let decidedAt = Date()
+            let estimatedAt = prices.withLock { $0 }.inEffect(at: decidedAt)
+            var result = processor.process(inputs, with: router, threshold: threshold.threshold, prices: estimatedAt, now: decidedAt,
                                            exhausted: budgets?.exhausted() ?? [:])
             if let record = threshold.record { result.records.append(record) }
             let offsets = KafkaTopicPartitionOffset.committing(messages)
@@ -124,7 +138,7 @@ public final class RouteStage: Sendable {
             }
             counters.record(result, messages: messages, latency: ContinuousClock.now - started)
             status.progressed()
-            thresholds.committed(threshold, decisions: result.decisions, router: router)
+            thresholds.committed(threshold, decisions: result.decisions, prices: estimatedAt)
             budgets?.committed(result.decisions)
         }
         closed = true
@@ -167,6 +181,12 @@ public final class StageCounters: Sendable {
     func report(router snapshot: RouterSnapshot) {
         metrics.replace(.routerInfo, matching: [:],
                         with: [["ratings_version": snapshot.ratingsVersion, "router_version": routerVersion]: 1])
+    }
+
+    /// The price book the stage estimates from (nothing while it has none: configured prices).
+    func report(prices: RoutePrices) {
+        guard let version = prices.bookVersion else { return }
+        metrics.set(.priceBookVersion, labels: ["stage": "route"], to: Double(version))
     }
 
     /// One committed batch: what `messages` turned into, `latency` after the batch was polled.

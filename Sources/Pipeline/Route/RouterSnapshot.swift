@@ -1,6 +1,5 @@
 import Embeddings
 import Foundation
-import Ledger
 import Ranking
 
 /// Everything a batch is routed with, fixed for the batch: the ranker over the battle memory,
@@ -16,7 +15,6 @@ public struct RouterSnapshot: Sendable {
     public let threshold: Double
     /// Candidate model names, cheapest first; the last is the reference (strong) model.
     public let candidates: [String]
-    let prices: [String: TokenPrice]
     private let tierOfCandidate: [String: Int]
     /// The tiers of the routing pair, weak and strong.
     private let pairTiers: (weak: Int, strong: Int)
@@ -53,8 +51,6 @@ public struct RouterSnapshot: Sendable {
         }
         ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: routing.sameTierRule, decay: decay)
         self.ratingsVersion = ratingsVersion
-        let prices = Dictionary(configuration.models.map { ($0.name, $0.price) }, uniquingKeysWith: { first, _ in first })
-        self.prices = prices
         candidates = configuration.routingCandidates
         let tierOfCandidate = Dictionary(uniqueKeysWithValues: candidates.map { ($0, tierOfModel[memory.index(ofModel: $0)!]) })
         self.tierOfCandidate = tierOfCandidate

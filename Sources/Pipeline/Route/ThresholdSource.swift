@@ -81,15 +81,15 @@ final class ThresholdSource: Sendable {
                               record: OutputRecord(topic: configuration.topics.thresholds, key: Data(change.router.utf8), value: value))
     }
 
-    /// The batch decided at `batch.threshold` is committed: a budget change takes effect, and
-    /// the decisions join the budget's window.
-    func committed(_ batch: BatchThreshold, decisions: [RoutingDecision], router: RouterSnapshot) {
+    /// The batch decided at `batch.threshold` and estimated at `prices` is committed: a budget
+    /// change takes effect, and the decisions join the budget's window.
+    func committed(_ batch: BatchThreshold, decisions: [RoutingDecision], prices: [String: RoutePrice]) {
         metrics.set(.threshold, to: batch.threshold)
         let now = ContinuousClock.now
         let budgeted = controller.withLock { controller in
             guard var budget = controller.take() else { return false }
             if let evaluation = batch.evaluation, evaluation.changesThreshold { budget.apply(evaluation) }
-            budget.observe(decisions.map { BudgetObservation($0, prices: router.prices, at: now) }, at: now)
+            budget.observe(decisions.map { BudgetObservation($0, prices: prices, at: now) }, at: now)
             controller = budget
             return true
         }

@@ -316,13 +316,14 @@ struct LearningBenchSetup {
     }
 }
 
-/// The route stage with its follower and the learn stage, running on an embedded broker as
+/// The route stage with its followers and the learn stage, running on an embedded broker as
 /// `routeledger run --stages route,learn` runs them, plus a reader of the decisions.
 final class LearningRun: Sendable {
     let broker: EmbeddedBroker
     let configuration: RouteLedgerConfiguration
     let stage: RouteStage
     let follower: RouterFollower
+    let prices: PriceFollower
     let learn: LearnStage
     let watcher: DecisionWatcher
     private let producer: KafkaProducer
@@ -335,13 +336,13 @@ final class LearningRun: Sendable {
         configuration.use(broker)
         self.configuration = configuration
         let assembly = StageAssembly(configuration: configuration, database: database, shutdown: shutdown, log: StageLog(component: "bench"))
-        (stage, follower) = try assembly.followingRouteStage()
+        (stage, follower, prices) = try assembly.followingRouteStage()
         learn = try assembly.learnStage()
         var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers)
         producerConfiguration.properties = EmbeddedBroker.producerProperties
         producer = try KafkaProducer(configuration: producerConfiguration)
         watcher = try DecisionWatcher(broker: broker, topic: configuration.topics.decisions)
-        for running in [stage, follower, learn] as [any PipelineStage] {
+        for running in [stage, follower, prices, learn] as [any PipelineStage] {
             finished.enter()
             Thread.detachNewThread { [finished] in
                 do { try running.run() } catch { printStandardError("the \(running.name) stage failed: \(error)\n") }

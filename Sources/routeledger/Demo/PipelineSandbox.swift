@@ -64,13 +64,13 @@ final class PipelineSandbox {
 
             let assembly = StageAssembly(configuration: configuration, database: database, shutdown: shutdown, metrics: metrics,
                                          log: StageLog(component: "sandbox"))
-            let (route, follower) = try assembly.followingRouteStage()
+            let (route, follower, prices) = try assembly.followingRouteStage()
             printStandardError(String(format: "router ready: threshold %.4f calibrated for a %.0f %% strong share\n",
                                       route.snapshotInUse.threshold, strongShare * 100))
             self.route = route
             learn = try assembly.learnStage()
             ledger = try assembly.ledgerStage()
-            let stages: [any PipelineStage] = [route, follower, learn, ledger]
+            let stages: [any PipelineStage] = [route, follower, prices, learn, ledger]
             let (shutdown, stagesDone) = (shutdown, stagesDone)
             Thread.detachNewThread {
                 do { try runStages(stages, shutdown: shutdown) } catch { printStandardError("a stage failed: \(error)\n") }

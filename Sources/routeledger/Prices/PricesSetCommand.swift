@@ -10,8 +10,9 @@ enum PricesSetCommand: Command {
         tokens from --from on (default now). Prices are history: a row is never changed or
         deleted, and a new one takes effect after every earlier row of its model and not before
         now, since decisions already made were charged the price then in effect (a model's first
-        price may take effect at any time, or --from always). The route and ledger stages read the
-        history as it grows; decisions made from --from on are charged the new price.
+        price may take effect at any time, or --from always). The ledger stage and a route stage
+        with a database read the history as it grows, without a restart: decisions made from
+        --from on are estimated and charged at the new price.
         Needs a role that may add prices: PREFIXprice_admin (or the schema's owner); the writer
         role the stages use may not.
         """
