@@ -78,17 +78,27 @@ public struct BattleMemory: Sendable {
         let order = (0..<count).sorted { left, right in
             (modelA[left], modelB[left], outcomes[left].rawValue, left) < (modelA[right], modelB[right], outcomes[right].rawValue, right)
         }
-        var grouped = BattleMemory(dimension: dimension, expectedBattles: count)
-        grouped.models = models
-        grouped.modelIndex = modelIndex
-        for index in order {
-            grouped.embeddings += embeddings[(index * dimension)..<((index + 1) * dimension)]
-            grouped.modelA.append(modelA[index])
-            grouped.modelB.append(modelB[index])
-            grouped.outcomes.append(outcomes[index])
-            grouped.times.append(times[index])
+        return battles(at: order)
+    }
+
+    /// The battles `keep` accepts (by index), in order, with every model of this memory.
+    public func subset(_ keep: (Int) -> Bool) -> BattleMemory {
+        battles(at: (0..<count).filter(keep))
+    }
+
+    /// A memory of the battles at `indices`, in that order, with every model of this one.
+    private func battles(at indices: [Int]) -> BattleMemory {
+        var taken = BattleMemory(dimension: dimension, expectedBattles: indices.count)
+        taken.models = models
+        taken.modelIndex = modelIndex
+        for index in indices {
+            taken.embeddings += embeddings[(index * dimension)..<((index + 1) * dimension)]
+            taken.modelA.append(modelA[index])
+            taken.modelB.append(modelB[index])
+            taken.outcomes.append(outcomes[index])
+            taken.times.append(times[index])
         }
-        return grouped
+        return taken
     }
 
     /// Bytes held, counting reserved capacity: the figure to hold against N × d × 4.

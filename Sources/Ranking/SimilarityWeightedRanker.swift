@@ -15,6 +15,8 @@ public struct SimilarityWeightedRanker: Sendable {
     public let tierOfModel: [Int]
     public let tierCount: Int
     public let sameTierRule: SameTierRule
+    /// γ of the weight `10 · 10^(γ · s / max s)`; 1 is RouteLLM's kernel (see `similarityWeight`).
+    public let sharpness: Double
     /// Consecutive battles that share a histogram slot, in memory order. A slot is
     /// (tier of a × tierCount + tier of b) × 3 + outcome kind, or `discardSlot` for a same-tier
     /// battle the rule leaves out. A memory grouped by matchup (`BattleMemory.groupedByMatchup`)
@@ -26,8 +28,10 @@ public struct SimilarityWeightedRanker: Sendable {
     private var discardSlot: Int { tierCount * tierCount * 3 }
     private var slotCount: Int { discardSlot + 1 }
 
-    public init(memory: BattleMemory, tierOfModel: [Int], sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil) {
+    public init(memory: BattleMemory, tierOfModel: [Int], sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil,
+                sharpness: Double = 1) {
         precondition(tierOfModel.count >= memory.models.count, "every model of the memory needs a tier")
+        precondition(KernelSharpness.range.contains(sharpness), "the kernel sharpness lies in \(KernelSharpness.range)")
         precondition(tierOfModel.allSatisfy { $0 >= 0 }, "tiers are numbered from 0")
         let tierCount = (tierOfModel.max() ?? 0) + 1
         precondition(tierCount * tierCount * 3 < Int(UInt16.max), "too many tiers")
@@ -35,6 +39,7 @@ public struct SimilarityWeightedRanker: Sendable {
         self.tierOfModel = tierOfModel
         self.tierCount = tierCount
         self.sameTierRule = sameTierRule
+        self.sharpness = sharpness
         let discard = tierCount * tierCount * 3
         let slotOfBattle = (0..<memory.count).map { index in
             let tierA = tierOfModel[Int(memory.modelA[index])]
@@ -63,6 +68,14 @@ public struct SimilarityWeightedRanker: Sendable {
     /// but not zero; they are normalised here).
     public func rank(_ queries: FloatMatrix, workspace: RankingWorkspace = RankingWorkspace(),
                      profile: RankingProfile? = nil) throws(EmbeddingRowError) -> [TierRatings] {
+        try rank(queries, sharpnesses: [sharpness], workspace: workspace, profile: profile)[0]
+    }
+
+    /// The tier ratings of the batch under each kernel sharpness in turn, from one similarity
+    /// product: what choosing the sharpness by cross-validation compares.
+    public func rank(_ queries: FloatMatrix, sharpnesses: [Double], workspace: RankingWorkspace = RankingWorkspace(),
+                     profile: RankingProfile? = nil) throws(EmbeddingRowError) -> [[TierRatings]] {
+        precondition(sharpnesses.allSatisfy(KernelSharpness.range.contains), "the kernel sharpness lies in \(KernelSharpness.range)")
         guard queries.columns == memory.dimension else {
             throw EmbeddingRowError(row: 0, reason: .dimensionMismatch(expected: memory.dimension, actual: queries.columns))
         }
@@ -72,7 +85,7 @@ public struct SimilarityWeightedRanker: Sendable {
         let battles = memory.count
         let clock = ContinuousClock()
 
-        var started = clock.now
+        let started = clock.now
         let similarities = workspace.similarities(count: batch * battles)
         if battles > 0 && batch > 0 {
             unitQueries.values.withUnsafeBufferPointer { q in
@@ -84,21 +97,32 @@ public struct SimilarityWeightedRanker: Sendable {
             }
         }
         profile?.add(.similarity, clock.now - started)
+        return sharpnesses.map { sharpness in
+            tierRatings(similarities: similarities, batch: batch, sharpness: sharpness, workspace: workspace, profile: profile)
+        }
+    }
 
-        started = clock.now
+    /// Weighs the batch's similarities into a histogram per query and fits each.
+    private func tierRatings(similarities: UnsafeMutableBufferPointer<Float>, batch: Int, sharpness: Double,
+                             workspace: RankingWorkspace, profile: RankingProfile?) -> [TierRatings] {
+        let battles = memory.count
+        let clock = ContinuousClock()
+        var started = clock.now
         let slots = slotCount
         let histograms = workspace.histograms(count: batch * slots)
         let sharedSimilarities = SendableBuffer(similarities)
         let sharedHistograms = SendableBuffer(histograms)
         runs.withUnsafeBufferPointer { runBuffer in
             (decayFactors ?? []).withUnsafeBufferPointer { factorBuffer in
-                let shared = SendableRankingInputs(runs: runBuffer, factors: decayFactors == nil ? nil : factorBuffer.baseAddress)
+                let shared = SendableRankingInputs(runs: runBuffer, factors: decayFactors == nil ? nil : factorBuffer.baseAddress,
+                                                   sharpness: Float(sharpness))
                 forEachQuery(batch) { query in
                     let histogram = sharedHistograms.base.baseAddress! + query * slots
                     histogram.initialize(repeating: 0, count: slots)
                     guard battles > 0 else { return }
                     accumulateWeights(similarities: UnsafePointer(sharedSimilarities.base.baseAddress! + query * battles),
-                                      runs: shared.runs, factors: shared.factors, count: battles, into: histogram)
+                                      runs: shared.runs, factors: shared.factors, sharpness: shared.sharpness, count: battles,
+                                      into: histogram)
                 }
             }
         }
@@ -144,8 +168,8 @@ public struct SimilarityWeightedRanker: Sendable {
 /// similarities, 16 lanes at a time. Weights are computed a chunk at a time into a buffer that
 /// stays in L1, then summed run by run into their slots.
 @inline(__always)
-private func accumulateWeights(similarities: UnsafePointer<Float>, runs: UnsafeBufferPointer<SlotRun>,
-                               factors: UnsafePointer<Float>?, count: Int, into histogram: UnsafeMutablePointer<Double>) {
+private func accumulateWeights(similarities: UnsafePointer<Float>, runs: UnsafeBufferPointer<SlotRun>, factors: UnsafePointer<Float>?,
+                               sharpness: Float, count: Int, into histogram: UnsafeMutablePointer<Double>) {
     let raw = UnsafeRawPointer(similarities)
     let vectorEnd = count - count % 16
     var lanesMaximum = SIMD16<Float>(repeating: -.infinity)
@@ -156,24 +180,25 @@ private func accumulateWeights(similarities: UnsafePointer<Float>, runs: UnsafeB
     var maximum = lanesMaximum.max()
     for index in vectorEnd..<count { maximum = max(maximum, similarities[index]) }
 
-    // No positive similarity: every battle weighs the same (the unweighted fit). A small largest
-    // similarity: the exact scalar formula, since the vector one needs 10^(s/max) in float range.
+    // No positive similarity: every battle weighs the same (the unweighted fit).
     let uniform = !(maximum > 0 && maximum.isFinite)
-    let vectorised = !uniform && maximum >= smallestVectorisedMaximum
-    let octavesPerUnit = Float(log2(10.0)) / maximum
+    let exactOctavesPerUnit = Double(sharpness) * log2(10.0) / Double(maximum)
+    let octavesPerUnit = Float(exactOctavesPerUnit)
+    let octavesPerUnitRemainder = Float(exactOctavesPerUnit - Double(octavesPerUnit))
     withUnsafeTemporaryAllocation(of: Float.self, capacity: weightChunk) { weights in
         let weightsRaw = UnsafeMutableRawPointer(weights.baseAddress!)
         var runIndex = 0
         for chunkStart in stride(from: 0, to: count, by: weightChunk) {
             let chunkEnd = min(chunkStart + weightChunk, count)
-            let chunkVectorEnd = vectorised ? max(chunkStart, min(chunkEnd, vectorEnd)) : chunkStart
+            let chunkVectorEnd = uniform ? chunkStart : max(chunkStart, min(chunkEnd, vectorEnd))
             for start in stride(from: chunkStart, to: chunkVectorEnd, by: 16) {
                 let lanes = raw.loadUnaligned(fromByteOffset: start * 4, as: SIMD16<Float>.self)
-                weightsRaw.storeBytes(of: similarityWeights(lanes, octavesPerUnit: octavesPerUnit),
+                weightsRaw.storeBytes(of: similarityWeights(lanes, maximum: maximum, octavesPerUnit: octavesPerUnit,
+                                                                    octavesPerUnitRemainder: octavesPerUnitRemainder),
                                       toByteOffset: (start - chunkStart) * 4, as: SIMD16<Float>.self)
             }
             for index in chunkVectorEnd..<chunkEnd {
-                weights[index - chunkStart] = uniform ? 1 : similarityWeight(similarities[index], maximum: maximum)
+                weights[index - chunkStart] = uniform ? 1 : similarityWeight(similarities[index], maximum: maximum, sharpness: sharpness)
             }
             if let factors {
                 for index in chunkStart..<chunkEnd { weights[index - chunkStart] *= factors[index] }
@@ -224,14 +249,10 @@ struct SlotRun {
 private struct SendableRankingInputs: @unchecked Sendable {
     let runs: UnsafeBufferPointer<SlotRun>
     let factors: UnsafePointer<Float>?
+    let sharpness: Float
 }
 
 private let weightChunk = 512
-
-/// The vectorised weights need 10^(s / max s) within float range for every s ≥ −1: true when the
-/// largest similarity is at least log2(10)/126 ≈ 0.026. Below that (a query unlike everything)
-/// the exact scalar formula runs.
-private let smallestVectorisedMaximum: Float = 1.0 / 32
 
 /// Runs `body` for every query index, spread over the machine's cores.
 private func forEachQuery(_ count: Int, _ body: @Sendable (Int) -> Void) {

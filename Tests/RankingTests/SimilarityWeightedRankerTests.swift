@@ -22,6 +22,28 @@ import Testing
         #expect(abs((ratings[0].ratings[0] - ratings[0].ratings[1]) - 400) < 1e-4)
     }
 
+    /// With sharpness γ the nearest battle weighs 10^γ times the orthogonal one, so on the two
+    /// prompts P(strong) = 1 / (1 + 10^−γ) along e1 and 1 / (1 + 10^γ) along e2 — for every γ up
+    /// to 64, where the unscaled weights (10 · 10^64) would overflow a float.
+    @Test(arguments: [0.0, 0.5, 1, 2, 8, 30, 64])
+    func theSharpnessSetsHowMuchTheNearestBattleOutweighsTheRest(sharpness: Double) throws {
+        let ranker = SimilarityWeightedRanker(memory: try twoPromptMemory(), tierOfModel: [0, 1], sharpness: sharpness)
+        let ratings = try ranker.rank(FloatMatrix(rows: [[3, 0, 0], [0, 1, 0]], columns: 3))
+        let along = 1 / (1 + pow(10, -sharpness))
+        #expect(abs(ratings[0].winRate(ofTier: 0, overTier: 1) - along) < 1e-6)
+        #expect(abs(ratings[1].winRate(ofTier: 0, overTier: 1) - (1 - along)) < 1e-6)
+        #expect(ratings.allSatisfy { $0.ratings.allSatisfy(\.isFinite) })
+    }
+
+    /// Far battles shrink towards nothing but never turn into garbage: a query whose largest
+    /// similarity is tiny, at the sharpest kernel, still weighs its nearest battle most.
+    @Test func aBarelySimilarQueryAtTheSharpestKernelKeepsItsNearestBattle() throws {
+        let ranker = SimilarityWeightedRanker(memory: try twoPromptMemory(), tierOfModel: [0, 1], sharpness: 64)
+        // Similarities 0.001 and −1: the second battle's weight 10^(64 · (−1000 − 1)) is zero.
+        let ratings = try ranker.rank(FloatMatrix(rows: [[0.001, -1, 0]], columns: 3))
+        #expect(ratings[0].winRate(ofTier: 0, overTier: 1) > 1 - 1e-6)
+    }
+
     /// A query with no positive similarity to any battle gets the unweighted fit (1 : 1 here).
     @Test func aQueryUnlikeEveryBattleGetsTheUnweightedFit() throws {
         let ranker = SimilarityWeightedRanker(memory: try twoPromptMemory(), tierOfModel: [0, 1])
@@ -85,16 +107,28 @@ import Testing
         }
     }
 
-    /// Relative error within float rounding of the exponent: about 1e-7 per octave of argument.
+    /// Relative error within a few float roundings, however many octaves the argument spans, for
+    /// similarities within a factor 2 of the largest (where s − max s is exact); about 1e-7 per
+    /// octave of argument further out; past 126 octaves below the nearest battle, at most 2^-125.
     @Test func vectorisedWeightsMatchTheFormula() {
-        for maximum: Float in [0.05, 0.3, 1] {
-            for start in stride(from: Float(-1), to: 1, by: 0.125) {
-                let lanes = SIMD16<Float>((0..<16).map { start + Float($0) / 128 })
-                let fast = similarityWeights(lanes, octavesPerUnit: Float(log2(10.0)) / maximum)
-                for lane in 0..<16 {
-                    let exponent = Double(lanes[lane]) / Double(maximum)
-                    let exact = 10 * pow(10, exponent)
-                    #expect(abs(Double(fast[lane]) - exact) <= 2e-7 * (1 + abs(exponent * log2(10))) * exact)
+        for sharpness: Float in [1, 8, 64] {
+            for maximum: Float in [0.01, 0.05, 0.3, 1] {
+                for start in stride(from: Float(-1), to: maximum, by: 0.125) {
+                    let lanes = SIMD16<Float>((0..<16).map { min(maximum, start + Float($0) / 128) })
+                    let octavesPerUnit = Double(sharpness) * log2(10.0) / Double(maximum)
+                    let fast = similarityWeights(lanes, maximum: maximum, octavesPerUnit: Float(octavesPerUnit),
+                                                 octavesPerUnitRemainder: Float(octavesPerUnit - Double(Float(octavesPerUnit))))
+                    for lane in 0..<16 {
+                        let exponent = Double(sharpness) * (Double(lanes[lane]) / Double(maximum) - 1)
+                        let exact = pow(10, exponent)
+                        if exponent * log2(10) < -126 {
+                            #expect(fast[lane] > 0 && Double(fast[lane]) <= pow(2, -125))
+                        } else {
+                            let near = lanes[lane] >= maximum / 2
+                            let tolerance = near ? 3e-7 : 2e-7 * (1 + abs(exponent * log2(10)))
+                            #expect(abs(Double(fast[lane]) - exact) <= tolerance * exact, "γ \(sharpness) max \(maximum) s \(lanes[lane])")
+                        }
+                    }
                 }
             }
         }

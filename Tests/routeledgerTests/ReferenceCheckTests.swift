@@ -19,6 +19,42 @@ import Testing
         #expect(check.largestGlobalRatingDifference <= 1e-3)
     }
 
+    /// The batched router equals the method computed plainly, query by query, in double
+    /// precision: similarities, weights 10 · 10^(γ s / max s) unscaled, counts and the same fit.
+    /// What remains is the float similarities of the SGEMM: a weight's relative error is about
+    /// γ · ln 10 / max s times the similarity's rounding (1e-8 to 1e-7), so the difference grows
+    /// as γ² — measured 8e-9 at γ = 1, 4e-7 at γ = 4, 1.5e-6 at γ = 8 (max s ≈ 0.2 here).
+    @Test(arguments: [(1.0, 1e-7), (8, 2e-6)])
+    func aSharperKernelEqualsThePlainComputation(sharpness: Double, tolerance: Double) throws {
+        let reference = try ReferenceSet(directory: try SharedFixtures.url("reference/sw/main"))
+        let memory = reference.memory
+        let tierOfModel = GlobalTiers(of: memory, tierCount: reference.tierCount).tierOfModel
+        let ranker = SimilarityWeightedRanker(memory: memory.groupedByMatchup(), tierOfModel: tierOfModel, sharpness: sharpness)
+        let batched = try ranker.rank(reference.queries)
+        let strong = tierOfModel[try #require(memory.index(ofModel: reference.strongModel))]
+        let weak = tierOfModel[try #require(memory.index(ofModel: reference.weakModel))]
+        let dimension = memory.dimension
+        var largest = 0.0
+        // A quarter of the queries: the plain loops run unoptimised in a debug build.
+        for query in 0..<reference.queries.rows / 4 {
+            let q = (0..<dimension).map { Double(reference.queries.values[query * dimension + $0]) }
+            let norm = q.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let similarities = (0..<memory.count).map { battle in
+                (0..<dimension).reduce(0.0) { $0 + q[$1] / norm * Double(memory.embeddings[battle * dimension + $1]) }
+            }
+            let maximum = try #require(similarities.max())
+            var counts = PairwiseCounts(playerCount: reference.tierCount)
+            for battle in 0..<memory.count {
+                let indexed = memory.battle(battle)
+                counts.add(IndexedBattle(a: tierOfModel[indexed.a], b: tierOfModel[indexed.b], outcome: indexed.outcome),
+                           weight: 10 * pow(10, sharpness * similarities[battle] / maximum))
+            }
+            let plain = TierRatings(ratings: BradleyTerry.fitRatings(counts)).winRate(ofTier: strong, overTier: weak)
+            largest = max(largest, abs(plain - batched[query].winRate(ofTier: strong, overTier: weak)))
+        }
+        #expect(largest <= tolerance, "largest win rate difference \(largest)")
+    }
+
     /// The check itself must be able to fail: with the other variant's expectations the
     /// numbers disagree well beyond the tolerance.
     @Test func detectsTheWrongVariant() throws {

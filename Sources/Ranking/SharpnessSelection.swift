@@ -1,0 +1,130 @@
+import Foundation
+
+/// The kernel sharpness γ chosen for a memory by cross-validation on the memory itself, never on
+/// the queries it will route.
+///
+/// The memory's distinct prompts (battles with the same embedding are one prompt) are sampled
+/// (at most `maximumPrompts`) and dealt into folds. Each fold's prompts are routed by a ranker
+/// over every other battle of the memory, under every candidate γ from one similarity product,
+/// and scored by the log-likelihood of their own battles' outcomes under the per-query
+/// Bradley–Terry fit: log P(winner beats loser), half of each side's for a tie. The likelihood
+/// judges the whole fit — every model pair of every battle, not one routing pair — so it carries
+/// to any pair the memory routes, and it needs no labels beyond the battles.
+///
+/// RouteLLM's γ = 1 stays unless another candidate's held-out log-likelihood is higher by more
+/// than twice the standard error of the per-prompt difference: on a memory whose winners do not
+/// depend on the prompt every kernel fits about equally, and the choice must not follow noise.
+public struct SharpnessSelection: Sendable, Equatable {
+    /// A candidate γ and how well it predicted the held-out battles.
+    public struct Score: Sendable, Equatable {
+        public let sharpness: Double
+        /// Mean over held-out prompts of the summed log-likelihood of the prompt's battles.
+        public let meanLogLikelihood: Double
+        /// Mean per-prompt difference from γ = 1, and its standard error.
+        public let gainOverRouteLLM: Double
+        public let standardError: Double
+    }
+
+    public static let candidates: [Double] = [0, 0.5, 1, 2, 4, 8, 16, 32, 64]
+    public static let defaultFolds = 5
+    public static let defaultMaximumPrompts = 1_000
+
+    public let chosen: Double
+    public let scores: [Score]
+    public let heldOutPrompts: Int
+    public let heldOutBattles: Int
+
+    /// Chooses γ for `memory` routed with these tiers, same-tier rule and decay. Deterministic
+    /// for a seed. A memory too small to hold out prompts from keeps γ = 1 (no scores).
+    public init(memory: BattleMemory, tierOfModel: [Int], sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil,
+                folds: Int = defaultFolds, maximumPrompts: Int = defaultMaximumPrompts, seed: UInt64 = 1,
+                candidates: [Double] = candidates) {
+        precondition(folds >= 2 && maximumPrompts >= folds, "cross-validation needs at least two folds of one prompt")
+        precondition(candidates.contains(1), "RouteLLM's kernel is always a candidate")
+        let battlesOfPrompt = Self.battlesByPrompt(memory)
+        var generator = SeededGenerator(seed: seed)
+        let sample = Array(battlesOfPrompt.indices.shuffled(using: &generator).prefix(maximumPrompts))
+        guard sample.count >= 2 * folds else {
+            self.init(chosen: 1, scores: [], heldOutPrompts: 0, heldOutBattles: 0)
+            return
+        }
+        var promptOfBattle = [Int](repeating: -1, count: memory.count)
+        for (prompt, battles) in battlesOfPrompt.enumerated() {
+            for battle in battles { promptOfBattle[battle] = prompt }
+        }
+
+        // logLikelihoods[candidate][held-out prompt]
+        var logLikelihoods = [[Double]](repeating: [], count: candidates.count)
+        let workspace = RankingWorkspace()
+        for fold in 0..<folds {
+            let heldOut = stride(from: fold, to: sample.count, by: folds).map { sample[$0] }
+            let heldOutSet = Set(heldOut)
+            let training = memory.subset { !heldOutSet.contains(promptOfBattle[$0]) }.groupedByMatchup()
+            let ranker = SimilarityWeightedRanker(memory: training, tierOfModel: tierOfModel, sameTierRule: sameTierRule, decay: decay)
+            var queries = [Float]()
+            queries.reserveCapacity(heldOut.count * memory.dimension)
+            for prompt in heldOut {
+                let row = battlesOfPrompt[prompt][0] * memory.dimension
+                queries += memory.embeddings[row..<(row + memory.dimension)]
+            }
+            // Rows of the memory are unit length, so ranking cannot refuse them.
+            let ratings = try! ranker.rank(FloatMatrix(rows: heldOut.count, columns: memory.dimension, values: queries),
+                                           sharpnesses: candidates, workspace: workspace)
+            for (candidate, perQuery) in ratings.enumerated() {
+                for (query, prompt) in heldOut.enumerated() {
+                    logLikelihoods[candidate].append(battlesOfPrompt[prompt].reduce(0) { total, battle in
+                        total + Self.logLikelihood(of: memory.battle(battle), given: perQuery[query], tierOfModel: tierOfModel)
+                    })
+                }
+            }
+        }
+
+        let routeLLM = logLikelihoods[candidates.firstIndex(of: 1)!]
+        let scores = zip(candidates, logLikelihoods).map { sharpness, values in
+            let differences = zip(values, routeLLM).map { $0 - $1 }
+            let gain = mean(differences)
+            let variance = differences.reduce(0) { $0 + ($1 - gain) * ($1 - gain) } / Double(max(differences.count - 1, 1))
+            return Score(sharpness: sharpness, meanLogLikelihood: mean(values), gainOverRouteLLM: gain,
+                         standardError: (variance / Double(differences.count)).squareRoot())
+        }
+        let best = scores.max { $0.meanLogLikelihood < $1.meanLogLikelihood }!
+        let chosen = best.gainOverRouteLLM > 2 * best.standardError ? best.sharpness : 1
+        self.init(chosen: chosen, scores: scores, heldOutPrompts: sample.count,
+                  heldOutBattles: sample.reduce(0) { $0 + battlesOfPrompt[$1].count })
+    }
+
+    private init(chosen: Double, scores: [Score], heldOutPrompts: Int, heldOutBattles: Int) {
+        self.chosen = chosen
+        self.scores = scores
+        self.heldOutPrompts = heldOutPrompts
+        self.heldOutBattles = heldOutBattles
+    }
+
+    /// The memory's battles grouped by prompt (identical embedding rows), in order of first
+    /// appearance.
+    private static func battlesByPrompt(_ memory: BattleMemory) -> [[Int]] {
+        var promptOfRow: [[Float]: Int] = [:]
+        var battles: [[Int]] = []
+        for battle in 0..<memory.count {
+            let row = Array(memory.embeddings[(battle * memory.dimension)..<((battle + 1) * memory.dimension)])
+            if let prompt = promptOfRow[row] {
+                battles[prompt].append(battle)
+            } else {
+                promptOfRow[row] = battles.count
+                battles.append([battle])
+            }
+        }
+        return battles
+    }
+
+    /// log P(outcome) under the query's tier ratings; a tie counts half a win each way, as in
+    /// the fit. Win rates are kept off 0 and 1 so one confident miss costs much, not everything.
+    private static func logLikelihood(of battle: IndexedBattle, given ratings: TierRatings, tierOfModel: [Int]) -> Double {
+        let winRate = min(max(ratings.winRate(ofTier: tierOfModel[battle.a], overTier: tierOfModel[battle.b]), 1e-9), 1 - 1e-9)
+        return switch battle.outcome {
+        case .modelA: log(winRate)
+        case .modelB: log(1 - winRate)
+        case .tie, .tieBothBad: 0.5 * (log(winRate) + log(1 - winRate))
+        }
+    }
+}
