@@ -51,10 +51,11 @@ enum LedgerTestData {
     }
 
     static func usage(_ query: String, tenant: String = "acme", model: String = "weak", naming decisionID: String? = nil,
-                      input: Int64, output: Int64, offset: Int64, partition: Int32 = 0,
+                      input: Int64, cachedInput: Int64 = 0, output: Int64, reasoning: Int64 = 0, offset: Int64, partition: Int32 = 0,
                       topic: String = "llm.usage") -> UsageReport {
-        try! UsageReport(tenant: tenant, queryID: query, decisionID: decisionID, model: model, inputTokens: input,
-                         outputTokens: output, completedAt: time("2026-11-24T10:00:05Z"),
+        try! UsageReport(tenant: tenant, queryID: query, decisionID: decisionID, model: model,
+                         tokens: try! TokenCounts(input: input, cachedInput: cachedInput, output: output, reasoning: reasoning),
+                         completedAt: time("2026-11-24T10:00:05Z"),
                          position: RecordPosition(topic: topic, partition: partition, offset: offset))
     }
 
