@@ -10,11 +10,12 @@ enum PricesSetCommand: Command {
         tokens from --from on (default now). Where the provider bills them apart, --cached-input
         prices the input tokens read from its cache and --reasoning the reasoning tokens (each
         part of the input or output tokens; without the option they cost the input or output
-        rate), and --per-request adds a fee to every request. Prices are history: a row is never changed or
-        deleted, and a new one takes effect after every earlier row of its model and not before
-        now, since decisions already made were charged the price then in effect (a model's first
-        price may take effect at any time, or --from always). The route and ledger stages read the
-        history as it grows; decisions made from --from on are charged the new price.
+        rate), and --per-request adds a fee to every request. Prices are history: a row is never
+        changed or deleted, and a new one takes effect after every earlier row of its model and
+        not before now, since decisions already made were charged the price then in effect (a
+        model's first price may take effect at any time, or --from always). The route and ledger
+        stages read the history as it grows; decisions made from --from on are charged the new
+        price.
         Needs a role that may add prices: PREFIXprice_admin (or the schema's owner); the writer
         role the stages use may not.
         """

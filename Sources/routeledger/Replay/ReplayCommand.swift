@@ -27,7 +27,11 @@ enum ReplayCommand: Command {
         `replay --list` lists the replays; `replay --drop ID` deletes one; `replay --report ID`
         prints one again.
         The price list file: a header line `model,input_usd_per_million,output_usd_per_million`,
-        then one model a line; lines starting with # are comments.
+        then, optionally and in any order, `cached_input_usd_per_million`,
+        `reasoning_usd_per_million` and `per_request_usd`; then one model a line, an empty
+        optional cell leaving that component out (cached input and reasoning tokens then cost
+        the input and output rates, and there is no fee); lines starting with # are comments.
+        The actual tokens are priced with their cached input and reasoning tokens.
         """
     static let options: [Option] = [
         .value("config", "FILE", "The run configuration: Kafka, the queries topic, models, router and database."),
