@@ -94,7 +94,7 @@ public enum LedgerReconciliation {
     private struct CostedRow {
         /// The tokens and costs of one kind, estimated or actual; costs in micro-units, nil
         /// when NULL or finer than a micro-unit. (Estimates count no cached or reasoning tokens,
-        /// and neither do actual tokens recorded before migration 0014: the query says 0.)
+        /// and neither do actual tokens recorded before migration 0016: the query says 0.)
         struct Costs {
             let tokens: TokenCounts?
             let cost: Int64?

@@ -60,7 +60,7 @@ public enum ReplayLedger {
             SELECT tenant, query_id, coalesce(requested_at, decided_at) AS booked_at, chosen_model, reference_model,
                    coalesce(actual_input_tokens, estimated_input_tokens) AS input_tokens,
                    coalesce(actual_output_tokens, estimated_output_tokens) AS output_tokens, actual_cost IS NOT NULL AS actual,
-                   -- None in an estimate, nor in actual usage recorded before migration 0014.
+                   -- None in an estimate, nor in actual usage recorded before migration 0016.
                    coalesce(actual_cached_input_tokens, 0) AS cached_input_tokens, coalesce(actual_reasoning_tokens, 0) AS reasoning_tokens
             FROM ledger
             WHERE superseded_at IS NULL AND ($1::timestamptz IS NULL OR coalesce(requested_at, decided_at) >= $1)

@@ -15,7 +15,7 @@ enum LedgerTestData {
     }
 
     /// Adds a price row as the schema's owner would; `components` (column name to dollars) sets
-    /// the columns of migration 0014, so a row without them can be added before it.
+    /// the columns of migration 0016 (price components), so a row without them can be added before it.
     @discardableResult
     static func addPrice(_ model: String, input: String, output: String, from effective: String,
                          components: [PriceComponent: String] = [:], on connection: PostgresConnection) throws -> Int64 {

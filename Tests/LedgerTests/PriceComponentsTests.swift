@@ -5,8 +5,8 @@ import TestSupport
 import Testing
 
 /// Cached input tokens, reasoning tokens and per-request fees through the ledger writer, the
-/// price book and reconciliation on a real PostgreSQL server; and rows written before migration
-/// 0014, which keep their costs.
+/// price book and reconciliation on a real PostgreSQL server; and rows written before the
+/// migration that added them (`price_components`, 0016), which keep their costs.
 @Suite struct PriceComponentsTests {
     private typealias Data = LedgerTestData
 
@@ -80,19 +80,19 @@ import Testing
         }
     }
 
-    /// A row written and priced before migration 0014 — and a report waiting in the holding table
-    /// then — mean after it exactly what they meant before: the same stored costs, which the
-    /// price book and reconciliation still derive from the row's tokens; the report is priced
-    /// with no cached or reasoning tokens.
+    /// A row written and priced before migration `price_components` — and a report waiting in
+    /// the holding table then — mean after it exactly what they meant before: the same stored
+    /// costs, which the price book and reconciliation still derive from the row's tokens; the
+    /// report is priced with no cached or reasoning tokens.
     @Test func rowsWrittenBeforeTheComponentsKeepTheirCosts() throws {
         try TestDatabase.withFresh { database in
             let connection = try database.connect()
-            let before = RouteLedgerSchema.migrations.filter { $0.version < 14 }
-            #expect(before.count == 13)
+            let components = try #require(RouteLedgerSchema.migrations.firstIndex { $0.name == "price_components" })
+            let before = Array(RouteLedgerSchema.migrations[..<components])
             try Migrator(migrations: before, roles: database.roles).migrate(connection)
             let weak = try Data.addPrice("weak", input: "0.15", output: "0.60", from: "-infinity", on: connection)
             let strong = try Data.addPrice("strong", input: "10", output: "30", from: "-infinity", on: connection)
-            // As the ledger stage of 0013 wrote a decision with its usage. By hand: the estimate,
+            // As the ledger stage wrote a decision with its usage then. By hand: the estimate,
             // 1,000 input and 500 output tokens, weak 150 + 300 = 450 µ$, strong 10,000 +
             // 15,000 = 25,000 µ$; the usage, 2,000 and 300, weak 300 + 180 = 480 µ$, strong
             // 20,000 + 9,000 = 29,000 µ$.
