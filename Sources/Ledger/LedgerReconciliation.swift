@@ -77,7 +77,9 @@ public enum LedgerReconciliation {
                 SELECT id, decision_id, decided_at, chosen_model, reference_model, price_id, reference_price_id,
                        estimated_input_tokens, estimated_output_tokens, estimated_cost, estimated_reference_cost,
                        actual_input_tokens, actual_output_tokens, actual_cost, actual_reference_cost, usage_model,
-                       usage_price_id
+                       usage_price_id, 0 AS estimated_cached_input_tokens, 0 AS estimated_reasoning_tokens,
+                       coalesce(actual_cached_input_tokens, 0) AS actual_cached_input_tokens,
+                       coalesce(actual_reasoning_tokens, 0) AS actual_reasoning_tokens
                 FROM ledger WHERE id > $1 ORDER BY id LIMIT $2
                 """, [.bigint(lastID), .bigint(Int64(pageSize))]).map(CostedRow.init(row:))
             for row in page {
@@ -91,10 +93,10 @@ public enum LedgerReconciliation {
     /// A ledger row as `costDifferences` reads it.
     private struct CostedRow {
         /// The tokens and costs of one kind, estimated or actual; costs in micro-units, nil
-        /// when NULL or finer than a micro-unit.
+        /// when NULL or finer than a micro-unit. (Estimates count no cached or reasoning tokens,
+        /// and neither do actual tokens recorded before migration 0016: the query says 0.)
         struct Costs {
-            let inputTokens: Int64?
-            let outputTokens: Int64?
+            let tokens: TokenCounts?
             let cost: Int64?
             let referenceCost: Int64?
 
@@ -102,8 +104,15 @@ public enum LedgerReconciliation {
                 func micros(_ column: String) throws -> Int64? {
                     try row.decode(PostgresNumeric?.self, column: column).flatMap { $0.units(scale: 6) }
                 }
-                inputTokens = try row.decode(column: "\(kind)_input_tokens")
-                outputTokens = try row.decode(column: "\(kind)_output_tokens")
+                func count(_ column: String) throws -> Int64? {
+                    try row.decode(Int32?.self, column: column).map(Int64.init)
+                }
+                if let input = try count("\(kind)_input_tokens"), let output = try count("\(kind)_output_tokens") {
+                    tokens = try TokenCounts(input: input, cachedInput: Int64(try row.decode(Int32.self, column: "\(kind)_cached_input_tokens")),
+                                             output: output, reasoning: Int64(try row.decode(Int32.self, column: "\(kind)_reasoning_tokens")))
+                } else {
+                    tokens = nil
+                }
                 cost = try micros("\(kind)_cost")
                 referenceCost = try micros("\(kind)_reference_cost")
             }
@@ -152,12 +161,11 @@ public enum LedgerReconciliation {
             return found
         }
         for (kind, costs, price) in [("estimated", row.estimated, price), ("actual", row.actual, actualPrice)] {
-            guard let input = costs.inputTokens, let output = costs.outputTokens else { continue }
-            let expected = (price.tokenPrice.cost(inputTokens: input, outputTokens: output).microunits,
-                            reference.tokenPrice.cost(inputTokens: input, outputTokens: output).microunits)
+            guard let tokens = costs.tokens else { continue }
+            let expected = (price.tokenPrice.cost(tokens).microunits, reference.tokenPrice.cost(tokens).microunits)
             if costs.cost != expected.0 || costs.referenceCost != expected.1 {
-                note("\(kind) costs are \(amount(costs.cost)) and \(amount(costs.referenceCost)) (reference), but \(input) input and "
-                     + "\(output) output tokens at its prices make \(amount(expected.0)) and \(amount(expected.1))")
+                note("\(kind) costs are \(amount(costs.cost)) and \(amount(costs.referenceCost)) (reference), but \(tokens) "
+                     + "at its prices make \(amount(expected.0)) and \(amount(expected.1))")
             }
         }
         return found

@@ -240,8 +240,9 @@ public final class LedgerWriter {
                 let report = numbered.report
                 return [.integer(numbered.n), .bool(false), .text(report.position.topic), .integer(report.position.partition),
                         .bigint(report.position.offset), .text(report.tenant), .text(report.queryID),
-                        report.decisionID.map { .text($0) } ?? .null, .text(report.model), .integer(Int32(report.inputTokens)),
-                        .integer(Int32(report.outputTokens)), .timestamptz(report.completedAt)]
+                        report.decisionID.map { .text($0) } ?? .null, .text(report.model), .integer(Int32(report.tokens.input)),
+                        .integer(Int32(report.tokens.output)), .timestamptz(report.completedAt),
+                        .integer(Int32(report.tokens.cachedInput)), .integer(Int32(report.tokens.reasoning))]
             })
         }
 
@@ -332,15 +333,15 @@ public final class LedgerWriter {
 
     /// The values of `actualColumns` for a report's tokens at `price`, and the reference's.
     private static func actual(of usage: some ActualUsage, price: Price, reference: Price, differing: UsageDifference) -> [PostgresValue] {
-        let (input, output) = (usage.inputTokens, usage.outputTokens)
+        let tokens = usage.tokens
         return [
-            .integer(Int32(input)), .integer(Int32(output)),
-            price.tokenPrice.cost(inputTokens: input, outputTokens: output).postgresValue,
-            reference.tokenPrice.cost(inputTokens: input, outputTokens: output).postgresValue,
+            .integer(Int32(tokens.input)), .integer(Int32(tokens.output)),
+            price.tokenPrice.cost(tokens).postgresValue, reference.tokenPrice.cost(tokens).postgresValue,
             .timestamptz(usage.completedAt), .text(usage.position.topic), .integer(usage.position.partition),
             .bigint(usage.position.offset),
             differing.model.map { .text($0.name) } ?? .null, differing.model.map { .bigint($0.priceID) } ?? .null,
             differing.queryID.map { .text($0) } ?? .null,
+            .integer(Int32(tokens.cachedInput)), .integer(Int32(tokens.reasoning)),
         ]
     }
 
@@ -355,8 +356,7 @@ public final class LedgerWriter {
         let tenant: String
         let queryID: String
         let model: String
-        let inputTokens: Int64
-        let outputTokens: Int64
+        let tokens: TokenCounts
         let completedAt: PostgresTimestamp
         let decisionID: String?
         let decisionTenant: String
@@ -377,8 +377,10 @@ public final class LedgerWriter {
             tenant = try row.decode(column: "tenant")
             queryID = try row.decode(column: "query_id")
             model = try row.decode(column: "model")
-            inputTokens = Int64(try row.decode(Int32.self, column: "input_tokens"))
-            outputTokens = Int64(try row.decode(Int32.self, column: "output_tokens"))
+            tokens = try TokenCounts(input: Int64(try row.decode(Int32.self, column: "input_tokens")),
+                                     cachedInput: Int64(try row.decode(Int32.self, column: "cached_input_tokens")),
+                                     output: Int64(try row.decode(Int32.self, column: "output_tokens")),
+                                     reasoning: Int64(try row.decode(Int32.self, column: "reasoning_tokens")))
             completedAt = try row.decode(column: "completed_at")
             decisionID = try row.decode(column: "decision_id")
             decisionTenant = try row.decode(String?.self, column: "decision_tenant") ?? ""
@@ -410,17 +412,19 @@ public final class LedgerWriter {
     private static let actualColumns = [
         "actual_input_tokens", "actual_output_tokens", "actual_cost", "actual_reference_cost", "usage_completed_at",
         "usage_topic", "usage_partition", "usage_offset", "usage_model", "usage_price_id", "usage_query_id",
+        "actual_cached_input_tokens", "actual_reasoning_tokens",
     ]
     private static let stagedDecisionColumns = decisionColumns + actualColumns
     private static let usageColumns = [
         "n", "held", "usage_topic", "usage_partition", "usage_offset", "tenant", "query_id", "decision_id", "model",
-        "input_tokens", "output_tokens", "completed_at",
+        "input_tokens", "output_tokens", "completed_at", "cached_input_tokens", "reasoning_tokens",
     ]
 
     private static let actualColumnTypes = """
         actual_input_tokens integer, actual_output_tokens integer, actual_cost numeric(20, 6),
         actual_reference_cost numeric(20, 6), usage_completed_at timestamptz, usage_topic text, usage_partition integer,
-        usage_offset bigint, usage_model text, usage_price_id bigint, usage_query_id text
+        usage_offset bigint, usage_model text, usage_price_id bigint, usage_query_id text, actual_cached_input_tokens integer,
+        actual_reasoning_tokens integer
         """
 
     /// Per session, emptied at every commit.
@@ -435,7 +439,7 @@ public final class LedgerWriter {
         CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_usage (
             n integer, held boolean, usage_topic text, usage_partition integer, usage_offset bigint, tenant text,
             query_id text, decision_id text, model text, input_tokens integer, output_tokens integer,
-            completed_at timestamptz
+            completed_at timestamptz, cached_input_tokens integer, reasoning_tokens integer
         ) ON COMMIT DELETE ROWS;
         CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged_actuals (decision_id text, \(actualColumnTypes))
             ON COMMIT DELETE ROWS;
@@ -488,11 +492,10 @@ public final class LedgerWriter {
 
     /// Stages the waiting reports that answer a staged decision, numbered after the batch's ($1).
     private static let stageWaitingUsage = """
-        INSERT INTO ledger_staged_usage (n, held, usage_topic, usage_partition, usage_offset, tenant, query_id,
-                                         decision_id, model, input_tokens, output_tokens, completed_at)
+        INSERT INTO ledger_staged_usage (\(usageColumns.joined(separator: ", ")))
         SELECT $1 + row_number() OVER (ORDER BY usage_topic, usage_partition, usage_offset), true, usage_topic,
                usage_partition, usage_offset, tenant, query_id, decision_id, model, input_tokens, output_tokens,
-               completed_at
+               completed_at, cached_input_tokens, reasoning_tokens
         FROM (SELECT h.* FROM usage_awaiting_decision AS h
               JOIN ledger_staged_decisions AS d ON h.decision_id = d.decision_id
               UNION
@@ -506,7 +509,7 @@ public final class LedgerWriter {
     /// report's model, then the latest). Waiting reports first, since they arrived earlier.
     private static let matchUsage = """
         SELECT u.n, u.held, u.usage_topic, u.usage_partition, u.usage_offset, u.tenant, u.query_id, u.model, u.input_tokens,
-               u.output_tokens, u.completed_at, m.decision_id, m.tenant AS decision_tenant, m.query_id AS decision_query_id,
+               u.output_tokens, u.cached_input_tokens, u.reasoning_tokens, u.completed_at, m.decision_id, m.tenant AS decision_tenant, m.query_id AS decision_query_id,
                m.decided_at, m.chosen_model, m.price_id, m.reference_price_id, m.usage_topic AS recorded_topic,
                m.usage_partition AS recorded_partition, m.usage_offset AS recorded_offset, m.superseded
         FROM ledger_staged_usage AS u
@@ -549,9 +552,10 @@ public final class LedgerWriter {
 
     private static let holdUnmatchedUsage = """
         INSERT INTO usage_awaiting_decision (usage_topic, usage_partition, usage_offset, tenant, query_id, decision_id,
-                                             model, input_tokens, output_tokens, completed_at)
+                                             model, input_tokens, output_tokens, completed_at, cached_input_tokens,
+                                             reasoning_tokens)
         SELECT u.usage_topic, u.usage_partition, u.usage_offset, u.tenant, u.query_id, u.decision_id, u.model,
-               u.input_tokens, u.output_tokens, u.completed_at
+               u.input_tokens, u.output_tokens, u.completed_at, u.cached_input_tokens, u.reasoning_tokens
         FROM ledger_staged_usage AS u JOIN ledger_staged_outcomes AS o ON o.n = u.n
         WHERE NOT u.held AND o.outcome = 'hold'
         ON CONFLICT DO NOTHING
@@ -560,8 +564,7 @@ public final class LedgerWriter {
 
 /// What pricing a report's actual usage needs, from a report of the batch or a matched row.
 private protocol ActualUsage {
-    var inputTokens: Int64 { get }
-    var outputTokens: Int64 { get }
+    var tokens: TokenCounts { get }
     var completedAt: PostgresTimestamp { get }
     var position: RecordPosition { get }
 }

@@ -74,11 +74,11 @@ extension PriceBook {
 
     private static func insert(_ model: String, _ price: TokenPrice, from effectiveFrom: PostgresTimestamp,
                                on connection: PostgresConnection) throws -> Price {
+        let columns = PriceComponent.allCases
         let id = try connection.query("""
-            INSERT INTO prices (model, input_usd_per_million, output_usd_per_million, effective_from)
-            VALUES ($1, $2, $3, $4) RETURNING id
-            """, [.text(model), price.inputPerMillion.postgresValue,
-                  price.outputPerMillion.postgresValue, .timestamptz(effectiveFrom)])[0]
+            INSERT INTO prices (model, \(columns.map(\.rawValue).joined(separator: ", ")), effective_from)
+            VALUES ($1, \((2...columns.count + 1).map { "$\($0)" }.joined(separator: ", ")), $\(columns.count + 2)) RETURNING id
+            """, [.text(model)] + columns.map { price[$0]?.postgresValue ?? .null } + [.timestamptz(effectiveFrom)])[0]
             .decode(Int64.self, column: "id")
         return Price(id: id, model: model, tokenPrice: price, effectiveFrom: effectiveFrom)
     }

@@ -70,7 +70,7 @@ public struct PriceBook: Sendable {
 
     private mutating func read(from connection: PostgresConnection, version: Version) throws {
         let rows = try connection.query("""
-            SELECT id, model, input_usd_per_million, output_usd_per_million, effective_from
+            SELECT id, model, \(PriceComponent.allCases.map(\.rawValue).joined(separator: ", ")), effective_from
             FROM prices ORDER BY model, effective_from
             """)
         for row in rows {
@@ -91,16 +91,19 @@ private extension Price {
     init(row: PostgresRow) throws {
         let id: Int64 = try row.decode(column: "id")
         let model: String = try row.decode(column: "model")
-        func perMillion(_ column: String) throws -> MicroUSD? {
-            let value = try row.decode(PostgresNumeric.self, column: column)
-            guard let units = value.units(scale: 6), (0...TokenPrice.maximumPerMillion.microunits).contains(units) else { return nil }
-            return MicroUSD(microunits: units)
+        var components: [PriceComponent: MicroUSD] = [:]
+        for component in PriceComponent.allCases {
+            // NULL: a cached input or reasoning rate the row does not set.
+            guard let value = try row.decode(PostgresNumeric?.self, column: component.rawValue) else { continue }
+            guard let units = value.units(scale: 6), TokenPrice.allowedAmounts.contains(MicroUSD(microunits: units)) else {
+                throw LedgerError("price row \(id) of '\(model)' has \(component.rawValue) above \(TokenPrice.maximumPerMillion) dollars, "
+                                  + "the most RouteLedger can charge exactly")
+            }
+            components[component] = MicroUSD(microunits: units)
         }
-        guard let input = try perMillion("input_usd_per_million"), let output = try perMillion("output_usd_per_million") else {
-            throw LedgerError("price row \(id) of '\(model)' is above \(TokenPrice.maximumPerMillion) dollars per million tokens, "
-                              + "the most RouteLedger can charge exactly")
+        guard let tokenPrice = TokenPrice(components: components) else {
+            throw LedgerError("price row \(id) of '\(model)' has no input or output rate")
         }
-        self.init(id: id, model: model, tokenPrice: TokenPrice(inputPerMillion: input, outputPerMillion: output),
-                  effectiveFrom: try row.decode(column: "effective_from"))
+        self.init(id: id, model: model, tokenPrice: tokenPrice, effectiveFrom: try row.decode(column: "effective_from"))
     }
 }

@@ -20,24 +20,21 @@ public enum ReplayLedger {
         public let chosenModel: String
         public let referenceModel: String
         public let strongWinRate: Double?
-        public let inputTokens: Int64
-        public let outputTokens: Int64
+        public let tokens: TokenCounts
         /// Whether the tokens are the query's actual ones (else its estimate).
         public let actualTokens: Bool
         public let cost: MicroUSD
         public let referenceCost: MicroUSD
 
         public init(tenant: String, queryID: String, requestedAt: PostgresTimestamp, chosenModel: String, referenceModel: String,
-                    strongWinRate: Double?, inputTokens: Int64, outputTokens: Int64, actualTokens: Bool, cost: MicroUSD,
-                    referenceCost: MicroUSD) {
+                    strongWinRate: Double?, tokens: TokenCounts, actualTokens: Bool, cost: MicroUSD, referenceCost: MicroUSD) {
             self.tenant = tenant
             self.queryID = queryID
             self.requestedAt = requestedAt
             self.chosenModel = chosenModel
             self.referenceModel = referenceModel
             self.strongWinRate = strongWinRate
-            self.inputTokens = inputTokens
-            self.outputTokens = outputTokens
+            self.tokens = tokens
             self.actualTokens = actualTokens
             self.cost = cost
             self.referenceCost = referenceCost
@@ -52,8 +49,7 @@ public enum ReplayLedger {
         public let bookedAt: PostgresTimestamp
         public let chosenModel: String
         public let referenceModel: String
-        public let inputTokens: Int64
-        public let outputTokens: Int64
+        public let tokens: TokenCounts
         public let actualTokens: Bool
     }
 
@@ -63,7 +59,9 @@ public enum ReplayLedger {
         try connection.query("""
             SELECT tenant, query_id, coalesce(requested_at, decided_at) AS booked_at, chosen_model, reference_model,
                    coalesce(actual_input_tokens, estimated_input_tokens) AS input_tokens,
-                   coalesce(actual_output_tokens, estimated_output_tokens) AS output_tokens, actual_cost IS NOT NULL AS actual
+                   coalesce(actual_output_tokens, estimated_output_tokens) AS output_tokens, actual_cost IS NOT NULL AS actual,
+                   -- None in an estimate, nor in actual usage recorded before migration 0016.
+                   coalesce(actual_cached_input_tokens, 0) AS cached_input_tokens, coalesce(actual_reasoning_tokens, 0) AS reasoning_tokens
             FROM ledger
             WHERE superseded_at IS NULL AND ($1::timestamptz IS NULL OR coalesce(requested_at, decided_at) >= $1)
               AND ($2::timestamptz IS NULL OR coalesce(requested_at, decided_at) < $2) AND ($3::text IS NULL OR tenant = $3)
@@ -72,8 +70,10 @@ public enum ReplayLedger {
             BilledQuery(tenant: try row.decode(column: "tenant"), queryID: try row.decode(column: "query_id"),
                         bookedAt: try row.decode(column: "booked_at"), chosenModel: try row.decode(column: "chosen_model"),
                         referenceModel: try row.decode(column: "reference_model"),
-                        inputTokens: Int64(try row.decode(Int32.self, column: "input_tokens")),
-                        outputTokens: Int64(try row.decode(Int32.self, column: "output_tokens")),
+                        tokens: try TokenCounts(input: Int64(try row.decode(Int32.self, column: "input_tokens")),
+                                                cachedInput: Int64(try row.decode(Int32.self, column: "cached_input_tokens")),
+                                                output: Int64(try row.decode(Int32.self, column: "output_tokens")),
+                                                reasoning: Int64(try row.decode(Int32.self, column: "reasoning_tokens"))),
                         actualTokens: try row.decode(column: "actual"))
         }
     }
@@ -88,12 +88,13 @@ public enum ReplayLedger {
             guard inserted == 1 else { throw LedgerError("replay '\(id)' exists already: choose another --id, or drop it first (replay --drop \(id))") }
             try connection.copy(into: "replay_decisions", columns: [
                 "replay_id", "tenant", "query_id", "requested_at", "chosen_model", "reference_model", "strong_win_rate",
-                "input_tokens", "output_tokens", "actual_tokens", "cost", "reference_cost",
+                "input_tokens", "output_tokens", "actual_tokens", "cost", "reference_cost", "cached_input_tokens", "reasoning_tokens",
             ], rows: decisions.map { decision in
                 [.text(id), .text(decision.tenant), .text(decision.queryID), .timestamptz(decision.requestedAt),
                  .text(decision.chosenModel), .text(decision.referenceModel), decision.strongWinRate.map { .double($0) } ?? .null,
-                 .integer(Int32(decision.inputTokens)), .integer(Int32(decision.outputTokens)), .bool(decision.actualTokens),
-                 decision.cost.postgresValue, decision.referenceCost.postgresValue]
+                 .integer(Int32(decision.tokens.input)), .integer(Int32(decision.tokens.output)), .bool(decision.actualTokens),
+                 decision.cost.postgresValue, decision.referenceCost.postgresValue, .integer(Int32(decision.tokens.cachedInput)),
+                 .integer(Int32(decision.tokens.reasoning))]
             })
         }
     }

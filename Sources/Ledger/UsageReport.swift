@@ -10,25 +10,21 @@ public struct UsageReport: Sendable, Equatable {
     /// tenant and query id.
     public let decisionID: String?
     public let model: String
-    public let inputTokens: Int64
-    public let outputTokens: Int64
+    public let tokens: TokenCounts
     public let completedAt: PostgresTimestamp
     public let position: RecordPosition
 
-    public init(tenant: String, queryID: String, decisionID: String?, model: String, inputTokens: Int64, outputTokens: Int64,
+    public init(tenant: String, queryID: String, decisionID: String?, model: String, tokens: TokenCounts,
                 completedAt: PostgresTimestamp, position: RecordPosition) throws(LedgerInputError) {
         for (value, field) in [(tenant, "tenant"), (queryID, "query_id"), (model, "model")] {
             try LedgerInputError.checkText(value, field)
         }
         if let decisionID { try LedgerInputError.checkText(decisionID, "decision_id") }
-        try LedgerInputError.checkTokens(inputTokens, "input_tokens")
-        try LedgerInputError.checkTokens(outputTokens, "output_tokens")
         self.tenant = tenant
         self.queryID = queryID
         self.decisionID = decisionID
         self.model = model
-        self.inputTokens = inputTokens
-        self.outputTokens = outputTokens
+        self.tokens = tokens
         self.completedAt = completedAt
         self.position = position
     }

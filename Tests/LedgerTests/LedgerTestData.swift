@@ -14,15 +14,18 @@ enum LedgerTestData {
         MicroUSD(dollars: text)!
     }
 
-    /// Adds a price row as the schema's owner would.
+    /// Adds a price row as the schema's owner would; `components` (column name to dollars) sets
+    /// the columns of migration 0016 (price components), so a row without them can be added before it.
     @discardableResult
     static func addPrice(_ model: String, input: String, output: String, from effective: String,
-                         on connection: PostgresConnection) throws -> Int64 {
-        try connection.query("""
-            INSERT INTO prices (model, input_usd_per_million, output_usd_per_million, effective_from)
-            VALUES ($1, $2, $3, $4) RETURNING id
+                         components: [PriceComponent: String] = [:], on connection: PostgresConnection) throws -> Int64 {
+        let others = components.sorted { $0.key.rawValue < $1.key.rawValue }
+        return try connection.query("""
+            INSERT INTO prices (model, input_usd_per_million, output_usd_per_million, effective_from\(others.map { ", \($0.key.rawValue)" }.joined()))
+            VALUES ($1, $2, $3, $4\(others.indices.map { ", $\($0 + 5)" }.joined())) RETURNING id
             """, [.text(model), .numeric(PostgresNumeric(input)!), .numeric(PostgresNumeric(output)!),
-                  effective == "-infinity" ? .timestamptz(.negativeInfinity) : .timestamptz(time(effective))])[0]
+                  effective == "-infinity" ? .timestamptz(.negativeInfinity) : .timestamptz(time(effective))]
+                + others.map { .numeric(PostgresNumeric($0.value)!) })[0]
             .decode(Int64.self, column: "id")
     }
 
@@ -51,10 +54,11 @@ enum LedgerTestData {
     }
 
     static func usage(_ query: String, tenant: String = "acme", model: String = "weak", naming decisionID: String? = nil,
-                      input: Int64, output: Int64, offset: Int64, partition: Int32 = 0,
+                      input: Int64, cachedInput: Int64 = 0, output: Int64, reasoning: Int64 = 0, offset: Int64, partition: Int32 = 0,
                       topic: String = "llm.usage") -> UsageReport {
-        try! UsageReport(tenant: tenant, queryID: query, decisionID: decisionID, model: model, inputTokens: input,
-                         outputTokens: output, completedAt: time("2026-11-24T10:00:05Z"),
+        try! UsageReport(tenant: tenant, queryID: query, decisionID: decisionID, model: model,
+                         tokens: try! TokenCounts(input: input, cachedInput: cachedInput, output: output, reasoning: reasoning),
+                         completedAt: time("2026-11-24T10:00:05Z"),
                          position: RecordPosition(topic: topic, partition: partition, offset: offset))
     }
 

@@ -98,6 +98,18 @@ import Testing
         #expect(problems(try minimal()) == [])
     }
 
+    /// A model's optional price components are read into its price, and one that is no amount
+    /// is refused naming it.
+    @Test func aModelsPriceComponentsAreReadAndCheckedByName() throws {
+        let components = #""output_per_million": "2", "cached_input_per_million": "0.5", "reasoning_per_million": "8", "per_request": "0.001""#
+        let file = try minimal { $0.replacingOccurrences(of: #""output_per_million": "2""#, with: components) }
+        let weak = try #require(try RouteLedgerConfiguration.load(file: file, environment: [:]).models.first { $0.name == "weak" })
+        #expect(weak.price.cachedInputPerMillion?.microunits == 500_000 && weak.price.reasoningPerMillion?.microunits == 8_000_000
+                && weak.price.perRequest.microunits == 1_000)
+        let bad = try minimal { $0.replacingOccurrences(of: #""output_per_million": "2""#, with: #""output_per_million": "2", "per_request": "-1""#) }
+        #expect(problems(bad).contains { $0.hasPrefix("models[1].per_request: prices are decimal strings of dollars") }, "\(problems(bad))")
+    }
+
     /// Foundation's parser would keep one of the two thresholds; the file is refused instead,
     /// at the second key's line and column.
     @Test func aKeyGivenTwiceIsRefusedNamingItAndWhereItIs() throws {

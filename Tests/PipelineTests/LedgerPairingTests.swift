@@ -25,7 +25,7 @@ import Testing
 
     private func report(naming id: String?, partition: Int32 = 0, offset: Int64) -> LedgerPairing.Report {
         let report = try! UsageReport(
-            tenant: "acme", queryID: "q-\(id ?? "none")", decisionID: id, model: "weak", inputTokens: 1, outputTokens: 1,
+            tenant: "acme", queryID: "q-\(id ?? "none")", decisionID: id, model: "weak", tokens: try! TokenCounts(input: 1, output: 1),
             completedAt: PostgresTimestamp(microsecondsSince2000: 0),
             position: RecordPosition(topic: "llm.usage", partition: partition, offset: offset))
         return (report, input("llm.usage", partition, offset))

@@ -10,16 +10,6 @@ import TestSupport
 /// Records built to stop the ledger: each must go to the dead-letter topic with its reason
 /// while every other record of its batch is recorded and the stored offsets move past it.
 extension LedgerStageTests {
-    private static func deadLetterKinds(_ topic: String, broker: TestKafkaBroker, count: Int) throws -> [String: String] {
-        var kinds: [String: String] = [:]
-        for letter in try RouteStageHarness.readAll(topic, broker: broker, count: count) {
-            let object = try #require(try JSONSerialization.jsonObject(with: letter.value) as? [String: Any])
-            let source = try #require(object["source"] as? [String: Any])
-            kinds["\(source["topic"]!)@\(source["offset"]!)"] = "\(object["error_kind"]!): \(object["message"]!)"
-        }
-        return kinds
-    }
-
     private static func storedOffsets(_ configuration: RouteLedgerConfiguration, on connection: PostgresConnection) throws -> [String: Int64] {
         Dictionary(try ConsumerOffsetStore(group: configuration.ledger.groupID, on: connection).read().map { ($0.key.topic, $0.value) },
                    uniquingKeysWith: +)
@@ -55,7 +45,7 @@ extension LedgerStageTests {
             #expect(try connection.count("SELECT count(*) AS n FROM ledger WHERE actual_cost IS NOT NULL") == 10)
             #expect(try connection.count("SELECT count(*) AS n FROM usage_awaiting_decision") == 0)
             #expect(try Self.storedOffsets(configuration, on: connection) == [topics.decisions: 10, topics.usage: 12])
-            let letters = try Self.deadLetterKinds(topics.deadLetter, broker: broker, count: 2)
+            let letters = try DeadLetters.read(topics.deadLetter, broker: broker, count: 2)
             #expect(letters["\(topics.usage)@0"]?.hasPrefix("invalid_field: 'decision_id' is 5000 characters long; the limit is 256") == true)
             #expect(letters["\(topics.usage)@1"]?.hasPrefix("invalid_field: 'tenant' contains the control character U+0000") == true)
         }
@@ -96,7 +86,7 @@ extension LedgerStageTests {
             }
             #expect(ids == (0..<30).filter { $0 != 13 }.map { "q\($0)" })
             #expect(try Self.storedOffsets(configuration, on: connection) == [topics.decisions: 30, topics.usage: 30])
-            let letters = try Self.deadLetterKinds(topics.deadLetter, broker: broker, count: 1)
+            let letters = try DeadLetters.read(topics.deadLetter, broker: broker, count: 1)
             let letter = try #require(letters["\(topics.decisions)@13"])
             #expect(letter.hasPrefix("refused_by_database: PostgreSQL refused it:") && letter.contains("[23514]") && letter.contains("refuse_q13"))
         }
@@ -180,7 +170,7 @@ extension LedgerStageTests {
                 #expect(Self.waitUntil { stage.counters.snapshot().rejected[.noDecision] == 1 })
             }
             #expect(try waiting() == 0)
-            let letters = try Self.deadLetterKinds(topics.deadLetter, broker: broker, count: 1)
+            let letters = try DeadLetters.read(topics.deadLetter, broker: broker, count: 1)
             #expect(letters["\(topics.usage)@0"]?.hasPrefix("no_decision: the usage report waited 1 s (ledger.usage_wait_seconds) for its decision, decision d-none") == true)
         }
     }

@@ -48,6 +48,33 @@ import Testing
         }
     }
 
+    /// Every optional field of the usage schema is one the parser reads (a value of the wrong
+    /// type is refused rather than ignored), and one with a stated default means that default
+    /// when it is absent.
+    @Test func everyOptionalUsageFieldIsReadAndItsDefaultIsTheParsers() throws {
+        let file = try schema("usage.v1.json")
+        let properties = try #require(file["properties"] as? [String: [String: Any]])
+        let required = Set(try #require(file["required"] as? [String]))
+        let minimal: [String: Any] = ["schema": "routeledger.usage.v1", "query_id": "q", "tenant": "t", "model": "m",
+                                      "input_tokens": 5, "output_tokens": 5, "completed_at": "2026-11-24T10:00:00Z"]
+        let absent = try UsageEvent(bytes: JSONSerialization.data(withJSONObject: minimal))
+        var defaults = 0
+        for (field, property) in properties where !required.contains(field) {
+            var wrong = minimal
+            wrong[field] = ["not": "a value"]
+            let bytes = try JSONSerialization.data(withJSONObject: wrong)
+            #expect(throws: EventRejection.self, "\(field)") { try UsageEvent(bytes: bytes) }
+            if let value = property["default"] {
+                var stated = minimal
+                stated[field] = value
+                #expect(try UsageEvent(bytes: JSONSerialization.data(withJSONObject: stated)) == absent, "\(field)")
+                defaults += 1
+            }
+        }
+        #expect(Set(properties.keys).subtracting(required) == ["decision_id", "cached_input_tokens", "reasoning_tokens"])
+        #expect(defaults == 2)
+    }
+
     /// The decision schema lists exactly the fields a decision encodes, all required but the
     /// tags, which a query without any leaves out, and the price rows, which a decision estimated
     /// at configured prices leaves out.

@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import Testing
 @testable import Pipeline
 
@@ -7,8 +8,35 @@ import Testing
 
     @Test func readsAUsageReport() throws {
         let usage = try UsageEvent(bytes: Data(valid.utf8))
-        #expect(usage.queryID == "q1" && usage.model == "weak" && usage.inputTokens == 120 && usage.outputTokens == 300)
+        #expect(usage.queryID == "q1" && usage.model == "weak")
+        // No cached or reasoning tokens stated: none.
+        #expect(usage.tokens == (try TokenCounts(input: 120, cachedInput: 0, output: 300, reasoning: 0)))
         #expect(usage.decisionID == nil)
+    }
+
+    @Test func readsCachedInputAndReasoningTokens() throws {
+        let usage = try UsageEvent(bytes: Data(valid.replacingOccurrences(
+            of: #""output_tokens":300"#, with: #""output_tokens":300,"cached_input_tokens":120,"reasoning_tokens":7"#).utf8))
+        #expect(usage.tokens == (try TokenCounts(input: 120, cachedInput: 120, output: 300, reasoning: 7)))
+    }
+
+    /// Cached input tokens are part of the input tokens and reasoning tokens part of the output
+    /// tokens: more of them than of those, or a count that is no count, is refused naming the field.
+    @Test(arguments: [
+        (#""cached_input_tokens":121"#, "'cached_input_tokens' (121) must not exceed 'input_tokens' (120)"),
+        (#""reasoning_tokens":301"#, "'reasoning_tokens' (301) must not exceed 'output_tokens' (300)"),
+        (#""cached_input_tokens":-1"#, "'cached_input_tokens' must be between 0 and"),
+        (#""reasoning_tokens":2.5"#, "'reasoning_tokens' must be an integer"),
+        (#""reasoning_tokens":"7""#, "'reasoning_tokens' must be an integer"),
+    ])
+    func refusesCachedOrReasoningTokensBeyondTheirWhole(field: String, message: String) {
+        let json = valid.replacingOccurrences(of: #""output_tokens":300"#, with: #""output_tokens":300,"# + field)
+        do {
+            _ = try UsageEvent(bytes: Data(json.utf8))
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.kind == .invalidField && error.message.contains(message), "\(error)")
+        }
     }
 
     @Test(arguments: [

@@ -5,8 +5,9 @@ import Testing
 import TestSupport
 
 /// A ledger stage's world for the command tests: topics of their own on the embedded broker, a
-/// run configuration naming them and a fresh database (models "strong" and "weak" priced), and
-/// records sent as a route stage and its workers would send them.
+/// run configuration naming them and a fresh database (models "strong" and "weak" priced, by
+/// default at $10 / $30 and $1 / $2 per million tokens), and records sent as a route stage and
+/// its workers would send them.
 struct LedgerStageFixture {
     let database: TestDatabase
     let topics: (decisions: String, usage: String, deadLetter: String)
@@ -16,7 +17,13 @@ struct LedgerStageFixture {
     private let broker: TestKafkaBroker
     private let folder: URL
 
-    init(database: TestDatabase, name: String) throws {
+    static let defaultModels = """
+        [{"name": "strong", "input_per_million": "10", "output_per_million": "30"},
+         {"name": "weak", "input_per_million": "1", "output_per_million": "2"}]
+        """
+
+    /// `models`: the configuration's models, as JSON.
+    init(database: TestDatabase, name: String, models: String = defaultModels) throws {
         self.database = database
         broker = try TestKafkaBroker(partitions: 1)
         let prefix = TestKafkaBroker.uniqueName(name)
@@ -29,8 +36,7 @@ struct LedgerStageFixture {
             {"kafka": {"bootstrap_servers": "\(broker.bootstrapServers)",
                        "consumer_properties": {"session.timeout.ms": "4000", "heartbeat.interval.ms": "1000"}},
              "topics": {"decisions": "\(topics.decisions)", "usage": "\(topics.usage)", "deadletter": "\(topics.deadLetter)"},
-             "models": [{"name": "strong", "input_per_million": "10", "output_per_million": "30"},
-                        {"name": "weak", "input_per_million": "1", "output_per_million": "2"}],
+             "models": \(models),
              "routing": {"strong": "strong", "weak": "weak", "threshold": 0.5},
              "ledger": {"group_id": "\(prefix).ledger", "pairing_window_ms": 0},
              "database": {"url": \(String(decoding: try JSONEncoder().encode(database.connectionString), as: UTF8.self))},
@@ -53,10 +59,11 @@ struct LedgerStageFixture {
             """.utf8))
     }
 
-    /// A usage report of tenant acme naming its decision: 2,000 input and 300 output tokens.
-    func sendUsage(decision: String, query: String, model: String) throws {
+    /// A usage report of tenant acme naming its decision: 2,000 input and 300 output tokens;
+    /// `extra` as in `sendDecision`.
+    func sendUsage(decision: String, query: String, model: String, extra: String = "") throws {
         try producer.send(topic: topics.usage, key: nil, value: Data("""
-            {"schema":"routeledger.usage.v1","decision_id":"\(decision)","query_id":"\(query)","tenant":"acme","model":"\(model)",\
+            {"schema":"routeledger.usage.v1",\(extra)"decision_id":"\(decision)","query_id":"\(query)","tenant":"acme","model":"\(model)",\
             "input_tokens":2000,"output_tokens":300,"completed_at":"2026-11-24T10:00:05Z"}
             """.utf8))
     }
@@ -74,6 +81,11 @@ struct LedgerStageFixture {
         Thread.sleep(forTimeInterval: 1)
         stage.terminate()
         #expect(RunCommandTests.waitForExit(stage, within: .seconds(30)))
+    }
+
+    /// The first `count` dead letters, each as `error_kind: message` under `topic@offset`.
+    func deadLetters(count: Int) throws -> [String: String] {
+        try DeadLetters.read(topics.deadLetter, broker: broker, count: count)
     }
 
     var reconcile: [String] {

@@ -82,4 +82,59 @@ import TestSupport
             #expect(unreadable.status != 0 && unreadable.error.contains("absent.json"))
         }
     }
+
+    /// The components providers bill apart: set with their options, shown by list and history
+    /// (a rate not set is `-`, or null), compared by import like the rates (a changed fee is a
+    /// new price), and refused by name when they are no amount.
+    @Test func theComponentsAreSetListedAndImported() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let owner = database.connectionString
+            let weak = try Self.prices(["set", "--model", "weak", "--input", "1", "--output", "2", "--cached-input", "0.5", "--reasoning", "4",
+                                        "--per-request", "0.002", "--from", "always"], on: owner)
+            #expect(weak.status == 0 && weak.output.contains("$0.500000 per million cached input tokens, $4.000000 per million reasoning "
+                                                               + "tokens, $0.002000 per request"), "\(weak.output)\(weak.error)")
+            let strong = try Self.prices(["set", "--model", "strong", "--input", "10", "--output", "30", "--from", "always"], on: owner)
+            #expect(strong.status == 0, "\(strong.error)")
+            let rows = try Self.listed(["list"], on: owner)
+            func column(_ name: String) -> [String] { rows.map { ($0[name] as? String) ?? "null" } }
+            #expect(column("model") == ["strong", "weak"])
+            #expect(column("cached_input_usd_per_million") == ["null", "0.500000"])
+            #expect(column("reasoning_usd_per_million") == ["null", "4.000000"])
+            #expect(column("per_request_usd") == ["0.000000", "0.002000"])
+            let table = try Self.prices(["history"], on: owner)
+            let lines = table.output.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(lines.first == ["model", "price_id", "input_usd_per_million", "output_usd_per_million", "cached_input_usd_per_million",
+                                    "reasoning_usd_per_million", "per_request_usd", "effective_from"], "\(table.output)")
+            #expect(lines.dropFirst().map { Array($0[2...6]) } == [["10.000000", "30.000000", "-", "-", "0.000000"],
+                                                                   ["1.000000", "2.000000", "0.500000", "4.000000", "0.002000"]])
+
+            for (option, value) in [("--per-request", "abc"), ("--cached-input", "1.0000001"), ("--reasoning", "-1")] {
+                let refused = try Self.prices(["set", "--model", "weak", "--input", "1", "--output", "2", option, value], on: owner)
+                #expect(refused.status == 2 && refused.error.contains(option), "\(option) \(refused.error)")
+            }
+
+            // The configuration's models with the same components: nothing to add; a changed fee
+            // is a new price of weak from now on.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prices-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let configuration = folder.appendingPathComponent("routeledger.json")
+            func configure(fee: String) throws {
+                try Data("""
+                    {"models": [{"name": "strong", "input_per_million": "10", "output_per_million": "30"},
+                                {"name": "weak", "input_per_million": "1", "output_per_million": "2", "cached_input_per_million": "0.5",
+                                 "reasoning_per_million": "4", "per_request": "\(fee)"}],
+                     "routing": {"strong": "strong", "weak": "weak", "threshold": 0.5},
+                     "memory": "database"}
+                    """.utf8).write(to: configuration)
+            }
+            try configure(fee: "0.002")
+            let same = try Self.prices(["import", "--config", configuration.path], on: owner)
+            #expect(same.status == 0 && same.output.contains("0 added, 2 already in effect"), "\(same.output)\(same.error)")
+            try configure(fee: "0.003")
+            let changed = try Self.prices(["import", "--config", configuration.path], on: owner)
+            #expect(changed.status == 0 && changed.output.contains("1 added, 1 already in effect"), "\(changed.output)\(changed.error)")
+            #expect(try Self.listed(["list"], on: owner).map { ($0["per_request_usd"] as? String) ?? "null" } == ["0.000000", "0.003000"])
+        }
+    }
 }

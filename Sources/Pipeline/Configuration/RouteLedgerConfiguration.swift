@@ -266,6 +266,9 @@ public struct RouteLedgerConfiguration: Sendable {
             let name = entry.string("name")
             let input = entry.string("input_per_million")
             let output = entry.string("output_per_million")
+            // Components some providers bill apart; absent: not billed apart (TokenPrice).
+            let apart = [("cached_input_per_million", PriceComponent.cachedInput), ("reasoning_per_million", .reasoning),
+                         ("per_request", .perRequest)].compactMap { key, component in entry.string(key).map { (key, component, $0) } }
             let aliases = entry.strings("aliases") ?? []
             let topic = entry.string("topic")
             entry.finish()
@@ -279,11 +282,16 @@ public struct RouteLedgerConfiguration: Sendable {
                 entry.problem("input_per_million", "give input_per_million and output_per_million as decimal strings of dollars, e.g. \"10.00\"")
                 continue
             }
-            guard let inputPrice = Self.price(input), let outputPrice = Self.price(output) else {
-                entry.problem("input_per_million", "prices are decimal strings of dollars with at most six decimals, between 0 and 1000000")
-                continue
+            var components: [PriceComponent: MicroUSD] = [:]
+            for (key, component, text) in [("input_per_million", PriceComponent.input, input), ("output_per_million", .output, output)] + apart {
+                guard let amount = MicroUSD(dollars: text), TokenPrice.allowedAmounts.contains(amount) else {
+                    entry.problem(key, "prices are decimal strings of dollars with at most six decimals, between 0 and 1000000")
+                    continue
+                }
+                components[component] = amount
             }
-            models.append(Model(name: name, price: TokenPrice(inputPerMillion: inputPrice, outputPerMillion: outputPrice), aliases: aliases))
+            guard components.count == 2 + apart.count, let price = TokenPrice(components: components) else { continue }
+            models.append(Model(name: name, price: price, aliases: aliases))
         }
         if let section = reader.object("routing") {
             let names = modelNames
@@ -393,11 +401,6 @@ public struct RouteLedgerConfiguration: Sendable {
                 meaningOf[alias] = (name, true)
             }
         }
-    }
-
-    private static func price(_ text: String) -> MicroUSD? {
-        guard let price = MicroUSD(dollars: text), price >= .zero, price <= TokenPrice.maximumPerMillion else { return nil }
-        return price
     }
 
     /// Problems that involve several settings at once.

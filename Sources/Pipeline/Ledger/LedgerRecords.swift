@@ -90,8 +90,7 @@ public struct LedgerRecords {
         let event = try UsageEvent(bytes: bytes, modelNames: modelNames)
         do {
             return try UsageReport(tenant: event.tenant, queryID: event.queryID, decisionID: event.decisionID, model: event.model,
-                                   inputTokens: event.inputTokens, outputTokens: event.outputTokens,
-                                   completedAt: PostgresTimestamp(event.completedAt), position: position)
+                                   tokens: event.tokens, completedAt: PostgresTimestamp(event.completedAt), position: position)
         } catch {
             throw EventRejection(.invalidField, error.description)
         }

@@ -2,8 +2,9 @@ import Foundation
 import Ledger
 import Postgres
 
-/// Price rows as a table or JSON: per row its id, model, dollars per million input and output
-/// tokens (exact decimals) and when it takes effect.
+/// Price rows as a table or JSON: per row its id, model, every price component (exact
+/// decimals; a cached input or reasoning rate the row does not set is `-`, or null in JSON)
+/// and when it takes effect.
 struct PriceRowsOutput {
     let prices: [Price]
 
@@ -25,16 +26,22 @@ struct PriceRowsOutput {
     }
 
     private var table: String {
-        let rows = prices.map { [$0.model, String($0.id), $0.tokenPrice.inputPerMillion.description,
-                                 $0.tokenPrice.outputPerMillion.description, $0.effectiveFrom.description] }
-        return TextTable(header: ["model", "price_id", "input_usd_per_million", "output_usd_per_million", "effective_from"],
+        // A cached input or reasoning rate the row does not set is `-`: those tokens cost the input or output rate.
+        let rows = prices.map { price in
+            [price.model, String(price.id)] + PriceComponent.allCases.map { price.tokenPrice[$0]?.description ?? "-" }
+                + [price.effectiveFrom.description]
+        }
+        return TextTable(header: ["model", "price_id"] + PriceComponent.allCases.map(\.rawValue) + ["effective_from"],
                          rows: rows, textColumns: 1).text
     }
 
     private var json: String {
-        let objects: [[String: Any]] = prices.map {
-            ["model": $0.model, "price_id": $0.id, "input_usd_per_million": $0.tokenPrice.inputPerMillion.description,
-             "output_usd_per_million": $0.tokenPrice.outputPerMillion.description, "effective_from": $0.effectiveFrom.description]
+        let objects: [[String: Any]] = prices.map { price in
+            var object: [String: Any] = ["model": price.model, "price_id": price.id, "effective_from": price.effectiveFrom.description]
+            for component in PriceComponent.allCases {
+                object[component.rawValue] = price.tokenPrice[component]?.description ?? NSNull()
+            }
+            return object
         }
         let data = (try? JSONSerialization.data(withJSONObject: ["prices": objects], options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"

@@ -5,9 +5,10 @@ enum PricesImportCommand: Command {
     static let name = "import"
     static let summary = "add the configuration's model prices to the price history (price administrators only)"
     static let discussion = """
-        Makes the price history agree with the `models` of --config: a model without any price
-        gets its configured one in effect since always, a model whose price in effect now
-        differs gets the configured one from now on, the others nothing. History is never
+        Makes the price history agree with the `models` of --config, every component of their
+        prices included (cached input and reasoning rates, per-request fee): a model without any
+        price gets its configured one in effect since always, a model whose price in effect now
+        differs in any component gets the configured one from now on, the others nothing. History is never
         changed. A ledger stage whose role may add prices does the same when it starts; the
         writer role may not, so a deployment whose stages connect as the writer runs this (or
         `prices set`) as a price administrator after `migrate` and after every price change.

@@ -27,7 +27,11 @@ enum ReplayCommand: Command {
         `replay --list` lists the replays; `replay --drop ID` deletes one; `replay --report ID`
         prints one again.
         The price list file: a header line `model,input_usd_per_million,output_usd_per_million`,
-        then one model a line; lines starting with # are comments.
+        then, optionally and in any order, `cached_input_usd_per_million`,
+        `reasoning_usd_per_million` and `per_request_usd`; then one model a line, an empty
+        optional cell leaving that component out (cached input and reasoning tokens then cost
+        the input and output rates, and there is no fee); lines starting with # are comments.
+        The actual tokens are priced with their cached input and reasoning tokens.
         """
     static let options: [Option] = [
         .value("config", "FILE", "The run configuration: Kafka, the queries topic, models, router and database."),
@@ -122,20 +126,20 @@ enum ReplayCommand: Command {
             let routed = queries.route(configuration: configuration, snapshot: snapshot, embedder: embedder)
             printStandardError("replay \(id): \(queries.records.count) queries of the span on \(configuration.topics.queries), "
                                + "\(routed.decisions.count) decided, \(routed.refused) refused, threshold \(snapshot.threshold)\n")
-            let billedTokens = Dictionary(billed.filter(\.actualTokens).map { ([$0.tenant, $0.queryID], ($0.inputTokens, $0.outputTokens)) },
+            let billedTokens = Dictionary(billed.filter(\.actualTokens).map { ([$0.tenant, $0.queryID], $0.tokens) },
                                           uniquingKeysWith: { first, _ in first })
-            decided = routed.decisions.map { decision, requestedAt in
+            decided = try routed.decisions.map { decision, requestedAt in
                 let actual = billedTokens[[decision.tenant, decision.queryID]]
                 return ReplayedQuery(tenant: decision.tenant, queryID: decision.queryID, requestedAt: PostgresTimestamp(requestedAt),
                                      model: decision.model, reference: decision.referenceModel,
                                      winRate: decision.candidates.first?.referenceWinRate,
-                                     tokens: actual ?? (decision.estimatedInputTokens, decision.estimatedOutputTokens), actualTokens: actual != nil)
+                                     tokens: try actual ?? TokenCounts(input: decision.estimatedInputTokens, output: decision.estimatedOutputTokens),
+                                     actualTokens: actual != nil)
             }
         } else {
             decided = billed.map { query in
                 ReplayedQuery(tenant: query.tenant, queryID: query.queryID, requestedAt: query.bookedAt, model: query.chosenModel,
-                              reference: query.referenceModel, winRate: nil, tokens: (query.inputTokens, query.outputTokens),
-                              actualTokens: query.actualTokens)
+                              reference: query.referenceModel, winRate: nil, tokens: query.tokens, actualTokens: query.actualTokens)
             }
         }
 
@@ -150,10 +154,8 @@ enum ReplayCommand: Command {
             guard let chosen = price(query.model, at: query.requestedAt), let reference = price(query.reference, at: query.requestedAt) else { return nil }
             return ReplayLedger.Decision(
                 tenant: query.tenant, queryID: query.queryID, requestedAt: query.requestedAt, chosenModel: query.model,
-                referenceModel: query.reference, strongWinRate: query.winRate, inputTokens: query.tokens.input,
-                outputTokens: query.tokens.output, actualTokens: query.actualTokens,
-                cost: chosen.cost(inputTokens: query.tokens.input, outputTokens: query.tokens.output),
-                referenceCost: reference.cost(inputTokens: query.tokens.input, outputTokens: query.tokens.output))
+                referenceModel: query.reference, strongWinRate: query.winRate, tokens: query.tokens, actualTokens: query.actualTokens,
+                cost: chosen.cost(query.tokens), referenceCost: reference.cost(query.tokens))
         }
         guard unpriced.isEmpty else {
             throw CommandFailure("no price of \(unpriced.sorted().map { "'\($0)'" }.joined(separator: ", ")) "
@@ -168,7 +170,7 @@ enum ReplayCommand: Command {
 }
 
 /// A query as the replay decided it, before pricing: the tokens are its actual ones where the
-/// ledger has them, else its estimate.
+/// ledger has them (cached and reasoning tokens included), else its estimate.
 private struct ReplayedQuery {
     let tenant: String
     let queryID: String
@@ -176,6 +178,6 @@ private struct ReplayedQuery {
     let model: String
     let reference: String
     let winRate: Double?
-    let tokens: (input: Int64, output: Int64)
+    let tokens: TokenCounts
     let actualTokens: Bool
 }
