@@ -42,12 +42,31 @@ public struct ReplayReport: Sendable, Equatable {
         public let replayedCost: MicroUSD
     }
 
+    /// What the traffic's votes say of each side, per tenant. A vote on a replayed query that
+    /// names a side's model scores it 1 for a win, ½ for a tie, 0 for a loss or a tie where both
+    /// were bad (a query's votes on one model averaged); head to head, the queries decided
+    /// differently that have a vote between the two models, counted for the side the votes
+    /// favour. Votes are the learn stage's battles that name a query and are not retracted.
+    public struct Quality: Sendable, Equatable {
+        public let tenant: String
+        /// Queries with a vote naming the billed model, and its mean score (4 decimals, as
+        /// text so a report is the same bytes every time); nil without votes.
+        public let actualVoted: Int64
+        public let actualScore: String?
+        public let replayedVoted: Int64
+        public let replayedScore: String?
+        public let headToHead: Int64
+        public let replayedWon: Int64
+        public let actualWon: Int64
+    }
+
     public let id: String
     public let kind: String
     public let parametersJSON: String
     public let days: [Day]
     public let models: [Model]
     public let changes: [Change]
+    public let quality: [Quality]
 
     public static func load(id: String, on connection: PostgresConnection) throws -> ReplayReport {
         guard let replay = try connection.query("SELECT kind, parameters::text AS parameters FROM replays WHERE id = $1", [.text(id)]).first else {
@@ -91,8 +110,46 @@ public struct ReplayReport: Sendable, Equatable {
                    actualCost: try row.decode(PostgresNumeric?.self, column: "actual_cost").map { try MicroUSD($0) },
                    replayedCost: try money(row, "cost"))
         }
+        // Votes carry no tenant: a vote counts for every replayed query of its query id.
+        let quality = try connection.query(sides + """
+            , votes AS (
+                SELECT query_id, model_a, model_b, winner FROM battles
+                WHERE vote_id IS NOT NULL AND query_id IS NOT NULL AND retraction IS NULL
+            ), scored AS (
+                SELECT p.tenant, p.query_id, s.side,
+                       avg(CASE WHEN v.winner = 'tie' THEN 0.5 WHEN v.winner = 'tie (bothbad)' THEN 0
+                                WHEN (v.winner = 'model_a') = (v.model_a = s.model) THEN 1 ELSE 0 END) AS score
+                FROM paired AS p
+                CROSS JOIN LATERAL (VALUES ('actual', p.actual_model), ('replayed', p.chosen_model)) AS s (side, model)
+                JOIN votes AS v ON v.query_id = p.query_id AND s.model IN (v.model_a, v.model_b)
+                GROUP BY 1, 2, 3
+            ), duels AS (
+                SELECT p.tenant, p.query_id,
+                       avg(CASE WHEN v.winner IN ('tie', 'tie (bothbad)') THEN 0.5
+                                WHEN (v.winner = 'model_a') = (v.model_a = p.chosen_model) THEN 1 ELSE 0 END) AS replayed_share
+                FROM paired AS p
+                JOIN votes AS v ON v.query_id = p.query_id
+                 AND ((v.model_a, v.model_b) = (p.actual_model, p.chosen_model) OR (v.model_a, v.model_b) = (p.chosen_model, p.actual_model))
+                GROUP BY 1, 2
+            )
+            SELECT t.tenant,
+                   (SELECT count(*) FROM scored AS s WHERE s.tenant = t.tenant AND s.side = 'actual') AS actual_voted,
+                   (SELECT round(avg(score), 4)::text FROM scored AS s WHERE s.tenant = t.tenant AND s.side = 'actual') AS actual_score,
+                   (SELECT count(*) FROM scored AS s WHERE s.tenant = t.tenant AND s.side = 'replayed') AS replayed_voted,
+                   (SELECT round(avg(score), 4)::text FROM scored AS s WHERE s.tenant = t.tenant AND s.side = 'replayed') AS replayed_score,
+                   (SELECT count(*) FROM duels AS d WHERE d.tenant = t.tenant) AS head_to_head,
+                   (SELECT count(*) FROM duels AS d WHERE d.tenant = t.tenant AND replayed_share > 0.5) AS replayed_won,
+                   (SELECT count(*) FROM duels AS d WHERE d.tenant = t.tenant AND replayed_share < 0.5) AS actual_won
+            FROM (SELECT DISTINCT tenant FROM paired) AS t ORDER BY 1
+            """, [.text(id)]).map { row in
+            Quality(tenant: try row.decode(column: "tenant"),
+                    actualVoted: try row.decode(column: "actual_voted"), actualScore: try row.decode(column: "actual_score"),
+                    replayedVoted: try row.decode(column: "replayed_voted"), replayedScore: try row.decode(column: "replayed_score"),
+                    headToHead: try row.decode(column: "head_to_head"), replayedWon: try row.decode(column: "replayed_won"),
+                    actualWon: try row.decode(column: "actual_won"))
+        }
         return ReplayReport(id: id, kind: try replay.decode(column: "kind"), parametersJSON: try replay.decode(column: "parameters"),
-                            days: days, models: models, changes: changes)
+                            days: days, models: models, changes: changes, quality: quality)
     }
 
     /// Each replayed query ($1) with its billed ledger row, if any.

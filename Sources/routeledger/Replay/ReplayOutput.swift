@@ -34,6 +34,13 @@ struct ReplayOutput {
                               [model.tenant, model.model, String(model.actualRequests), String(model.replayedRequests),
                                model.actualCost.description, model.replayedCost.description]
                           }, textColumns: 2).text
+        text += "\nquality from the traffic's votes (score: 1 a win, 0.5 a tie, 0 a loss or both bad):\n"
+        text += TextTable(header: ["tenant", "actual_voted", "actual_score", "replay_voted", "replay_score", "head_to_head",
+                                   "replay_won", "actual_won"],
+                          rows: report.quality.map { quality in
+                              [quality.tenant, String(quality.actualVoted), quality.actualScore ?? "-", String(quality.replayedVoted),
+                               quality.replayedScore ?? "-", String(quality.headToHead), String(quality.replayedWon), String(quality.actualWon)]
+                          }, textColumns: 1).text
         let shown = report.changes.prefix(Self.changesShown)
         text += "\n\(report.changes.count) queries decided differently" + (report.changes.count > shown.count ? ", the first \(shown.count):" : ":") + "\n"
         if !shown.isEmpty {
@@ -63,6 +70,12 @@ struct ReplayOutput {
                 ["tenant": model.tenant, "model": model.model, "actual_requests": model.actualRequests,
                  "replay_requests": model.replayedRequests, "actual_cost_usd": model.actualCost.description,
                  "replay_cost_usd": model.replayedCost.description]
+            },
+            "quality": report.quality.map { quality in
+                ["tenant": quality.tenant,
+                 "actual": ["voted": quality.actualVoted, "score": quality.actualScore ?? NSNull()] as [String: Any],
+                 "replay": ["voted": quality.replayedVoted, "score": quality.replayedScore ?? NSNull()] as [String: Any],
+                 "head_to_head": ["queries": quality.headToHead, "replay_won": quality.replayedWon, "actual_won": quality.actualWon]]
             },
             "changed": report.changes.map { change in
                 ["tenant": change.tenant, "query_id": change.queryID, "day": change.day, "actual_model": change.actualModel ?? NSNull(),
