@@ -22,8 +22,9 @@ enum ReplayCommand: Command {
         replay_decisions) under --id, never to a routed topic or the billing ledger.
         The report compares it with the billed decisions per tenant and request day (requests,
         cost, savings against the reference model, strong calls, decisions that changed), per
-        tenant and model, and query by query where the model differs: as a table, CSV (the
-        days) or JSON (all). The same replay gives the same report, byte for byte.
+        tenant and model, and query by query where the model differs, and where the traffic
+        voted on its queries the quality of each side (its mean vote score: 1 a win, 0.5 a tie,
+        0 a loss; and the changed queries head to head): as a table, CSV (the days) or JSON (all). The same replay gives the same report, byte for byte.
         `replay --list` lists the replays; `replay --drop ID` deletes one; `replay --report ID`
         prints one again.
         The price list file: a header line `model,input_usd_per_million,output_usd_per_million`,
