@@ -91,10 +91,15 @@ public struct EvalSet: Sendable {
     }
 
     /// The queries on which both models have a quality, as the comparison of one routed pair.
-    public func pair(strong: String, weak: String) -> RoutedPairSet {
-        let both = queries.filter { $0.quality[strong] != nil && $0.quality[weak] != nil }
-        return RoutedPairSet(strong: strong, weak: weak, prompts: both.map(\.prompt),
-                             strongQuality: both.map { $0.quality[strong]! }, weakQuality: both.map { $0.quality[weak]! },
+    /// `modelName` gives the name a model of the set is routed by (a configuration's, where the
+    /// set uses an alias); of two names of one model on a query, the first in name order counts.
+    public func pair(strong: String, weak: String, modelName: (String) -> String = { $0 }) -> RoutedPairSet {
+        let qualities = queries.map { query in
+            Dictionary(query.quality.sorted { $0.key < $1.key }.map { (modelName($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        }
+        let both = queries.indices.filter { qualities[$0][strong] != nil && qualities[$0][weak] != nil }
+        return RoutedPairSet(strong: strong, weak: weak, prompts: both.map { queries[$0].prompt },
+                             strongQuality: both.map { qualities[$0][strong]! }, weakQuality: both.map { qualities[$0][weak]! },
                              leftOut: queries.count - both.count)
     }
 

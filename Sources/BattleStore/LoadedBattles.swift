@@ -31,18 +31,13 @@ public struct LoadedBattles: Sendable {
     }
 
     /// What the SW router needs from the battles that `include` accepts: the memory, global
-    /// ratings over exactly those battles, and tiers from those ratings. `modelName` gives the
-    /// name a model is routed by (a configuration's, where the memory uses an alias); a battle
-    /// between two names of one model says nothing of either and is left out.
-    public func routingMemory(tierCount: Int, including include: (Int) -> Bool = { _ in true },
-                              modelName: (String) -> String = { $0 }) throws -> RoutingMemory {
+    /// ratings over exactly those battles, and tiers from those ratings.
+    public func routingMemory(tierCount: Int, including include: (Int) -> Bool = { _ in true }) throws -> RoutingMemory {
         let chosen = battles.indices.filter(include)
         var memory = BattleMemory(dimension: dimension, expectedBattles: chosen.count)
         for index in chosen {
             let battle = battles[index]
-            let (a, b) = (modelName(battle.modelA), modelName(battle.modelB))
-            guard a != b else { continue }
-            try memory.append(modelA: a, modelB: b, outcome: battle.winner, embedding: embedding(index),
+            try memory.append(modelA: battle.modelA, modelB: battle.modelB, outcome: battle.winner, embedding: embedding(index),
                               time: battle.foughtAtSeconds)
         }
         return RoutingMemory(memory: memory, tierCount: tierCount, embedder: embedder)

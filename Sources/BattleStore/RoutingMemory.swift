@@ -22,6 +22,16 @@ public struct RoutingMemory: Sendable {
         self.embedder = embedder
     }
 
+    /// A memory whose ratings and tiers were fit elsewhere (a ratings version of the battles
+    /// table), ranked in the order given.
+    public init(memory: BattleMemory, globalRatings: [Double], tierOfModel: [Int], embedder: EmbedderIdentity) {
+        precondition(globalRatings.count == memory.models.count && tierOfModel.count == memory.models.count, "one rating and tier per model")
+        self.memory = memory
+        self.globalRatings = globalRatings
+        self.tierOfModel = tierOfModel
+        self.embedder = embedder
+    }
+
     public func tier(of model: String) throws(UnknownModel) -> Int {
         guard let index = memory.index(ofModel: model) else {
             throw UnknownModel(model: model, known: memory.models)
@@ -29,8 +39,8 @@ public struct RoutingMemory: Sendable {
         return tierOfModel[index]
     }
 
-    public func ranker(sameTierRule: SameTierRule = .exclude) -> SimilarityWeightedRanker {
-        SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: sameTierRule)
+    public func ranker(sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil) -> SimilarityWeightedRanker {
+        SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: sameTierRule, decay: decay)
     }
 }
 

@@ -25,14 +25,12 @@ public enum SWScoring {
     /// Scores every query; with `validation`, each query by a router built only from the battles
     /// its fold may learn from (global ratings and tiers refit on them too).
     public static func score(prompts: [String], embeddings: FloatMatrix, battles: LoadedBattles, strong: String, weak: String,
-                             tierCount: Int, sameTierRule: SameTierRule = .exclude,
+                             tierCount: Int, sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil,
                              validation: CrossValidation?) throws -> Result {
         precondition(embeddings.rows == prompts.count, "one embedding per prompt")
         guard let validation else {
-            let routing = try battles.routingMemory(tierCount: tierCount)
-            let (scores, router) = try scoreRows(Array(prompts.indices), embeddings: embeddings, routing: routing,
-                                                 strong: strong, weak: weak, sameTierRule: sameTierRule)
-            return Result(scores: scores, folds: [router])
+            return try score(embeddings: embeddings, routing: try battles.routingMemory(tierCount: tierCount), strong: strong, weak: weak,
+                             sameTierRule: sameTierRule, decay: decay)
         }
         var scores = [Double](repeating: .nan, count: prompts.count)
         var routers: [FoldRouter] = []
@@ -42,18 +40,27 @@ public enum SWScoring {
                 validation.trains(fold, battlePrompt: battles.battles[$0].prompt)
             }
             let (foldScores, router) = try scoreRows(rows, embeddings: embeddings, routing: routing,
-                                                     strong: strong, weak: weak, sameTierRule: sameTierRule)
+                                                     strong: strong, weak: weak, sameTierRule: sameTierRule, decay: decay)
             for (row, score) in zip(rows, foldScores) { scores[row] = score }
             routers.append(router)
         }
         return Result(scores: scores, folds: routers)
     }
 
+    /// Scores every query (a row of `embeddings`) with one router, whose ratings and tiers may
+    /// come from elsewhere (a ratings version).
+    public static func score(embeddings: FloatMatrix, routing: RoutingMemory, strong: String, weak: String,
+                             sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil) throws -> Result {
+        let (scores, router) = try scoreRows(Array(0..<embeddings.rows), embeddings: embeddings, routing: routing,
+                                             strong: strong, weak: weak, sameTierRule: sameTierRule, decay: decay)
+        return Result(scores: scores, folds: [router])
+    }
+
     private static func scoreRows(_ rows: [Int], embeddings: FloatMatrix, routing: RoutingMemory, strong: String, weak: String,
-                                  sameTierRule: SameTierRule) throws -> ([Double], FoldRouter) {
+                                  sameTierRule: SameTierRule, decay: TimeDecay?) throws -> ([Double], FoldRouter) {
         let strongTier = try routing.tier(of: strong)
         let weakTier = try routing.tier(of: weak)
-        let ratings = try routing.tierRatings(rows: rows, of: embeddings, sameTierRule: sameTierRule)
+        let ratings = try routing.tierRatings(rows: rows, of: embeddings, sameTierRule: sameTierRule, decay: decay)
         let scores = ratings.map { $0.winRate(ofTier: strongTier, overTier: weakTier) }
         return (scores, FoldRouter(queries: rows.count, battles: routing.memory.count, strongTier: strongTier, weakTier: weakTier))
     }
@@ -61,9 +68,9 @@ public enum SWScoring {
 
 extension RoutingMemory {
     /// Tier ratings for the given rows of a matrix of query embeddings, ranked in batches.
-    public func tierRatings(rows: [Int], of queries: FloatMatrix, sameTierRule: SameTierRule = .exclude,
+    public func tierRatings(rows: [Int], of queries: FloatMatrix, sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil,
                             workspace: RankingWorkspace = RankingWorkspace()) throws -> [TierRatings] {
-        let ranker = ranker(sameTierRule: sameTierRule)
+        let ranker = ranker(sameTierRule: sameTierRule, decay: decay)
         var ratings: [TierRatings] = []
         ratings.reserveCapacity(rows.count)
         for start in stride(from: 0, to: rows.count, by: SWScoring.batchSize) {

@@ -116,11 +116,7 @@ public struct StageAssembly {
     /// The router over the memory directory named by `memory`, within `memory_limits`.
     private func routerOverDirectory() throws -> (snapshot: RouterSnapshot, embedder: (any Embedder)?) {
         let directory = try MemoryDirectory.open(URL(fileURLWithPath: configuration.memoryPath))
-        let loaded = try directory.load()
-        let kept = Set(configuration.memoryLimits.keptBattles(times: loaded.battles.map(\.foughtAtSeconds),
-                                                              sources: loaded.battles.map(\.source)))
-        let routing = try loaded.routingMemory(tierCount: configuration.routing.tiers, including: kept.contains,
-                                               modelName: configuration.modelNames.resolve)
+        let routing = try directory.load().routed(by: configuration).routingMemory(tierCount: configuration.routing.tiers)
         let embedder = try memoryEmbedder(routing.embedder)
         let ratingsVersion = "memory-\(directory.manifest.battleCount)-\(directory.manifest.updated)"
         let snapshot = try RouterSnapshot(memory: routing.memory, tierOfModel: routing.tierOfModel, configuration: configuration,

@@ -117,6 +117,23 @@ public struct BattleTable {
         return rows
     }
 
+    /// The prompts of the battles with these ids, in their order: a router's memory holds no
+    /// prompts, and what tells battles apart by prompt (an evaluation's folds) reads them here.
+    /// A battle's prompt never changes, and a retracted battle keeps it.
+    public func prompts(of ids: [Int64]) throws -> [String] {
+        let wanted = Set(ids)
+        var promptOf: [Int64: String] = [:]
+        try connection.copyOut("SELECT id, prompt FROM battles ORDER BY id", types: [.bigint, .text]) { values in
+            guard case .bigint(let id) = values[0], wanted.contains(id) else { return }
+            guard case .text(let prompt) = values[1] else { throw LearningError.damagedBattle(id: id, "its prompt is not text") }
+            promptOf[id] = prompt
+        }
+        return try ids.map { id in
+            guard let prompt = promptOf[id] else { throw LearningError.damagedBattle(id: id, "it is no longer in the table") }
+            return prompt
+        }
+    }
+
     /// Every battle's id, source and time (seconds since 1970, NaN when unknown), in id order:
     /// what memory limits choose by, without the embeddings.
     public func ages() throws -> (ids: [Int64], sources: [String], times: [Double]) {

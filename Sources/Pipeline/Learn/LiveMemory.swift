@@ -15,6 +15,8 @@ public struct LiveMemory: Sendable {
     public private(set) var memory: BattleMemory
     /// The source of each battle of `memory`, in its order.
     private(set) var sources: [String] = []
+    /// The battles table's id of each battle of `memory`, in its order.
+    public private(set) var ids: [Int64] = []
     /// The highest battle id read, whether kept, deferred or left out by the limits.
     public private(set) var lastBattleID: Int64 = 0
     /// Battles of models that no ratings version rates yet (so they have no tier); appended
@@ -83,6 +85,7 @@ public struct LiveMemory: Sendable {
             throw LearningError.damagedBattle(id: rows.ids[index], error.description)
         }
         sources.append(rows.sources[index])
+        ids.append(rows.ids[index])
         appendedSinceCompaction += 1
     }
 
@@ -106,6 +109,7 @@ public struct LiveMemory: Sendable {
             }
         }
         sources = order.map { sources[$0] }
+        ids = order.map { ids[$0] }
         memory = rebuilt
         appendedSinceCompaction = 0
     }

@@ -34,6 +34,8 @@ public struct RatingsVersion: Sendable, Equatable {
     /// The refit covers the battles with ids up to this one.
     public let lastBattleID: Int64
     public let battleCount: Int
+    /// The tier count the refit asked for (a version with fewer models uses fewer tiers).
+    public let tierCount: Int
     public let createdAt: Date
     public let models: [String: ModelRating]
 
@@ -46,7 +48,7 @@ public struct RatingsVersion: Sendable, Equatable {
 
     /// The tier of each model, in order; throws when one has none (a memory is only ever given
     /// battles of rated models).
-    func tiers(of names: [String]) throws -> [Int] {
+    public func tiers(of names: [String]) throws -> [Int] {
         try names.map { name in
             guard let tier = tier(of: name) else { throw LearningError.damagedRatings(id: id, "it has no tier for '\(name)'") }
             return tier
@@ -106,7 +108,7 @@ public struct RatingsVersionTable {
 
     public func version(_ id: Int64) throws -> RatingsVersion? {
         guard let row = try connection.query("""
-            SELECT reason, last_battle_id, battle_count, created_at FROM ratings_versions WHERE id = $1
+            SELECT reason, last_battle_id, battle_count, tier_count, created_at FROM ratings_versions WHERE id = $1
             """, [.bigint(id)]).first else { return nil }
         let label = try row.decode(String.self, column: "reason")
         guard let reason = RatingsVersion.Reason(rawValue: label) else {
@@ -119,7 +121,8 @@ public struct RatingsVersionTable {
             models[try rating.decode(column: "model")] = try RatingsVersion.ModelRating(row: rating)
         }
         return RatingsVersion(id: id, reason: reason, lastBattleID: try row.decode(column: "last_battle_id"),
-                              battleCount: try row.decode(column: "battle_count"), createdAt: try row.decode(column: "created_at"),
+                              battleCount: try row.decode(column: "battle_count"), tierCount: try row.decode(column: "tier_count"),
+                              createdAt: try row.decode(column: "created_at"),
                               models: models)
     }
 }

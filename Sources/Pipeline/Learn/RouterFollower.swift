@@ -15,21 +15,15 @@ public struct FollowedMemory: Sendable {
 
     public var battles: Int { live.memory.count }
 
-    /// Loads the battles (within `memory_limits`) and the newest ratings version. Refuses a
-    /// database whose battles come from another embedder than `embedder` (nil: events bring
-    /// their own vectors, of the table's dimension).
+    /// Loads the battles (within `memory_limits`) and the newest ratings version
+    /// (`TableMemory`). Refuses a database whose battles come from another embedder than
+    /// `embedder` (nil: events bring their own vectors, of the table's dimension).
     public static func load(configuration: RouteLedgerConfiguration, connection: PostgresConnection,
                             embedder: (any Embedder)?) throws -> FollowedMemory {
-        let table = BattleTable(connection)
-        if let embedder { try table.checkEmbedder(embedder.identity) }
-        guard let version = try RatingsVersionTable(connection).latest() else { throw LearningError.noRatings }
-        let dimension = try embedder?.dimension ?? table.dimension() ?? 1
-        let retraction = try BattleRetraction.lastID(on: connection)
-        let live = try LiveMemory.load(from: connection, dimension: dimension, limits: configuration.memoryLimits,
-                                       rated: { version.models[$0] != nil })
-        let snapshot = try RouterSnapshot(rankerMemory: live.memory, tierOfModel: try version.tiers(of: live.memory.models),
-                                          configuration: configuration, ratingsVersion: version.label, threshold: nil)
-        return FollowedMemory(snapshot: snapshot, version: version, live: live, retraction: retraction)
+        let table = try TableMemory.load(from: connection, embedder: embedder, limits: configuration.memoryLimits)
+        let snapshot = try RouterSnapshot(rankerMemory: table.memory, tierOfModel: try table.version.tiers(of: table.memory.models),
+                                          configuration: configuration, ratingsVersion: table.version.label, threshold: nil)
+        return FollowedMemory(snapshot: snapshot, version: table.version, live: table.live, retraction: table.retraction)
     }
 }
 

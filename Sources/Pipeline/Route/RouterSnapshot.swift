@@ -46,9 +46,7 @@ public struct RouterSnapshot: Sendable {
                 uniquingKeysWith: { first, _ in first })
             throw .modelsWithoutBattles(missing, memoryModels: memory.models, underAliases: aliases)
         }
-        let decay = configuration.memoryLimits.halfLifeHours.map {
-            TimeDecay(halfLifeSeconds: $0 * 3_600, now: Date().timeIntervalSince1970)
-        }
+        let decay = configuration.memoryLimits.decay(now: Date())
         ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: routing.sameTierRule, decay: decay)
         self.ratingsVersion = ratingsVersion
         candidates = configuration.routingCandidates

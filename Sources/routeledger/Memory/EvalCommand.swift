@@ -23,18 +23,19 @@ enum EvalCommand: Command {
         strong-only and weak-only qualities. The random baseline is the exact expectation: PGR
         equals the strong share. With --folds K the evaluation set is split by prompt into K folds
         and each fold is routed by a router built (global ratings and tiers included) only from
-        battles whose prompt is not in that fold; without it the whole memory routes every query.
+        battles whose prompt is not in that fold; without it the whole memory routes every query,
+        as route does (over the battles table, with its ratings version's tiers unless --tiers).
         """
     static let options: [Option] = [
         .value("eval", "FILE|DIR", "Evaluation set; repeat for several files.", repeatable: true),
         .value("eval-format", "F", "jsonl, golden or judge-scores (default: from the name)."),
         .value("questions", "FILE", "Question file of a judge-scores evaluation set."),
         .value("contamination", "FILE", "Prompts to leave out (RouteLLM's contaminated_prompts.jsonl)."),
-        .value("strong", "MODEL", "Strong model."),
-        .value("weak", "MODEL", "Weak model."),
+        .value("strong", "MODEL", "Strong model (default: the configuration's routing.strong)."),
+        .value("weak", "MODEL", "Weak model (default: the configuration's cheapest candidate)."),
         .value("folds", "K", "K-fold cross-validation with the evaluation set as battle source."),
         .value("seed", "N", "Seed of the fold assignment (default 1)."),
-        .value("tiers", "N", "Number of tiers (default: the memory's)."),
+        .value("tiers", "N", "Number of tiers (default: the memory's; the battles table's newest ratings version's)."),
         .value("plot", "FILE", "Write the quality-versus-strong-share figure as SVG."),
         .value("title", "TEXT", "Title of the figure (default: the two models)."),
         .flag("json", "Print one JSON object with the figures and curves."),
@@ -42,14 +43,17 @@ enum EvalCommand: Command {
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
-        let strong = try arguments.requiredString("strong")
-        let weak = try arguments.requiredString("weak")
+        let configuration = try MemorySource.configuration(arguments)
+        let named = MemorySource.pair(arguments, configuration: configuration)
+        guard let strong = named.strong, let weak = named.weak else {
+            throw UsageError("option '--\(named.strong == nil ? "strong" : "weak")' is required (or --config FILE with a routing pair)")
+        }
         guard strong != weak else { throw UsageError("--strong and --weak name the same model '\(strong)'") }
         let folds = try arguments.int("folds", range: 2...1_000_000)
         let seed = UInt64(try arguments.int("seed", range: 0...Int.max) ?? 1)
         let json = arguments.flag("json")
         let evalSet = try readEvalSet(arguments)
-        let pair = evalSet.set.pair(strong: strong, weak: weak)
+        let pair = evalSet.set.pair(strong: strong, weak: weak, modelName: (configuration?.modelNames ?? []).resolve)
         guard !pair.prompts.isEmpty else {
             throw CommandFailure("no query of the evaluation set has a quality for both \(strong) and \(weak)")
         }
@@ -57,8 +61,8 @@ enum EvalCommand: Command {
                            + "\(pair.prompts.count) with both models (\(pair.leftOut) without)\n")
         ImportCommand.reportProblems(evalSet.set.summary, shown: 3)
 
-        let source = try MemorySource(arguments)
-        let tierCount = try arguments.int("tiers", range: 1...100) ?? source.tierCount
+        let source = try MemorySource(arguments, configuration: configuration)
+        let tiers = try arguments.int("tiers", range: 1...100)
         let battles = source.battles
         var embeddings = source.embeddings
         let embedder = embeddings.embedder
@@ -74,8 +78,14 @@ enum EvalCommand: Command {
         }
         let result: SWScoring.Result
         do {
-            result = try SWScoring.score(prompts: pair.prompts, embeddings: matrix, battles: battles, strong: strong, weak: weak,
-                                         tierCount: tierCount, validation: validation)
+            if let validation {
+                result = try SWScoring.score(prompts: pair.prompts, embeddings: matrix, battles: battles, strong: strong, weak: weak,
+                                             tierCount: tiers ?? source.tierCount, sameTierRule: source.sameTierRule, decay: source.decay(),
+                                             validation: validation)
+            } else {
+                result = try SWScoring.score(embeddings: matrix, routing: try source.routingMemory(tiers: tiers), strong: strong, weak: weak,
+                                             sameTierRule: source.sameTierRule, decay: source.decay())
+            }
         } catch let unknown as UnknownModel {
             throw UsageError(unknown.description)
         }

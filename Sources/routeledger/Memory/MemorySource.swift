@@ -3,58 +3,114 @@ import Embeddings
 import Foundation
 import Pipeline
 import Postgres
+import Ranking
 
-/// The battle memory `route`, `calibrate` and `eval` read: a memory directory (`--memory DIR`),
-/// or PostgreSQL's battles table (`--database URL`), which holds the imported battles and the
-/// votes the learn stage learnt, as routers following the database see them (retracted
-/// battles left out). Nothing is written to either.
+/// The battle memory `route`, `calibrate` and `eval` read, as a route stage reads it: a memory
+/// directory, or PostgreSQL's battles table — the imported battles and the votes the learn stage
+/// learnt, loaded as a router following the table loads it (`TableMemory`: retracted battles,
+/// and those of models no ratings version rates, left out; the newest version's ratings and
+/// tiers). With `--config`, within its memory limits and under its model names, as its route
+/// stage would. Nothing is written to either.
 struct MemorySource {
     static let options: [Option] = [
-        .value("memory", "DIR", "Battle memory directory (see 'routeledger import')."),
-        .value("database", "URL", "Read the battle memory from PostgreSQL's battles table instead: imported battles and learnt votes."),
+        .value("memory", "DIR|database", "Battle memory: a directory (see 'routeledger import'), or 'database' for PostgreSQL's battles table."),
+        .value("database", "URL", "PostgreSQL of the battles table (default: the configuration's database.url, $ROUTELEDGER_DATABASE_URL, "
+               + "else the PG* variables); without --memory, the memory is that battles table."),
+        .value("config", "FILE", "Read the memory as this run configuration's route stage does: its memory (unless --memory or --database), "
+               + "memory_limits, model names and aliases, routing.same_tier_rule, and its routing pair as the default --strong and --weak."),
     ]
 
+    /// The run configuration of `--config`; nil without it.
+    let configuration: RouteLedgerConfiguration?
+    /// The battles as a route stage holds them, with their prompts.
     let battles: LoadedBattles
-    /// The directory's tier count, or the newest ratings version's.
+    /// The tiers the memory's ratings are cut into: a directory's (or the configuration's
+    /// `routing.tiers`, as its route stage cuts them), or the ratings version's.
     let tierCount: Int
+    /// For the battles table, its memory with the ratings and tiers of the newest ratings
+    /// version, as a router following the table ranks; nil for a directory, fit where it is used.
+    let storedRouting: RoutingMemory?
     let embeddings: PromptEmbeddings
     /// What the memory is, for messages.
     let name: String
 
-    init(_ arguments: ParsedArguments) throws {
-        switch (arguments.string("memory"), arguments.string("database")) {
-        case (let path?, nil):
-            let directory = try MemoryDirectory.open(URL(fileURLWithPath: path))
-            let embedder = try EmbedderChoice.load(arguments, forMemory: directory.manifest.embedder)
-            battles = try directory.load()
-            tierCount = directory.manifest.tierCount
-            embeddings = try PromptEmbeddings(directory: directory, embedder: embedder, battles: battles)
-            name = path
-        case (nil, .some):
-            let settings = try DatabaseOption.settings(arguments)
-            let connection: PostgresConnection
-            do {
-                connection = try DatabaseOption.connect(settings, waitingUpTo: 0)
-            } catch {
-                throw CommandFailure("cannot read the battle memory from PostgreSQL: \(error)")
-            }
-            defer { connection.close() }
-            guard let stored = try BattleTable(connection).loadedBattles() else {
-                throw CommandFailure("the battles table holds no battle (routeledger import --database, or votes through the learn stage)")
-            }
-            let embedder = try EmbedderChoice.load(arguments, forMemory: stored.embedder)
-            guard embedder.identity == stored.embedder, embedder.dimension == stored.dimension else {
-                throw UsageError("the battles table's vectors come from \(stored.embedder), not \(embedder.identity) (option '--embedder')")
-            }
-            battles = stored
-            let latest = try RatingsVersionTable(connection).latest()
-            tierCount = latest.flatMap { $0.models.values.map(\.tier).max() }.map { $0 + 1 } ?? MemoryDirectory.defaultTierCount
-            embeddings = PromptEmbeddings(embedder: embedder, battles: stored)
-            name = "the battles table"
-        case (.some, .some):
-            throw UsageError("give one of --memory DIR and --database URL, not both")
-        case (nil, nil):
-            throw UsageError("give --memory DIR or --database URL")
+    /// The configuration of `--config`, read before the memory so that a bad one fails first.
+    static func configuration(_ arguments: ParsedArguments) throws -> RouteLedgerConfiguration? {
+        try arguments.string("config").map(ConfigurationOption.load)
+    }
+
+    /// `--strong` and `--weak` under their configured names; the configuration's routing pair for
+    /// those not given; nil for a model neither names.
+    static func pair(_ arguments: ParsedArguments, configuration: RouteLedgerConfiguration?) -> (strong: String?, weak: String?) {
+        let names = configuration?.modelNames ?? []
+        let configured = configuration?.routingPair
+        return (arguments.string("strong").map(names.resolve) ?? configured?.strong, arguments.string("weak").map(names.resolve) ?? configured?.weak)
+    }
+
+    init(_ arguments: ParsedArguments, configuration: RouteLedgerConfiguration?) throws {
+        self.configuration = configuration
+        let databaseMemory = RouteLedgerConfiguration.databaseMemory
+        let database = arguments.string("database")
+        guard let memory = arguments.string("memory") ?? (database != nil ? databaseMemory : configuration?.memoryPath) else {
+            throw UsageError("give the battle memory: --memory DIR, --database URL (PostgreSQL's battles table) or --config FILE")
         }
+        guard memory == databaseMemory || database == nil else {
+            throw UsageError("give one battle memory, --memory DIR or --database URL, not both (--memory database --database URL reads the table there)")
+        }
+        guard memory == databaseMemory else {
+            let directory = try MemoryDirectory.open(URL(fileURLWithPath: memory))
+            let embedder = try EmbedderChoice.load(arguments, forMemory: directory.manifest.embedder)
+            let loaded = try directory.load()
+            battles = configuration.map(loaded.routed) ?? loaded
+            tierCount = configuration?.routing.tiers ?? directory.manifest.tierCount
+            storedRouting = nil
+            embeddings = try PromptEmbeddings(directory: directory, embedder: embedder, battles: loaded)
+            name = memory
+            return
+        }
+        let settings = try configuration.map { try DatabaseOption.settings(arguments, configuration: $0) } ?? DatabaseOption.settings(arguments)
+        name = "the battles table of PostgreSQL (\(settings))"
+        let connection: PostgresConnection
+        do {
+            connection = try DatabaseOption.connect(settings, waitingUpTo: 0)
+        } catch {
+            throw CommandFailure("cannot reach PostgreSQL (\(settings)) to read its battles table: \(error)")
+        }
+        defer { connection.close() }
+        do {
+            guard let stored = try BattleTable(connection).embedders().first else {
+                throw CommandFailure("\(name) holds no battle: import some (routeledger import --database) or let the learn stage learn votes")
+            }
+            let embedder = try EmbedderChoice.load(arguments, forMemory: stored)
+            let table = try TableMemory.load(from: connection, embedder: embedder, limits: configuration?.memoryLimits ?? MemoryLimits())
+            guard table.memory.count > 0 else {
+                throw CommandFailure("\(name) holds no battle to route with: all are retracted, or of models no ratings version rates")
+            }
+            battles = try table.labelledBattles(embedder: embedder.identity, on: connection)
+            tierCount = table.version.tierCount
+            storedRouting = try table.routingMemory(embedder: embedder.identity)
+            embeddings = PromptEmbeddings(embedder: embedder, battles: battles)
+        } catch let error as LearningError {
+            if case .embedderMismatch = error, arguments.string("embedder") != nil { throw UsageError("option '--embedder': \(error)") }
+            throw CommandFailure("\(name): \(error)")
+        } catch let error as PostgresError {
+            throw CommandFailure("cannot read the battle memory from \(name): \(error)")
+        }
+    }
+
+    /// The memory as a router of it ranks: for the battles table with the ratings and tiers of
+    /// its ratings version, unless `tiers` asks for a fit; a directory fit with `tiers`, else its
+    /// own count.
+    func routingMemory(tiers: Int?) throws -> RoutingMemory {
+        if tiers == nil, let storedRouting { return storedRouting }
+        return try battles.routingMemory(tierCount: tiers ?? tierCount)
+    }
+
+    /// How battles of models in one tier count: the configuration's rule, else RouteLLM's (left out).
+    var sameTierRule: SameTierRule { configuration?.routing.sameTierRule ?? .exclude }
+
+    /// The decay of battles' weights by their age now, as the configuration's route stage weighs them.
+    func decay() -> TimeDecay? {
+        configuration?.memoryLimits.decay(now: Date())
     }
 }

@@ -9,30 +9,36 @@ import Ranking
 /// battles or a directory's prompt cache) are not embedded again; nothing is written to it.
 struct PairRouter {
     static let options: [Option] = MemorySource.options + [
-        .value("strong", "MODEL", "Strong model (default: the memory's highest-rated model)."),
-        .value("weak", "MODEL", "Weak model (default: the memory's lowest-rated model)."),
-        .value("tiers", "N", "Number of tiers (default: the memory's)."),
+        .value("strong", "MODEL", "Strong model (default: the configuration's routing.strong, else the memory's highest-rated model)."),
+        .value("weak", "MODEL", "Weak model (default: the configuration's cheapest candidate, else the memory's lowest-rated model)."),
+        .value("tiers", "N", "Number of tiers, fit over the memory's battles (default: the memory's; the battles table's newest ratings version's tiers)."),
     ] + EmbedderChoice.memoryOptions
 
     let routing: RoutingMemory
     let strong: String
     let weak: String
     let rule: (strongTier: Int, weakTier: Int)
+    private let sameTierRule: SameTierRule
+    private let decay: TimeDecay?
     private var embeddings: PromptEmbeddings
 
     init(_ arguments: ParsedArguments) throws {
         let tiers = try arguments.int("tiers", range: 1...100)
-        let source = try MemorySource(arguments)
-        let routing = try source.battles.routingMemory(tierCount: tiers ?? source.tierCount)
+        let configuration = try MemorySource.configuration(arguments)
+        let source = try MemorySource(arguments, configuration: configuration)
+        let routing = try source.routingMemory(tiers: tiers)
         self.routing = routing
+        sameTierRule = source.sameTierRule
+        decay = source.decay()
         embeddings = source.embeddings
         let embedder = embeddings.embedder
         let byRating = routing.memory.models.indices.sorted { routing.globalRatings[$0] > routing.globalRatings[$1] }
         guard let best = byRating.first, let worst = byRating.last, best != worst else {
             throw CommandFailure("the memory needs battles between at least two models")
         }
-        strong = arguments.string("strong") ?? routing.memory.models[best]
-        weak = arguments.string("weak") ?? routing.memory.models[worst]
+        let named = MemorySource.pair(arguments, configuration: configuration)
+        strong = named.strong ?? routing.memory.models[best]
+        weak = named.weak ?? routing.memory.models[worst]
         guard strong != weak else { throw UsageError("--strong and --weak name the same model '\(strong)'") }
         do {
             rule = (try routing.tier(of: strong), try routing.tier(of: weak))
@@ -40,7 +46,7 @@ struct PairRouter {
             throw UsageError(error.description)
         }
         printStandardError("routing \(strong) (tier \(rule.strongTier)) against \(weak) (tier \(rule.weakTier)), "
-                           + "\(routing.memory.count) battles, embedder \(embedder.identity)\n")
+                           + "\(routing.memory.count) battles of \(source.name), embedder \(embedder.identity)\n")
         if rule.strongTier == rule.weakTier {
             printStandardError("warning: both models are in tier \(rule.strongTier): every query gets win rate 0.5; use more --tiers\n")
         }
@@ -49,7 +55,7 @@ struct PairRouter {
     /// Each prompt's tier ratings.
     mutating func tierRatings(_ prompts: [String]) throws -> [TierRatings] {
         let matrix = try embeddings.embeddings(for: prompts, cacheNew: false)
-        return try routing.tierRatings(rows: Array(prompts.indices), of: matrix)
+        return try routing.tierRatings(rows: Array(prompts.indices), of: matrix, sameTierRule: sameTierRule, decay: decay)
     }
 
     /// P(strong beats weak): the score the threshold is compared with.

@@ -13,8 +13,10 @@ enum ReplayCommand: Command {
         Re-routing (any of --threshold, --strong-share, --memory, --router-version): reads the
         queries made in [--since, --until) (their created_at; --tenant for one tenant) from the
         queries topic of --config, from its start to its end, and decides each again as the
-        route stage would, under the configuration's router with those changes. A query sent
-        more than once is decided once. Re-pricing (--prices alone): takes the ledger's billed
+        route stage would, under the configuration's router with those changes; --memory database
+        routes over PostgreSQL's battles table (of --database, else database.url) as a route stage
+        following it would: the imported battles and the votes learnt, with the newest ratings
+        version's tiers. A query sent more than once is decided once. Re-pricing (--prices alone): takes the ledger's billed
         decisions of the span as they are. Either way each query is priced at --prices (a
         price list file, every model it names priced) or else at the price book in effect at its
         request time, for its actual tokens where the ledger has them and its estimate
@@ -42,7 +44,8 @@ enum ReplayCommand: Command {
         .value("tenant", "NAME", "Only this tenant's queries."),
         .value("threshold", "T", "Re-route at this threshold (0…1)."),
         .value("strong-share", "S", "Re-route at the threshold calibrated on the memory for this strong share (0…1)."),
-        .value("memory", "DIR", "Re-route over this memory directory (or `database`) instead of the configuration's."),
+        .value("memory", "DIR|database", "Re-route over this battle memory instead of the configuration's: a directory, or 'database' for "
+               + "PostgreSQL's battles table (of --database) with the votes learnt."),
         .value("router-version", "VERSION", "The replayed router's version, for the record (default replay:ID)."),
         .value("prices", "FILE", "Price the replay at this price list instead of the price book."),
         .value("wait", "SECONDS", "How long to read the queries topic for at most (default 120)."),
@@ -59,9 +62,12 @@ enum ReplayCommand: Command {
         _ = try arguments.positionals(atMost: 0)
         let format = try arguments.choice("format", from: ["table", "csv", "json"]) ?? "table"
         let configuration = try arguments.string("config").map(ConfigurationOption.load)
+        // The shadow ledger's database, and the battles table's for `--memory database`.
+        func settings() throws -> PostgresSettings {
+            try configuration.map { try DatabaseOption.settings(arguments, configuration: $0) } ?? DatabaseOption.settings(arguments)
+        }
         func connect() throws -> PostgresConnection {
-            let settings = try configuration.map { try DatabaseOption.settings(arguments, configuration: $0) } ?? DatabaseOption.settings(arguments)
-            return try DatabaseOption.connect(settings, waitingUpTo: 0)
+            try DatabaseOption.connect(try settings(), waitingUpTo: 0)
         }
         if arguments.flag("list") {
             for replay in try ReplayLedger.list(on: try connect()) {
@@ -118,7 +124,7 @@ enum ReplayCommand: Command {
             configuration.routing.routerVersion = arguments.string("router-version") ?? "replay:\(id)"
             parameters["router_version"] = configuration.routing.routerVersion
             let wait = try arguments.int("wait", range: 1...86_400) ?? 120
-            let (snapshot, embedder) = try StageAssembly(configuration: configuration, shutdown: ShutdownSignal()).router()
+            let (snapshot, embedder) = try StageAssembly(configuration: configuration, database: try settings(), shutdown: ShutdownSignal()).router()
             let span = PastQueries.Span(from: since?.date, to: until?.date, tenant: tenant)
             let queries = try PastQueries.read(configuration: configuration, span: span, within: .seconds(wait))
             guard queries.complete else {
