@@ -1,3 +1,4 @@
+import BattleStore
 import Foundation
 import Kafka
 import Pipeline
@@ -208,6 +209,51 @@ import TestSupport
                 #expect(report["strong"] as? String == "big" && report["weak"] as? String == "small" && report["queries"] as? Int == 2,
                         "\(report)")
             }
+        }
+    }
+
+    /// `replay --memory database` re-decides past queries over the battles table of `--database`
+    /// (not the configuration's `database.url`, which leads nowhere here) as `--memory DIR`
+    /// does over a directory of the same battles.
+    @Test func replayOverTheDatabaseDecidesAsOverTheSameBattlesInADirectory() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let broker = try TestKafkaBroker(partitions: 1)
+            let prefix = TestKafkaBroker.uniqueName("dbreplay")
+            let workspace = try RunCommandTests.makeWorkspace(topicsPrefix: prefix, broker: broker, partitions: 1)
+            defer { try? FileManager.default.removeItem(at: workspace) }
+            let configuration = workspace.appendingPathComponent("routeledger.json")
+            var settings = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configuration)) as? [String: Any])
+            settings["kafka"] = ["bootstrap_servers": broker.bootstrapServers, "group_id": "\(prefix).router"]
+            settings["database"] = ["url": "postgresql://nobody@127.0.0.1:1/nowhere"]
+            try JSONSerialization.data(withJSONObject: settings).write(to: configuration)
+            // The workspace memory's two battles, with their vectors: strong wins topic one, weak topic two.
+            let memory = try MemoryDirectory.open(workspace.appendingPathComponent("memory"))
+            let loaded = try memory.load()
+            try DatabaseImport.append(loaded.battles, embeddings: loaded.embeddings, embedder: loaded.embedder, tierCount: 10, rounds: 20,
+                                      on: try database.connect())
+
+            let producer = try KafkaProducer(configuration: broker.producerConfiguration())
+            for index in 0..<6 {
+                let vector = index < 2 ? "[1,0.2,0,0]" : "[0.2,1,0,0]"
+                let event = #"{"schema":"routeledger.query.v1","id":"q\#(index)","tenant":"t","created_at":"2026-11-24T10:00:00Z","prompt":"p","embedding":\#(vector)}"#
+                try producer.send(topic: "\(prefix).queries", key: nil, value: Data(event.utf8))
+            }
+            try producer.flush(timeout: .seconds(30)).requireDelivered()
+            let prices = try write("prices.csv", "model,input_usd_per_million,output_usd_per_million\nstrong,10,30\nweak,1,2\n")
+
+            var decided: [String] = []
+            for memory in [workspace.appendingPathComponent("memory").path, "database"] {
+                let replayed = try RouteLedgerTool.run(["replay", "--config", configuration.path, "--database", database.connectionString,
+                                                        "--id", "over-\(memory == "database" ? "table" : "directory")", "--memory", memory,
+                                                        "--threshold", "0.5", "--prices", prices, "--format", "json", "--wait", "60"])
+                try #require(replayed.status == 0, "\(replayed.error)")
+                let report = try #require(try JSONSerialization.jsonObject(with: Data(replayed.output.utf8)) as? [String: Any])
+                let changed = try #require(report["changed"] as? [[String: Any]])
+                decided.append(changed.map { "\($0["query_id"] ?? "?") \($0["replay_model"] ?? "?")" }.sorted().joined(separator: ", "))
+            }
+            // Nothing was billed, so every query is a change; the two near topic one go strong.
+            #expect(decided[0] == "q0 strong, q1 strong, q2 weak, q3 weak, q4 weak, q5 weak")
+            #expect(decided[1] == decided[0])
         }
     }
 
