@@ -35,7 +35,7 @@ enum EvalCommand: Command {
         .value("weak", "MODEL", "Weak model (default: the configuration's cheapest candidate)."),
         .value("folds", "K", "K-fold cross-validation with the evaluation set as battle source."),
         .value("seed", "N", "Seed of the fold assignment (default 1)."),
-        .value("tiers", "N", "Number of tiers (default: the memory's; the battles table's newest ratings version's)."),
+        MemorySource.tiersOption,
         .value("plot", "FILE", "Write the quality-versus-strong-share figure as SVG."),
         .value("title", "TEXT", "Title of the figure (default: the two models)."),
         .flag("json", "Print one JSON object with the figures and curves."),

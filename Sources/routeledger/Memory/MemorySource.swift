@@ -20,6 +20,10 @@ struct MemorySource {
                + "memory_limits, model names and aliases, routing.same_tier_rule, and its routing pair as the default --strong and --weak."),
     ]
 
+    /// `--tiers`, which `routingMemory(tiers:)` reads.
+    static let tiersOption = Option.value("tiers", "N", "Fit the memory's ratings into N tiers (default: a directory's own count, routing.tiers "
+                                          + "with --config; the battles table's newest ratings version's tiers).")
+
     /// The run configuration of `--config`; nil without it.
     let configuration: RouteLedgerConfiguration?
     /// The battles as a route stage holds them, with their prompts.

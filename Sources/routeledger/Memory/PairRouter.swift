@@ -11,7 +11,7 @@ struct PairRouter {
     static let options: [Option] = MemorySource.options + [
         .value("strong", "MODEL", "Strong model (default: the configuration's routing.strong, else the memory's highest-rated model)."),
         .value("weak", "MODEL", "Weak model (default: the configuration's cheapest candidate, else the memory's lowest-rated model)."),
-        .value("tiers", "N", "Number of tiers, fit over the memory's battles (default: the memory's; the battles table's newest ratings version's tiers)."),
+        MemorySource.tiersOption,
     ] + EmbedderChoice.memoryOptions
 
     let routing: RoutingMemory
