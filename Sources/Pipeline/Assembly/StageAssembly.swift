@@ -58,7 +58,8 @@ public struct StageAssembly {
         let (followed, embedder) = try followedMemory()
         let snapshot = followed.snapshot
         log(.info, "router ready", ["battles": followed.battles, "ratings_version": followed.version.label,
-                                    "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
+                                    "candidates": snapshot.candidates.joined(separator: ","),
+                                    "waiting_for_battles": snapshot.waitingCandidates.joined(separator: ","), "threshold": snapshot.threshold,
                                     "embedder": embedder?.identity.description ?? "given"])
         let stage = routeStage(snapshot: snapshot, embedder: embedder)
         let follower = RouterFollower(followed, stages: [stage], configuration: configuration, database: try databaseSettings(), shutdown: shutdown,

@@ -163,6 +163,8 @@ public final class RouterFollower: PipelineStage {
         report(battles: current.live.memory.count, version: version)
         if let newVersion {
             log(.info, "new ratings version", ["ratings_version": newVersion.label, "battles": current.live.memory.count,
+                                               "candidates": snapshot.candidates.joined(separator: ","),
+                                               "waiting_for_battles": snapshot.waitingCandidates.joined(separator: ","),
                                                "threshold": snapshot.threshold, "seconds": seconds])
             // New tiers move what a fixed threshold sends strong.
             StrongShareCheck.report(snapshot, after: "ratings version \(newVersion.label)", metrics: metrics, log: log)

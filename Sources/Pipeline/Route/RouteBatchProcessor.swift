@@ -72,6 +72,10 @@ public final class RouteBatchProcessor {
         for (index, record) in batch.enumerated() {
             do throws(EventRejection) {
                 let event = try QueryEvent(bytes: record.value, limits: limits, knownModels: knownModels)
+                if let allowed = event.allowedModels, !snapshot.candidates.contains(where: allowed.contains) {
+                    throw EventRejection(.unknownModel, "none of the models in 'models' (\(allowed.joined(separator: ", "))) is routed to now "
+                                         + "(candidates: \(snapshot.candidates.joined(separator: ", ")))")
+                }
                 if let budget = exhausted[event.tenant], budget.policy == .deadletter {
                     throw EventRejection(.budgetExhausted, budget.reason)
                 }

@@ -15,6 +15,9 @@ public struct RouterSnapshot: Sendable {
     public let threshold: Double
     /// Candidate model names, cheapest first; the last is the reference (strong) model.
     public let candidates: [String]
+    /// Configured candidates without battles yet, which a router following the battles table
+    /// takes up when a ratings version gives them a tier.
+    public let waitingCandidates: [String]
     private let tierOfCandidate: [String: Int]
     /// The tiers of the routing pair, weak and strong.
     private let pairTiers: (weak: Int, strong: Int)
@@ -38,8 +41,13 @@ public struct RouterSnapshot: Sendable {
     public init(rankerMemory memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
                 ratingsVersion: String, threshold given: Double?) throws(RouterSetupError) {
         let routing = configuration.routing
-        let missing = ([routing.strong] + routing.cheaper).filter { memory.index(ofModel: $0) == nil }
-        guard missing.isEmpty else {
+        let configured = configuration.routingCandidates
+        let missing = configured.filter { memory.index(ofModel: $0) == nil }
+        // A router following the battles table takes up a configured candidate once the learn
+        // stage's ratings give it a tier (its first battles): until then it routes among the
+        // others, as long as the reference and one cheaper model are there.
+        let mayWait = configuration.memoryIsDatabase && !missing.contains(routing.strong) && configured.count - missing.count >= 2
+        guard missing.isEmpty || mayWait else {
             // A memory directory's battles are read by configured names; the battles table's are not.
             let aliases = Dictionary(configuration.models.filter { missing.contains($0.name) }
                 .compactMap { model in model.aliases.first { memory.index(ofModel: $0) != nil }.map { (model.name, $0) } },
@@ -51,11 +59,12 @@ public struct RouterSnapshot: Sendable {
         }
         ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: routing.sameTierRule, decay: decay)
         self.ratingsVersion = ratingsVersion
-        candidates = configuration.routingCandidates
+        candidates = configured.filter { !missing.contains($0) }
+        waitingCandidates = missing
         let tierOfCandidate = Dictionary(uniqueKeysWithValues: candidates.map { ($0, tierOfModel[memory.index(ofModel: $0)!]) })
         self.tierOfCandidate = tierOfCandidate
-        let pair = configuration.routingPair
-        pairTiers = (tierOfCandidate[pair.weak]!, tierOfCandidate[pair.strong]!)
+        // The reference and the cheapest candidate routed now.
+        pairTiers = (tierOfCandidate[candidates[0]]!, tierOfCandidate[candidates[candidates.count - 1]]!)
         switch (given, routing.threshold) {
         case (let value?, _), (nil, .fixed(let value)):
             threshold = value
