@@ -11,6 +11,20 @@ import TestSupport
         InputRecord(source: RecordPosition(topic: "llm.queries", partition: 0, offset: offset), key: Data("k\(offset)".utf8), value: value)
     }
 
+    /// A configured model the router does not route to (priced, say, for the ledger) named alone
+    /// in a query's `models` leaves no candidate: the query is dead-lettered, the batch goes on.
+    @Test func aQueryAllowingNoCandidateIsDeadLetteredAndTheBatchGoesOn() throws {
+        var (configuration, snapshot) = try twoTopicRouting()
+        configuration.models.append(.init(name: "archive", price: configuration.models[1].price))
+        let processor = RouteBatchProcessor(configuration: configuration, embedder: nil)
+        let result = processor.process([
+            input(0, queryEvent(id: "a", embedding: [1, 0, 0, 0], extra: #","models":["archive"]"#)),
+            input(1, queryEvent(id: "b", embedding: [1, 0, 0, 0], extra: #","models":["archive","weak"]"#)),
+        ], with: snapshot)
+        #expect(result.rejections == [.unknownModel: 1])
+        #expect(result.decisions.map(\.model) == ["weak"])
+    }
+
     @Test func routesEachQueryByTheBattlesLikeIt() throws {
         let (configuration, snapshot) = try twoTopicRouting()
         let processor = RouteBatchProcessor(configuration: configuration, embedder: nil)
