@@ -55,9 +55,10 @@ enum RunCommand: Command {
         if arguments.string("partitions") != nil && !arguments.flag("embedded-broker") {
             throw UsageError("option '--partitions' applies to --embedded-broker only")
         }
+        let sharpness = try KernelSharpness.parse(arguments)
         let log = StageLog(component: "run")
         var configuration = try ConfigurationOption.load(arguments.string("config"))
-        if let sharpness = try KernelSharpness.parse(arguments) { configuration.routing.kernelSharpness = sharpness }
+        if let sharpness { configuration.routing.kernelSharpness = sharpness }
         do {
             try configuration.validateKafkaClients()
         } catch {
