@@ -1,6 +1,8 @@
 import BattleStore
 import Foundation
+import Pipeline
 import Ranking
+import Streams
 import Testing
 import TestSupport
 @testable import routeledger
@@ -79,6 +81,14 @@ import TestSupport
         let routeLLM = try RouteLedgerTool.run(route, input: input)
         #expect(try strongWinRates(auto.output) == strongWinRates(given.output))
         #expect(try strongWinRates(auto.output) != strongWinRates(routeLLM.output))
+
+        // The route stage of `routeledger run` over this memory takes the manifest's γ too.
+        var configuration = strongAndWeakConfiguration(weakPerMillion: (input: "0.5", output: "1.5"))
+        configuration.memoryPath = memory
+        configuration.embedder = .hashing
+        configuration.routing.kernelSharpness = .auto
+        let (snapshot, _) = try StageAssembly(configuration: configuration, shutdown: ShutdownSignal(signals: [])).router()
+        #expect(snapshot.ranker.sharpness == stored.chosen && snapshot.sharpnessSelection == nil)
 
         let otherTiers = try RouteLedgerTool.run(route + ["--kernel-sharpness", "auto", "--tiers", "3"], input: input)
         #expect(otherTiers.status == 0 && otherTiers.error.contains("kernel sharpness chosen on the memory: γ = "))
