@@ -14,6 +14,13 @@ public struct RouterFigures: Sendable {
     /// PGR at each of `reportedShares`.
     public let pgr: [Double]
     public let curve: [QualityPoint]
+    /// RouterBench's AIQ over the curve: the mean, over every budget from weak-only to
+    /// strong-only, of the best quality a mix of operating points buys. Between two models whose
+    /// queries cost the same tokens, a policy's cost normalised between the two is its strong
+    /// share, whatever the prices.
+    public var aiq: Double {
+        AIQ.area(of: curve.map { AIQ.Point(cost: $0.strongShare, quality: $0.quality) }, cheapest: 0, dearest: 1)
+    }
 
     /// The figures of a router that ranks queries by score (the SW router).
     public init(_ evaluation: RoutingEvaluation) {

@@ -77,6 +77,8 @@ import Testing
         #expect(random.cpt50 == 0.5 && random.cpt80 == 0.8)
         #expect(random.pgr == [0.2, 0.5, 0.8])
         #expect(random.curve == [QualityPoint(strongShare: 0, quality: 0.6), QualityPoint(strongShare: 1, quality: 0.8)])
+        // Mixing the two at random: the line from 0.6 to 0.8, whose mean is 0.7.
+        #expect(abs(random.aiq - 0.7) < 1e-12)
         let flat = RouterFigures.randomExpectation(strongOnly: 0.7, weakOnly: 0.7)
         #expect(flat.cpt50 == nil && flat.apgr == 0)
     }

@@ -99,6 +99,9 @@ func proofsAndGreetingsRouting() throws -> (RouteLedgerConfiguration, RouterSnap
         #expect(scraped.value("routeledger_batch_size_sum", ["stage": "route"]) == "200")
         #expect(scraped.value("routeledger_decision_latency_seconds_count") == "182")
         #expect(scraped.value("routeledger_embedded_texts_total") == "182")
+        // Every prompt differs: the prompt cache holds none of them when it is asked.
+        #expect(scraped.value("routeledger_prompt_cache_misses_total") == "182")
+        #expect(scraped.value("routeledger_prompt_cache_hits_total") == "0")
         let batches = Int(scraped.value("routeledger_batch_size_count", ["stage": "route"]) ?? "") ?? 0
         #expect(batches >= 4, "200 events in batches of at most 64")
         // One embedding call per batch that had prompts (a batch of dead letters alone has none).
@@ -111,6 +114,24 @@ func proofsAndGreetingsRouting() throws -> (RouteLedgerConfiguration, RouterSnap
         for name in scraped.types.keys {
             #expect(Metric.all.contains { $0.name == name }, "\(name) is exported but not in the catalogue")
         }
+    }
+
+    /// A queue that repeats three prompts 20 times each: three are embedded, the rest come from
+    /// the prompt cache, and a repeated prompt is decided as its first copy was.
+    @Test func repeatedPromptsComeFromThePromptCache() throws {
+        let harness = try RouteStageHarness(routing: proofsAndGreetingsRouting(), embedder: HashingEmbedder())
+        let prompts = ["prove that the square of an odd number is odd", "write a hello message for a friend", "prove that 2 is prime"]
+        try harness.send((0..<60).map { index in
+            (key: "k\(index % 5)", value: queryEvent(id: "q\(index)", prompt: prompts[index % 3], embedding: nil))
+        })
+        let decisions = try harness.whileRunning { _ in
+            try harness.read(harness.configuration.topics.decisions, count: 60).map { try JSONDecoder().decode(RoutingDecision.self, from: $0.value) }
+        }
+        try #require(decisions.count == 60)
+        let byPrompt = Dictionary(grouping: decisions) { prompts[Int($0.queryID.dropFirst())! % 3] }
+        for (_, copies) in byPrompt { #expect(Set(copies.map(\.model)).count == 1) }
+        #expect(harness.metrics.value(.promptCacheMisses) == 3)
+        #expect(harness.metrics.value(.promptCacheHits) == 57)
     }
 
     /// A swap (new battles or ratings) relabels the router: the old ratings version disappears.

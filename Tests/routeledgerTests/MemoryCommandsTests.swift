@@ -130,7 +130,7 @@ import Testing
         #expect(abs((report["weak_only"] as? Double ?? 0) - 1.0 / 3) < 1e-12)
         for router in ["sw", "random"] {
             let figures = try #require(report[router] as? [String: Any])
-            for key in ["apgr", "apgr_trapezoid", "cpt50", "cpt80", "pgr20", "pgr50", "pgr80"] {
+            for key in ["apgr", "apgr_trapezoid", "cpt50", "cpt80", "aiq", "pgr20", "pgr50", "pgr80"] {
                 #expect(figures[key] is Double, "\(router).\(key)")
             }
             let curve = try #require(figures["curve"] as? [[String: Double]])
@@ -138,6 +138,8 @@ import Testing
         }
         let random = try #require(report["random"] as? [String: Any])
         #expect(abs((random["apgr"] as? Double ?? 0) - 0.55) < 1e-12 && random["cpt50"] as? Double == 50)
+        // The random mixture's AIQ: the mean of weak-only and strong-only, (1/3 + 1) / 2.
+        #expect(abs((random["aiq"] as? Double ?? 0) - 2.0 / 3) < 1e-12)
         let svg = try String(contentsOfFile: plot, encoding: .utf8)
         #expect(svg.hasPrefix("<?xml") && svg.contains("<polyline"))
     }

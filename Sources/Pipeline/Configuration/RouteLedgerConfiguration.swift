@@ -140,6 +140,9 @@ public struct RouteLedgerConfiguration: Sendable {
     /// its own vector.
     public var embedder: EmbedderChoice? = .minilm
     public var modelDirectory: String?
+    /// Distinct prompts whose vectors the route stage keeps (`embedder.cache_entries`); 0 turns
+    /// the cache off.
+    public var embeddingCacheEntries = 10_000
     public var memoryPath = ""
     public var memoryLimits = MemoryLimits()
     public var exactlyOnce = false
@@ -364,6 +367,7 @@ public struct RouteLedgerConfiguration: Sendable {
             let kinds = EmbedderChoice.allCases.map { ($0.rawValue, Optional($0)) } + [("given", nil)]
             if let kind = section.choice("kind", from: kinds) { embedder = kind }
             modelDirectory = section.string("model_dir")
+            if let entries = section.integer("cache_entries", in: 0...10_000_000) { embeddingCacheEntries = entries }
             section.finish()
         }
         memoryPath = reader.string("memory") ?? ""

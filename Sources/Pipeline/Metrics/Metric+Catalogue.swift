@@ -28,6 +28,10 @@ extension Metric {
                                                 "Route stage: time to embed the prompts of one batch (batches with prompts to embed).",
                                                 buckets: latencyBuckets)
     public static let embeddedTexts = Metric("routeledger_embedded_texts_total", .counter, "Prompts the route stage embedded.")
+    public static let promptCacheHits = Metric("routeledger_prompt_cache_hits_total", .counter,
+                                               "Route stage: prompts whose vector came from the prompt cache (or an earlier copy in the batch).")
+    public static let promptCacheMisses = Metric("routeledger_prompt_cache_misses_total", .counter,
+                                                 "Route stage: distinct prompts the embedder ran on, with the prompt cache on.")
     public static let rankingSeconds = Metric("routeledger_ranking_seconds", .histogram,
                                               "Route stage: time to rank one batch's queries over the battle memory.",
                                               buckets: latencyBuckets)
@@ -113,7 +117,7 @@ extension Metric {
 
     public static let all: [Metric] = [
         eventsIn, eventsOut, deadLetters, consumerLag, stageStalls, batchSize,
-        decisions, batchSeconds, decisionLatency, embeddingSeconds, embeddedTexts, rankingSeconds, strongShare,
+        decisions, batchSeconds, decisionLatency, embeddingSeconds, embeddedTexts, promptCacheHits, promptCacheMisses, rankingSeconds, strongShare,
         estimatedCost, referenceCost, estimatedSavings, routerInfo, threshold, priceBookVersion,
         thresholdChanges, budgetTargetStrongShare, budgetTargetSpend, budgetWindowDecisions, budgetWindowStrongShare,
         budgetWindowSpend, budgetWindowThreshold, budgetBounded,

@@ -17,6 +17,8 @@ import Synchronization
 public final class RouteStage: Sendable {
     private let configuration: RouteLedgerConfiguration
     private let embedder: (any Embedder)?
+    /// The cache in front of the embedder (`embedder.cache_entries`), whose hits it counts.
+    private let promptCache: CachingEmbedder?
     private let snapshot: Mutex<RouterSnapshot>
     /// What the decisions' costs are estimated at: the configured prices until a `PriceFollower`
     /// gives the price book's.
@@ -33,7 +35,8 @@ public final class RouteStage: Sendable {
                 shutdown: ShutdownSignal, metrics: MetricsRegistry = MetricsRegistry(),
                 log: StageLog = StageLog(component: "route")) {
         self.configuration = configuration
-        self.embedder = embedder
+        promptCache = configuration.embeddingCacheEntries > 0 ? embedder.map { CachingEmbedder($0, capacity: configuration.embeddingCacheEntries) } : nil
+        self.embedder = promptCache ?? embedder
         self.snapshot = Mutex(snapshot)
         prices = Mutex(RoutePrices(configuration: configuration))
         self.shutdown = shutdown
@@ -137,6 +140,11 @@ public final class RouteStage: Sendable {
                 try consumer.commit(offsets)
             }
             counters.record(result, messages: messages, latency: ContinuousClock.now - started)
+            if let promptCache {
+                let (hits, misses) = promptCache.takeCounts()
+                counters.metrics.increment(.promptCacheHits, by: Double(hits))
+                counters.metrics.increment(.promptCacheMisses, by: Double(misses))
+            }
             status.progressed()
             thresholds.committed(threshold, decisions: result.decisions, prices: estimatedAt)
             budgets?.committed(result.decisions)

@@ -17,7 +17,9 @@ enum EvalCommand: Command {
         Queries without a quality for both --strong and --weak are left out (and counted).
         Prints, for the SW router and the random baseline, APGR (the paper's mean of PGR at
         10 %, 20 %, …, 100 % strong calls, and RouteLLM's trapezoid over 0 %, …, 100 %), CPT(50 %)
-        and CPT(80 %) (strong-call shares in percent), PGR at 20/50/80 % strong calls, and the
+        and CPT(80 %) (strong-call shares in percent), AIQ (RouterBench: the area under the
+        non-decreasing convex hull of quality against cost normalised from weak-only to
+        strong-only), PGR at 20/50/80 % strong calls, and the
         strong-only and weak-only qualities. The random baseline is the exact expectation: PGR
         equals the strong share. With --folds K the evaluation set is split by prompt into K folds
         and each fold is routed by a router built (global ratings and tiers included) only from

@@ -20,7 +20,8 @@ struct EvalReport {
         [("APGR (mean of 10 %…100 %)", { format($0.apgr) }),
          ("APGR (trapezoid 0 %…100 %)", { format($0.apgrTrapezoid) }),
          ("CPT(50 %)", { percent($0.cpt50) }),
-         ("CPT(80 %)", { percent($0.cpt80) })]
+         ("CPT(80 %)", { percent($0.cpt80) }),
+         ("AIQ (quality over every budget)", { format($0.aiq) })]
             + RouterFigures.reportedShares.enumerated().map { index, share in
                 ("PGR at \(Int(share * 100)) % strong", { format($0.pgr[index]) })
             }
@@ -49,6 +50,7 @@ struct EvalReport {
                 "apgr_trapezoid": router.apgrTrapezoid,
                 "cpt50": router.cpt50.map { $0 * 100 } ?? NSNull(),
                 "cpt80": router.cpt80.map { $0 * 100 } ?? NSNull(),
+                "aiq": router.aiq,
                 "curve": router.curve.map { ["strong_percent": $0.strongShare * 100, "quality": $0.quality] },
             ]
             for (index, share) in RouterFigures.reportedShares.enumerated() {
