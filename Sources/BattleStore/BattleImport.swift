@@ -18,7 +18,8 @@ public enum BattleImport {
         var embeddings = try PromptEmbeddings(directory: directory, embedder: embedder, battles: nil)
         let matrix = try embeddings.embeddings(for: imported.battles.map(\.prompt), cacheNew: true,
                                                batchSize: batchSize, progress: progress)
-        directory = embeddings.directory
+        // The prompt cache grew: the directory as it stands now.
+        directory = embeddings.directory ?? directory
         try directory.append(imported.battles, embeddings: matrix.values, tierCount: tierCount)
         let routing = try directory.routingMemory()
         try directory.record(SharpnessSelection(memory: routing.memory, tierOfModel: routing.tierOfModel),

@@ -7,7 +7,8 @@ import Ranking
 /// a second run (another fold, another evaluation, a resumed import) embeds nothing again.
 public struct PromptEmbeddings {
     public let embedder: any Embedder
-    public private(set) var directory: MemoryDirectory
+    /// Where new embeddings are cached; nil for a memory without a directory (the battles table).
+    public private(set) var directory: MemoryDirectory?
     private var known: [String: ArraySlice<Float>]
 
     /// `battles` is the memory's content when already loaded (nil: the prompt cache alone is
@@ -21,6 +22,14 @@ public struct PromptEmbeddings {
             known[prompt] = row
         }
         self.known = known
+    }
+
+    /// The prompts of `battles` (of a memory that is no directory, such as PostgreSQL's battles
+    /// table) and the embedder for the rest; nothing new is cached.
+    public init(embedder: any Embedder, battles: LoadedBattles) {
+        directory = nil
+        self.embedder = embedder
+        known = battles.embeddingsByPrompt()
     }
 
     public var dimension: Int { embedder.dimension }
@@ -52,12 +61,12 @@ public struct PromptEmbeddings {
                 throw EmbedderContractError(embedder: embedder.identity, texts: batch.count, rows: matrix.rows, dimension: matrix.columns)
             }
             for (index, prompt) in batch.enumerated() { known[prompt] = matrix.row(index) }
-            if cacheNew {
+            if cacheNew, directory != nil {
                 pending.prompts += batch
                 pending.values += matrix.values
                 let last = start + batchSize >= toEmbed.count
                 if last || clock.now - lastCached >= Self.cacheInterval {
-                    try directory.addToPromptCache(pending.prompts, embeddings: pending.values)
+                    try directory?.addToPromptCache(pending.prompts, embeddings: pending.values)
                     pending = ([], [])
                     lastCached = clock.now
                 }

@@ -29,7 +29,6 @@ enum EvalCommand: Command {
         used (one is made when none is stored). The γ of every router is reported.
         """
     static let options: [Option] = [
-        .value("memory", "DIR", "Battle memory directory (see 'routeledger import')."),
         .value("eval", "FILE|DIR", "Evaluation set; repeat for several files.", repeatable: true),
         .value("eval-format", "F", "jsonl, golden or judge-scores (default: from the name)."),
         .value("questions", "FILE", "Question file of a judge-scores evaluation set."),
@@ -43,7 +42,7 @@ enum EvalCommand: Command {
         .value("plot", "FILE", "Write the quality-versus-strong-share figure as SVG."),
         .value("title", "TEXT", "Title of the figure (default: the two models)."),
         .flag("json", "Print one JSON object with the figures and curves."),
-    ] + EmbedderChoice.memoryOptions
+    ] + MemorySource.options + EmbedderChoice.memoryOptions
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
@@ -63,11 +62,11 @@ enum EvalCommand: Command {
                            + "\(pair.prompts.count) with both models (\(pair.leftOut) without)\n")
         ImportCommand.reportProblems(evalSet.set.summary, shown: 3)
 
-        let directory = try MemoryDirectory.open(URL(fileURLWithPath: try arguments.requiredString("memory")))
-        let tierCount = try arguments.int("tiers", range: 1...100) ?? directory.manifest.tierCount
-        let embedder = try EmbedderChoice.load(arguments, forMemory: directory.manifest)
-        let battles = try directory.load()
-        var embeddings = try PromptEmbeddings(directory: directory, embedder: embedder, battles: battles)
+        let source = try MemorySource(arguments)
+        let tierCount = try arguments.int("tiers", range: 1...100) ?? source.tierCount
+        let battles = source.battles
+        var embeddings = source.embeddings
+        let embedder = embeddings.embedder
         let progress = ProgressBar(label: "embedding", unit: "prompts")
         let matrix = try embeddings.embeddings(for: pair.prompts, cacheNew: true, progress: progress.update)
         let validation = folds.map { CrossValidation(prompts: pair.prompts, folds: $0, seed: seed) }
@@ -82,7 +81,7 @@ enum EvalCommand: Command {
         do {
             result = try SWScoring.score(prompts: pair.prompts, embeddings: matrix, battles: battles, strong: strong, weak: weak,
                                          tierCount: tierCount, sharpness: sharpness,
-                                         storedSharpness: directory.manifest.storedSharpness(tierCount: tierCount), validation: validation)
+                                         storedSharpness: source.storedSharpness(tierCount: tierCount), validation: validation)
         } catch let unknown as UnknownModel {
             throw UsageError(unknown.description)
         }

@@ -82,7 +82,7 @@ enum ImportCommand: Command {
         }
         let memoryURL = URL(fileURLWithPath: try arguments.requiredString("memory"))
         let existing = try? MemoryDirectory.open(memoryURL)
-        let embedder = try EmbedderChoice.load(arguments, forMemory: existing?.manifest)
+        let embedder = try EmbedderChoice.load(arguments, forMemory: existing?.manifest.embedder)
         if let existing { try existing.checkEmbedder(embedder.identity, dimension: embedder.dimension) }
 
         let (imported, renamed) = try read(source)

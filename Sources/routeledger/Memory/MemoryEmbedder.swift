@@ -11,14 +11,14 @@ extension EmbedderChoice {
         .value("model-dir", "DIR", "MiniLM folder (default: $\(ModelLocation.environmentVariable), else models/ of this repository)."),
     ]
 
-    /// The embedder `--embedder` names; without it, the kind that built `memory` (MiniLM when
-    /// there is no memory yet).
-    static func load(_ arguments: ParsedArguments, forMemory memory: MemoryManifest?) throws -> any Embedder {
+    /// The embedder `--embedder` names; without it, the kind that built the memory (`memory`,
+    /// its embedder's identity; MiniLM when there is no memory yet).
+    static func load(_ arguments: ParsedArguments, forMemory memory: EmbedderIdentity?) throws -> any Embedder {
         guard arguments.string("embedder") == nil, let memory else {
             return try parse(arguments).load(arguments, batchSize: 32)
         }
-        guard let stored = EmbedderChoice(identity: memory.embedder) else {
-            throw CommandFailure("the memory was built with \(memory.embedder), which this tool cannot run")
+        guard let stored = EmbedderChoice(identity: memory) else {
+            throw CommandFailure("the memory was built with \(memory), which this tool cannot run")
         }
         if stored == .hashing, arguments.string("model-dir") != nil {
             throw UsageError("option '--model-dir' applies to --embedder minilm only")

@@ -4,12 +4,11 @@ import Foundation
 import Pipeline
 import Ranking
 
-/// A memory directory loaded for routing between one strong and one weak model: what `route`
-/// and `calibrate` share. Prompts already in the memory (its battles or its prompt cache) are
-/// not embedded again; nothing is written to the memory.
+/// A battle memory (a directory, or the battles table) loaded for routing between one strong
+/// and one weak model: what `route` and `calibrate` share. Prompts already in the memory (its
+/// battles or a directory's prompt cache) are not embedded again; nothing is written to it.
 struct PairRouter {
-    static let options: [Option] = [
-        .value("memory", "DIR", "Battle memory directory (see 'routeledger import')."),
+    static let options: [Option] = MemorySource.options + [
         .value("strong", "MODEL", "Strong model (default: the memory's highest-rated model)."),
         .value("weak", "MODEL", "Weak model (default: the memory's lowest-rated model)."),
         .value("tiers", "N", "Number of tiers (default: the memory's)."),
@@ -25,14 +24,13 @@ struct PairRouter {
     private var embeddings: PromptEmbeddings
 
     init(_ arguments: ParsedArguments) throws {
-        let directory = try MemoryDirectory.open(URL(fileURLWithPath: try arguments.requiredString("memory")))
         let tiers = try arguments.int("tiers", range: 1...100)
         let setting = try KernelSharpness.parse(arguments) ?? .routeLLM
-        let embedder = try EmbedderChoice.load(arguments, forMemory: directory.manifest)
-        let battles = try directory.load()
-        let routing = try battles.routingMemory(tierCount: tiers ?? directory.manifest.tierCount)
+        let source = try MemorySource(arguments)
+        let routing = try source.battles.routingMemory(tierCount: tiers ?? source.tierCount)
         self.routing = routing
-        embeddings = try PromptEmbeddings(directory: directory, embedder: embedder, battles: battles)
+        embeddings = source.embeddings
+        let embedder = embeddings.embedder
         let byRating = routing.memory.models.indices.sorted { routing.globalRatings[$0] > routing.globalRatings[$1] }
         guard let best = byRating.first, let worst = byRating.last, best != worst else {
             throw CommandFailure("the memory needs battles between at least two models")
@@ -45,7 +43,7 @@ struct PairRouter {
         } catch {
             throw UsageError(error.description)
         }
-        let chosen = routing.sharpness(setting, stored: directory.manifest.storedSharpness(tierCount: tiers ?? directory.manifest.tierCount))
+        let chosen = routing.sharpness(setting, stored: source.storedSharpness(tierCount: tiers ?? source.tierCount))
         sharpness = chosen.sharpness
         printSharpnessChoice(chosen.selectedNow)
         printStandardError("routing \(strong) (tier \(rule.strongTier)) against \(weak) (tier \(rule.weakTier)), "
