@@ -102,6 +102,27 @@ import TestSupport
         #expect(again.heldOutPrompts == 180 && more["kernel_sharpness"] as? Double == again.chosen)
     }
 
+    /// Into the battles table, the import chooses γ with its ratings version; `route --database
+    /// --kernel-sharpness auto` ranks with the newest version's choice.
+    @Test func routeOverTheDatabaseRanksWithTheNewestVersionsChoice() throws {
+        try TestDatabase.withFresh(migrated: true) { database in
+            let file = try battles("topics.jsonl", prompts: 0..<120) { $0 % Self.topics.count % 2 == 0 }
+            let imported = try RouteLedgerTool.run(["import", "--format", "battles-jsonl", "--database", database.connectionString,
+                                                    "--embedder", "hashing", "--json", file])
+            try #require(imported.status == 0, "import failed: \(imported.error)")
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(imported.output.utf8)) as? [String: Any])
+            // The winner depends on the topic, as in the directory above.
+            let chosen = try #require(summary["kernel_sharpness"] as? Double)
+            #expect(chosen > 1)
+            let input = (200..<204).map { "{\"prompt\": \"\(Self.prompt($0))\"}" }.joined(separator: "\n")
+            let routed = try RouteLedgerTool.run(["route", "--database", database.connectionString, "--threshold", "0.5",
+                                                  "--kernel-sharpness", "auto"], input: input)
+            #expect(routed.status == 0, "\(routed.error)")
+            #expect(routed.error.contains("kernel sharpness \(KernelSharpness.fixed(chosen))") && !routed.error.contains("chosen on the memory"),
+                    "\(routed.error)")
+        }
+    }
+
     /// Each fold's γ is chosen on the battles its router learns from, never with the fold's own
     /// prompts. Two folds: the prompts of the first have battles whose winner follows the topic
     /// exactly (where the sharpest kernels look best), those of the second random winners. The
