@@ -11,7 +11,7 @@ import TestSupport
 /// Prompts of two kinds, embedded by the hashing embedder: proofs, on which the strong model
 /// won every battle, and greetings, on which the weak one did. Prices are whole micro-dollars
 /// per token (strong 10 in, 30 out; weak 1 in, 2 out), so costs can be worked out by hand.
-func proofsAndGreetingsRouting() throws -> (RouteLedgerConfiguration, RouterSnapshot) {
+func proofsAndGreetingsRouting(threshold: Double = 0.5) throws -> (RouteLedgerConfiguration, RouterSnapshot) {
     let embedder = HashingEmbedder()
     let proofs = (0..<20).map { "prove that the sum of the first \($0) odd numbers is a perfect square" }
     let greetings = (0..<20).map { "write a short friendly hello message for my neighbour number \($0)" }
@@ -22,6 +22,7 @@ func proofsAndGreetingsRouting() throws -> (RouteLedgerConfiguration, RouterSnap
     }
     var configuration = strongAndWeakConfiguration(weakPerMillion: (input: "1", output: "2"))
     configuration.embedder = .hashing
+    configuration.routing.threshold = .fixed(threshold)
     return (configuration, try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "memory-40"))
 }
 
@@ -132,6 +133,14 @@ func proofsAndGreetingsRouting() throws -> (RouteLedgerConfiguration, RouterSnap
         for (_, copies) in byPrompt { #expect(Set(copies.map(\.model)).count == 1) }
         #expect(harness.metrics.value(.promptCacheMisses) == 3)
         #expect(harness.metrics.value(.promptCacheHits) == 57)
+    }
+
+    /// A threshold of 0 sends everything strong: the live share over the stage's decisions is 1.
+    @Test func theLiveStrongShareFollowsTheDecisions() throws {
+        let harness = try RouteStageHarness(routing: proofsAndGreetingsRouting(threshold: 0), embedder: HashingEmbedder())
+        try harness.send((0..<250).map { (key: "k\($0 % 5)", value: queryEvent(id: "q\($0)", prompt: "write a hello for friend \($0)", embedding: nil)) })
+        _ = try harness.whileRunning { _ in try harness.read(harness.configuration.topics.decisions, count: 250) }
+        #expect(harness.metrics.value(.liveStrongShare) == 1)
     }
 
     /// A swap (new battles or ratings) relabels the router: the old ratings version disappears.

@@ -56,6 +56,11 @@ public struct RouteLedgerConfiguration: Sendable {
         case fixed(Double)
         /// Calibrate the threshold at start so this share of recent queries would go strong.
         case strongShare(Double)
+
+        /// The share calibrated for, if any.
+        public var calibratedShare: Double? {
+            if case .strongShare(let share) = self { share } else { nil }
+        }
     }
 
     public struct Routing: Sendable {
@@ -74,6 +79,8 @@ public struct RouteLedgerConfiguration: Sendable {
         public var kernelSharpness = KernelSharpness.routeLLM
         /// Output tokens assumed for a decision's cost estimate when the query gives no limit.
         public var estimatedOutputTokens: Int64 = 256
+        /// How far the live strong share may stray from `strong_share` before a warning.
+        public var strongShareDrift = 0.15
     }
 
     public struct Batch: Sendable {
@@ -326,6 +333,7 @@ public struct RouteLedgerConfiguration: Sendable {
                 ?? routing.sameTierRule
             routing.kernelSharpness = section.kernelSharpness("kernel_sharpness") ?? routing.kernelSharpness
             if let tokens = section.integer("estimated_output_tokens", in: 0...1_000_000) { routing.estimatedOutputTokens = Int64(tokens) }
+            routing.strongShareDrift = section.number("strong_share_drift", in: 0...1) ?? routing.strongShareDrift
             section.finish()
         }
         if let section = reader.object("batch") {

@@ -99,6 +99,8 @@ public final class RouteStage: Sendable {
         log(.info, "consuming", ["topic": configuration.topics.queries, "group": configuration.kafka.groupID,
                                  "exactly_once": configuration.exactlyOnce])
         var watch = PollWatch(status, metrics: counters.metrics, log: log)
+        var liveShare = LiveStrongShare(target: configuration.routing.threshold.calibratedShare,
+                                        allowedDrift: configuration.routing.strongShareDrift)
         var closed = false
         defer {
             watch.ended(stopping: shutdown.isRequested)
@@ -146,6 +148,10 @@ public final class RouteStage: Sendable {
                 counters.metrics.increment(.promptCacheMisses, by: Double(misses))
             }
             status.progressed()
+            for warning in liveShare.record(result.decisions.map { $0.model == $0.referenceModel }) {
+                log(.warning, warning, ["threshold": threshold.threshold, "ratings_version": router.ratingsVersion])
+            }
+            if let share = liveShare.share { counters.metrics.set(.liveStrongShare, to: share) }
             thresholds.committed(threshold, decisions: result.decisions, prices: estimatedAt)
             budgets?.committed(result.decisions)
         }
