@@ -29,8 +29,17 @@ public struct RoutingMemory: Sendable {
         return tierOfModel[index]
     }
 
-    public func ranker(sameTierRule: SameTierRule = .exclude) -> SimilarityWeightedRanker {
-        SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: sameTierRule)
+    public func ranker(sameTierRule: SameTierRule = .exclude, sharpness: Double = 1) -> SimilarityWeightedRanker {
+        SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: sameTierRule, sharpness: sharpness)
+    }
+
+    /// The γ to rank this memory with: the fixed one, or with `auto` the one `stored` for it, else
+    /// one chosen on it now (returned, to be told).
+    public func sharpness(_ setting: KernelSharpness, stored: Double?,
+                          sameTierRule: SameTierRule = .exclude) -> (sharpness: Double, selectedNow: SharpnessSelection?) {
+        setting.resolved(stored: stored) {
+            SharpnessSelection(memory: memory, tierOfModel: tierOfModel, sameTierRule: sameTierRule)
+        }
     }
 }
 

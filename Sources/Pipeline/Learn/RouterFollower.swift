@@ -28,7 +28,8 @@ public struct FollowedMemory: Sendable {
         let live = try LiveMemory.load(from: connection, dimension: dimension, limits: configuration.memoryLimits,
                                        rated: { version.models[$0] != nil })
         let snapshot = try RouterSnapshot(rankerMemory: live.memory, tierOfModel: try version.tiers(of: live.memory.models),
-                                          configuration: configuration, ratingsVersion: version.label, threshold: nil)
+                                          configuration: configuration, ratingsVersion: version.label, threshold: nil,
+                                          storedSharpness: version.kernelSharpness)
         return FollowedMemory(snapshot: snapshot, version: version, live: live, retraction: retraction)
     }
 }
@@ -53,6 +54,8 @@ public final class RouterFollower: PipelineStage {
         var live: LiveMemory
         var version: RatingsVersion
         var threshold: Double
+        /// The kernel sharpness the snapshots rank with until a new ratings version brings one.
+        var sharpness: Double
         var retraction: Int64
     }
 
@@ -69,7 +72,7 @@ public final class RouterFollower: PipelineStage {
     public init(_ start: FollowedMemory, stages: [RouteStage], configuration: RouteLedgerConfiguration, database: PostgresSettings,
                 shutdown: ShutdownSignal, metrics: MetricsRegistry = MetricsRegistry(), log: StageLog = StageLog(component: "follow")) {
         state = Mutex(State(live: start.live, version: start.version, threshold: start.snapshot.threshold,
-                            retraction: start.retraction))
+                            sharpness: start.snapshot.ranker.sharpness, retraction: start.retraction))
         self.stages = stages
         self.configuration = configuration
         listener = ChannelListener(channel: LearningAnnouncement.channel, database: database)
@@ -148,8 +151,10 @@ public final class RouterFollower: PipelineStage {
         if newVersion != nil || current.live.needsCompaction { try current.live.compact() }
         let snapshot = try RouterSnapshot(
             rankerMemory: current.live.memory, tierOfModel: try version.tiers(of: current.live.memory.models),
-            configuration: configuration, ratingsVersion: version.label, threshold: newVersion == nil ? current.threshold : nil)
+            configuration: configuration, ratingsVersion: version.label, threshold: newVersion == nil ? current.threshold : nil,
+            storedSharpness: newVersion == nil ? current.sharpness : newVersion?.kernelSharpness)
         current.threshold = snapshot.threshold
+        current.sharpness = snapshot.ranker.sharpness
         for stage in stages { stage.swap(snapshot) }
         state.withLock { $0 = current }
         swapCount.add(1, ordering: .releasing)
@@ -165,7 +170,11 @@ public final class RouterFollower: PipelineStage {
             log(.info, "new ratings version", ["ratings_version": newVersion.label, "battles": current.live.memory.count,
                                                "candidates": snapshot.candidates.joined(separator: ","),
                                                "waiting_for_battles": snapshot.waitingCandidates.joined(separator: ","),
-                                               "threshold": snapshot.threshold, "seconds": seconds])
+                                               "threshold": snapshot.threshold, "kernel_sharpness": snapshot.ranker.sharpness,
+                                               "seconds": seconds])
+            if let selection = snapshot.sharpnessSelection {
+                log(.info, "kernel sharpness chosen on the memory: the ratings version has none", ["choice": selection.summary])
+            }
             // New tiers move what a fixed threshold sends strong.
             StrongShareCheck.report(snapshot, after: "ratings version \(newVersion.label)", metrics: metrics, log: log)
         } else {

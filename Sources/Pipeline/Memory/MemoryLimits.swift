@@ -1,3 +1,6 @@
+import Foundation
+import Ranking
+
 /// Optional bounds on the battle memory a router holds, all off by default: a cap on the number
 /// of battles (the newest kept), per-source caps, and a half-life after which a battle's weight
 /// has halved (`Ranking.TimeDecay`).
@@ -7,6 +10,11 @@ public struct MemoryLimits: Sendable, Equatable {
     public var halfLifeHours: Double?
 
     public init() {}
+
+    /// The decay of `halfLifeHours` with ages measured from `now`; nil without a half-life.
+    public func decay(at now: Date = Date()) -> TimeDecay? {
+        halfLifeHours.map { TimeDecay(halfLifeSeconds: $0 * 3_600, now: now.timeIntervalSince1970) }
+    }
 
     /// Indices of the battles to keep, given each battle's time (seconds since 1970, NaN when
     /// unknown, which counts as oldest) and source: per-source caps first, then the total cap,

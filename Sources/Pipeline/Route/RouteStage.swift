@@ -195,6 +195,7 @@ public final class StageCounters: Sendable {
     func report(router snapshot: RouterSnapshot) {
         metrics.replace(.routerInfo, matching: [:],
                         with: [["ratings_version": snapshot.ratingsVersion, "router_version": routerVersion]: 1])
+        metrics.set(.kernelSharpness, labels: ["stage": "route"], to: snapshot.ranker.sharpness)
     }
 
     /// The price book the stage estimates from (nothing while it has none: configured prices).

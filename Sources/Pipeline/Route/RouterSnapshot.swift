@@ -9,6 +9,9 @@ public struct RouterSnapshot: Sendable {
     public static let routerKind = "sw-ranking"
 
     public let ranker: SimilarityWeightedRanker
+    /// The kernel sharpness chosen on the memory while this snapshot was built (`auto`, and no
+    /// choice stored for the memory); nil when the γ was configured or stored.
+    public let sharpnessSelection: SharpnessSelection?
     public let ratingsVersion: String
     /// The router's own threshold: as configured, or calibrated for this ratings version. A
     /// route stage's `ThresholdSource` decides whether a batch uses it.
@@ -29,17 +32,19 @@ public struct RouterSnapshot: Sendable {
     }
 
     public init(memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
-                ratingsVersion: String) throws(RouterSetupError) {
+                ratingsVersion: String, storedSharpness: Double? = nil) throws(RouterSetupError) {
         try self.init(rankerMemory: memory.groupedByMatchup(), tierOfModel: tierOfModel, configuration: configuration,
-                      ratingsVersion: ratingsVersion, threshold: nil)
+                      ratingsVersion: ratingsVersion, threshold: nil, storedSharpness: storedSharpness)
     }
 
     /// Ranks over `rankerMemory` as it is (a memory that follows the learn stage groups itself
     /// now and then, not at every swap). A given `threshold` replaces the configured one, so a
     /// snapshot with a few more battles keeps its predecessor's calibration instead of paying
-    /// for a new one.
+    /// for a new one. With `routing.kernel_sharpness: auto` it ranks with `storedSharpness`, the
+    /// γ chosen for this memory before (its ratings version's, its manifest's), or chooses one
+    /// now when there is none.
     public init(rankerMemory memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
-                ratingsVersion: String, threshold given: Double?) throws(RouterSetupError) {
+                ratingsVersion: String, threshold given: Double?, storedSharpness: Double? = nil) throws(RouterSetupError) {
         let routing = configuration.routing
         let configured = configuration.routingCandidates
         let missing = configured.filter { memory.index(ofModel: $0) == nil }
@@ -54,10 +59,13 @@ public struct RouterSnapshot: Sendable {
                 uniquingKeysWith: { first, _ in first })
             throw .modelsWithoutBattles(missing, memoryModels: memory.models, underAliases: aliases)
         }
-        let decay = configuration.memoryLimits.halfLifeHours.map {
-            TimeDecay(halfLifeSeconds: $0 * 3_600, now: Date().timeIntervalSince1970)
+        let decay = configuration.memoryLimits.decay()
+        let (sharpness, selectedNow) = routing.kernelSharpness.resolved(stored: storedSharpness) {
+            SharpnessSelection(memory: memory, tierOfModel: tierOfModel, sameTierRule: routing.sameTierRule, decay: decay)
         }
-        ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: routing.sameTierRule, decay: decay)
+        ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: routing.sameTierRule, decay: decay,
+                                          sharpness: sharpness)
+        sharpnessSelection = selectedNow
         self.ratingsVersion = ratingsVersion
         candidates = configured.filter { !missing.contains($0) }
         waitingCandidates = missing

@@ -17,9 +17,18 @@ struct MemorySource {
     let battles: LoadedBattles
     /// The directory's tier count, or the newest ratings version's.
     let tierCount: Int
+    /// The kernel sharpness chosen for the memory with `tierCount` tiers: the manifest's, or the
+    /// newest ratings version's; nil when none was.
+    private let chosenSharpness: Double?
     let embeddings: PromptEmbeddings
     /// What the memory is, for messages.
     let name: String
+
+    /// The γ chosen for the memory, for a router with `tiers` tiers: one chosen with other tiers
+    /// is not its own.
+    func storedSharpness(tierCount tiers: Int) -> Double? {
+        tiers == tierCount ? chosenSharpness : nil
+    }
 
     init(_ arguments: ParsedArguments) throws {
         switch (arguments.string("memory"), arguments.string("database")) {
@@ -28,6 +37,7 @@ struct MemorySource {
             let embedder = try EmbedderChoice.load(arguments, forMemory: directory.manifest.embedder)
             battles = try directory.load()
             tierCount = directory.manifest.tierCount
+            chosenSharpness = directory.manifest.kernelSharpness?.chosen
             embeddings = try PromptEmbeddings(directory: directory, embedder: embedder, battles: battles)
             name = path
         case (nil, .some):
@@ -49,6 +59,7 @@ struct MemorySource {
             battles = stored
             let latest = try RatingsVersionTable(connection).latest()
             tierCount = latest.flatMap { $0.models.values.map(\.tier).max() }.map { $0 + 1 } ?? MemoryDirectory.defaultTierCount
+            chosenSharpness = latest?.kernelSharpness
             embeddings = PromptEmbeddings(embedder: embedder, battles: stored)
             name = "the battles table"
         case (.some, .some):

@@ -12,16 +12,20 @@ struct PairRouter {
         .value("strong", "MODEL", "Strong model (default: the memory's highest-rated model)."),
         .value("weak", "MODEL", "Weak model (default: the memory's lowest-rated model)."),
         .value("tiers", "N", "Number of tiers (default: the memory's)."),
+        KernelSharpness.option,
     ] + EmbedderChoice.memoryOptions
 
     let routing: RoutingMemory
     let strong: String
     let weak: String
     let rule: (strongTier: Int, weakTier: Int)
+    /// γ of the kernel: as given, or with auto the memory's stored choice (else one made at load).
+    let sharpness: Double
     private var embeddings: PromptEmbeddings
 
     init(_ arguments: ParsedArguments) throws {
         let tiers = try arguments.int("tiers", range: 1...100)
+        let setting = try KernelSharpness.parse(arguments) ?? .routeLLM
         let source = try MemorySource(arguments)
         let routing = try source.battles.routingMemory(tierCount: tiers ?? source.tierCount)
         self.routing = routing
@@ -39,8 +43,11 @@ struct PairRouter {
         } catch {
             throw UsageError(error.description)
         }
+        let chosen = routing.sharpness(setting, stored: source.storedSharpness(tierCount: tiers ?? source.tierCount))
+        sharpness = chosen.sharpness
+        printSharpnessChoice(chosen.selectedNow)
         printStandardError("routing \(strong) (tier \(rule.strongTier)) against \(weak) (tier \(rule.weakTier)), "
-                           + "\(routing.memory.count) battles, embedder \(embedder.identity)\n")
+                           + "\(routing.memory.count) battles, kernel sharpness \(KernelSharpness.fixed(sharpness)), embedder \(embedder.identity)\n")
         if rule.strongTier == rule.weakTier {
             printStandardError("warning: both models are in tier \(rule.strongTier): every query gets win rate 0.5; use more --tiers\n")
         }
@@ -49,7 +56,7 @@ struct PairRouter {
     /// Each prompt's tier ratings.
     mutating func tierRatings(_ prompts: [String]) throws -> [TierRatings] {
         let matrix = try embeddings.embeddings(for: prompts, cacheNew: false)
-        return try routing.tierRatings(rows: Array(prompts.indices), of: matrix)
+        return try routing.tierRatings(rows: Array(prompts.indices), of: matrix, sharpness: sharpness)
     }
 
     /// P(strong beats weak): the score the threshold is compared with.
