@@ -152,7 +152,8 @@ public final class RouterFollower: PipelineStage {
         let snapshot = try RouterSnapshot(
             rankerMemory: current.live.memory, tierOfModel: try version.tiers(of: current.live.memory.models),
             configuration: configuration, ratingsVersion: version.label, threshold: newVersion == nil ? current.threshold : nil,
-            storedSharpness: newVersion == nil ? current.sharpness : newVersion?.kernelSharpness)
+            storedSharpness: newVersion == nil ? current.sharpness : newVersion?.kernelSharpness,
+            recentQueries: newVersion == nil ? nil : stages.lazy.compactMap { $0.recentQueries() }.first)
         current.threshold = snapshot.threshold
         current.sharpness = snapshot.ranker.sharpness
         for stage in stages { stage.swap(snapshot) }
@@ -170,8 +171,8 @@ public final class RouterFollower: PipelineStage {
             log(.info, "new ratings version", ["ratings_version": newVersion.label, "battles": current.live.memory.count,
                                                "candidates": snapshot.candidates.joined(separator: ","),
                                                "waiting_for_battles": snapshot.waitingCandidates.joined(separator: ","),
-                                               "threshold": snapshot.threshold, "kernel_sharpness": snapshot.ranker.sharpness,
-                                               "seconds": seconds])
+                                               "threshold": snapshot.threshold, "calibrated_on": snapshot.calibratedOn ?? "-",
+                                               "kernel_sharpness": snapshot.ranker.sharpness, "seconds": seconds])
             if let selection = snapshot.sharpnessSelection {
                 log(.info, "kernel sharpness chosen on the memory: the ratings version has none", ["choice": selection.summary])
             }

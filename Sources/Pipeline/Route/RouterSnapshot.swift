@@ -16,6 +16,9 @@ public struct RouterSnapshot: Sendable {
     /// The router's own threshold: as configured, or calibrated for this ratings version. A
     /// route stage's `ThresholdSource` decides whether a batch uses it.
     public let threshold: Double
+    /// What the threshold was calibrated on (`routing.strong_share`): recent live queries, or the
+    /// memory's prompts; nil when it was given or configured.
+    public let calibratedOn: String?
     /// Candidate model names, cheapest first; the last is the reference (strong) model.
     public let candidates: [String]
     /// Configured candidates without battles yet, which a router following the battles table
@@ -42,9 +45,13 @@ public struct RouterSnapshot: Sendable {
     /// snapshot with a few more battles keeps its predecessor's calibration instead of paying
     /// for a new one. With `routing.kernel_sharpness: auto` it ranks with `storedSharpness`, the
     /// γ chosen for this memory before (its ratings version's, its manifest's), or chooses one
-    /// now when there is none.
+    /// now when there is none. A `routing.strong_share` is calibrated on `recentQueries` (the
+    /// route stages' latest query vectors) when there are at least `liveCalibrationMinimum` of
+    /// them — the traffic being routed, not the prompts the memory happens to hold — else on the
+    /// memory's prompts.
     public init(rankerMemory memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
-                ratingsVersion: String, threshold given: Double?, storedSharpness: Double? = nil) throws(RouterSetupError) {
+                ratingsVersion: String, threshold given: Double?, storedSharpness: Double? = nil,
+                recentQueries: FloatMatrix? = nil) throws(RouterSetupError) {
         let routing = configuration.routing
         let configured = configuration.routingCandidates
         let missing = configured.filter { memory.index(ofModel: $0) == nil }
@@ -76,9 +83,17 @@ public struct RouterSnapshot: Sendable {
         switch (given, routing.threshold) {
         case (let value?, _), (nil, .fixed(let value)):
             threshold = value
+            calibratedOn = nil
         case (nil, .strongShare(let share)):
-            threshold = ThresholdCalibration.threshold(winRates: try Self.memoryWinRates(ranker: ranker, pairTiers: pairTiers),
-                                                       strongShare: share)
+            let winRates: [Double]
+            if let recentQueries, recentQueries.rows >= Self.liveCalibrationMinimum {
+                winRates = try Self.winRates(of: recentQueries, ranker: ranker, pairTiers: pairTiers)
+                calibratedOn = "\(recentQueries.rows) recent queries"
+            } else {
+                winRates = try Self.memoryWinRates(ranker: ranker, pairTiers: pairTiers)
+                calibratedOn = "the memory's prompts"
+            }
+            threshold = ThresholdCalibration.threshold(winRates: winRates, strongShare: share)
         }
     }
 
@@ -100,7 +115,11 @@ public struct RouterSnapshot: Sendable {
         return (RoutingRule(candidateTiers: names.map { tierOfCandidate[$0]! }, threshold: threshold), names)
     }
 
-    /// Without a sample of live traffic, the memory's own prompts stand in for it: up to 2,000 of
+    /// The fewest recent queries a strong share is calibrated on; with fewer the memory's prompts
+    /// stand in for the traffic.
+    public static let liveCalibrationMinimum = 500
+
+    /// Without enough live traffic, the memory's own prompts stand in for it: up to 2,000 of
     /// them (an even spread), each with the strong model's predicted win rate over the weak.
     private static func memoryWinRates(ranker: SimilarityWeightedRanker, pairTiers: (weak: Int, strong: Int)) throws(RouterSetupError) -> [Double] {
         let memory = ranker.memory
@@ -111,7 +130,13 @@ public struct RouterSnapshot: Sendable {
         for index in sample {
             values += memory.embeddings[(index * memory.dimension)..<((index + 1) * memory.dimension)]
         }
-        let queries = FloatMatrix(rows: sample.count, columns: memory.dimension, values: values)
+        return try winRates(of: FloatMatrix(rows: sample.count, columns: memory.dimension, values: values), ranker: ranker,
+                            pairTiers: pairTiers)
+    }
+
+    /// Each query's strong win rate over the weak model.
+    private static func winRates(of queries: FloatMatrix, ranker: SimilarityWeightedRanker,
+                                 pairTiers: (weak: Int, strong: Int)) throws(RouterSetupError) -> [Double] {
         do {
             return try ranker.rank(queries).map { $0.winRate(ofTier: pairTiers.strong, overTier: pairTiers.weak) }
         } catch {
