@@ -144,9 +144,7 @@ import TestSupport
     @Test func aStrongShareIsCalibratedOnRecentQueriesWhenThereAreEnough() throws {
         var (configuration, _) = try twoTopicRouting()
         configuration.routing.threshold = .strongShare(0.5)
-        var memory = BattleMemory(dimension: 4)
-        try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
-        try memory.append(modelA: "weak", modelB: "strong", outcome: .modelA, embedding: [0, 1, 0, 0])
+        let memory = try twoTopicMemory()
         func snapshot(strongLike: Int, weakLike: Int) throws -> RouterSnapshot {
             var recent = RecentQueries()
             recent.add(FloatMatrix(rows: strongLike + weakLike, columns: 4,
@@ -175,9 +173,7 @@ import TestSupport
     @Test func aStrongShareIsCalibratedOnTheMemorysPrompts() throws {
         var (configuration, _) = try twoTopicRouting()
         configuration.routing.threshold = .strongShare(0.5)
-        var memory = BattleMemory(dimension: 4)
-        try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
-        try memory.append(modelA: "weak", modelB: "strong", outcome: .modelA, embedding: [0, 1, 0, 0])
+        let memory = try twoTopicMemory()
         let snapshot = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "v")
         #expect(snapshot.threshold > 1 / 11.0 && snapshot.threshold < 1 / 1.1)
     }
