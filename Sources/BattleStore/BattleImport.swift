@@ -1,8 +1,11 @@
 import Embeddings
 import Foundation
+import Ranking
 
 /// Adds imported battles to a memory directory: embeds each distinct prompt once (or finds it
-/// already embedded), then appends every battle in one commit.
+/// already embedded), then appends every battle in one commit; then chooses the kernel sharpness
+/// on the whole memory and stores it in the manifest (a second commit: a crash between the two
+/// leaves a memory without a choice, which routers make at load).
 ///
 /// Every prompt embedded here passes through the prompt cache, so looking there finds the
 /// prompts of earlier imports without reading all of the memory's battles.
@@ -18,6 +21,9 @@ public enum BattleImport {
         // The prompt cache grew: the directory as it stands now.
         directory = embeddings.directory ?? directory
         try directory.append(imported.battles, embeddings: matrix.values, tierCount: tierCount)
+        let routing = try directory.routingMemory()
+        try directory.record(SharpnessSelection(memory: routing.memory, tierOfModel: routing.tierOfModel),
+                             forBattles: directory.manifest.battleCount)
         return directory
     }
 }

@@ -150,6 +150,18 @@ public struct MemoryDirectory: Sendable {
         return cache
     }
 
+    /// Stores the kernel sharpness chosen on the memory's first `battles` battles, unless
+    /// another append has come since (its import chooses again).
+    public mutating func record(_ sharpness: SharpnessSelection, forBattles battles: Int) throws {
+        try DurableFiles.withLock(on: url) {
+            var latest = try Self.open(url).manifest
+            guard latest.battleCount == battles else { return }
+            latest.kernelSharpness = ManifestSharpness(sharpness)
+            try DurableFiles.replace(manifestURL, with: latest.encoded())
+            manifest = latest
+        }
+    }
+
     /// Keeps embeddings of prompts for the next run (`prompts.count × dimension` values).
     public mutating func addToPromptCache(_ prompts: [String], embeddings: [Float]) throws {
         guard !prompts.isEmpty else { return }

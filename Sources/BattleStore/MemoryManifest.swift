@@ -23,6 +23,10 @@ public struct MemoryManifest: Codable, Sendable, Equatable {
     public var outcomes: [PairOutcomes]
     /// Battles per source.
     public var sources: [String: Int]
+    /// The kernel sharpness chosen on the memory's battles with its `tierCount` tiers
+    /// (`SharpnessSelection`), which routers set to `auto` rank with; nil until an import chose
+    /// one for the battles it counts (an append clears it).
+    public var kernelSharpness: ManifestSharpness?
     public var updated: String
 
     init(embedder: EmbedderIdentity, dimension: Int, tierCount: Int) {
@@ -38,8 +42,16 @@ public struct MemoryManifest: Codable, Sendable, Equatable {
         updated = BattleTime.string(Date())
     }
 
-    /// Counts the battles in and refits the global ratings and tiers.
+    /// The γ chosen for this memory if it was chosen with `tierCount` tiers, the number a router
+    /// ranks with; nil otherwise (a router set to `auto` then chooses at load).
+    public func storedSharpness(tierCount: Int) -> Double? {
+        tierCount == self.tierCount ? kernelSharpness?.selection.chosen : nil
+    }
+
+    /// Counts the battles in and refits the global ratings and tiers; the sharpness chosen on
+    /// the battles before is forgotten.
     mutating func add(_ newBattles: [LabelledBattle]) {
+        kernelSharpness = nil
         var modelIndex = Dictionary(uniqueKeysWithValues: models.enumerated().map { ($1.name, $0) })
         var pairIndex = Dictionary(uniqueKeysWithValues: outcomes.enumerated().map { (PairKey($1.modelA, $1.modelB), $0) })
         for battle in newBattles {
@@ -112,6 +124,37 @@ public struct ModelStanding: Codable, Sendable, Equatable {
     public var rating: Double
     /// 0 is the strongest tier.
     public var tier: Int
+}
+
+/// A kernel sharpness choice (`SharpnessSelection`) as the manifest keeps it.
+public struct ManifestSharpness: Codable, Sendable, Equatable {
+    public struct Score: Codable, Sendable, Equatable {
+        public var sharpness: Double
+        public var meanLogLikelihood: Double
+        /// Mean per-prompt difference of the log-likelihood from γ = 1, and its standard error.
+        public var gain: Double
+        public var standardError: Double
+    }
+
+    public var chosen: Double
+    public var heldOutPrompts: Int
+    public var heldOutBattles: Int
+    public var scores: [Score]
+
+    public init(_ selection: SharpnessSelection) {
+        chosen = selection.chosen
+        heldOutPrompts = selection.heldOutPrompts
+        heldOutBattles = selection.heldOutBattles
+        scores = selection.scores.map {
+            Score(sharpness: $0.sharpness, meanLogLikelihood: $0.meanLogLikelihood, gain: $0.gainOverRouteLLM, standardError: $0.standardError)
+        }
+    }
+
+    public var selection: SharpnessSelection {
+        SharpnessSelection(chosen: chosen, scores: scores.map {
+            .init(sharpness: $0.sharpness, meanLogLikelihood: $0.meanLogLikelihood, gainOverRouteLLM: $0.gain, standardError: $0.standardError)
+        }, heldOutPrompts: heldOutPrompts, heldOutBattles: heldOutBattles)
+    }
 }
 
 public struct PairOutcomes: Codable, Sendable, Equatable {

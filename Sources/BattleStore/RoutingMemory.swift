@@ -39,8 +39,17 @@ public struct RoutingMemory: Sendable {
         return tierOfModel[index]
     }
 
-    public func ranker(sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil) -> SimilarityWeightedRanker {
-        SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: sameTierRule, decay: decay)
+    public func ranker(sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil, sharpness: Double = 1) -> SimilarityWeightedRanker {
+        SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: sameTierRule, decay: decay, sharpness: sharpness)
+    }
+
+    /// The γ to rank this memory with: the fixed one, or with `auto` the one `stored` for it, else
+    /// one chosen on it now (returned, to be told).
+    public func sharpness(_ setting: KernelSharpness, stored: Double?, sameTierRule: SameTierRule = .exclude,
+                          decay: TimeDecay? = nil) -> (sharpness: Double, selectedNow: SharpnessSelection?) {
+        setting.resolved(stored: stored) {
+            SharpnessSelection(memory: memory, tierOfModel: tierOfModel, sameTierRule: sameTierRule, decay: decay)
+        }
     }
 }
 

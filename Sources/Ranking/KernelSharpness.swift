@@ -21,6 +21,19 @@ public enum KernelSharpness: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The γ to rank a memory with: the fixed one; with `auto`, `stored` (what a selection on
+    /// this memory chose before: a ratings version's, a memory directory's), or else the choice
+    /// of `select`, made now and returned so the caller can tell of it.
+    public func resolved(stored: Double?, select: () -> SharpnessSelection) -> (sharpness: Double, selectedNow: SharpnessSelection?) {
+        switch self {
+        case .fixed(let value): return (value, nil)
+        case .auto:
+            if let stored { return (stored, nil) }
+            let selection = select()
+            return (selection.chosen, selection)
+        }
+    }
+
     public var description: String {
         switch self {
         case .auto: "auto"

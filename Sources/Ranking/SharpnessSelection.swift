@@ -23,6 +23,13 @@ public struct SharpnessSelection: Sendable, Equatable {
         /// Mean per-prompt difference from γ = 1, and its standard error.
         public let gainOverRouteLLM: Double
         public let standardError: Double
+
+        public init(sharpness: Double, meanLogLikelihood: Double, gainOverRouteLLM: Double, standardError: Double) {
+            self.sharpness = sharpness
+            self.meanLogLikelihood = meanLogLikelihood
+            self.gainOverRouteLLM = gainOverRouteLLM
+            self.standardError = standardError
+        }
     }
 
     public static let candidates: [Double] = [0, 0.5, 1, 2, 4, 8, 16, 32, 64]
@@ -93,11 +100,25 @@ public struct SharpnessSelection: Sendable, Equatable {
                   heldOutBattles: sample.reduce(0) { $0 + battlesOfPrompt[$1].count })
     }
 
-    private init(chosen: Double, scores: [Score], heldOutPrompts: Int, heldOutBattles: Int) {
+    /// A choice as it was made before (read back from where it was stored).
+    public init(chosen: Double, scores: [Score], heldOutPrompts: Int, heldOutBattles: Int) {
         self.chosen = chosen
         self.scores = scores
         self.heldOutPrompts = heldOutPrompts
         self.heldOutBattles = heldOutBattles
+    }
+
+    /// One line for a log or a summary: the choice, and what it rests on.
+    public var summary: String {
+        guard let best = scores.max(by: { $0.meanLogLikelihood < $1.meanLogLikelihood }) else {
+            return "γ = \(KernelSharpness.fixed(chosen)): too few prompts to hold out, RouteLLM's kernel"
+        }
+        let gain = "γ = \(KernelSharpness.fixed(best.sharpness)) "
+            + String(format: "%+.4f ± %.4f", best.gainOverRouteLLM, best.standardError)
+        let heldOut = "held-out log-likelihood per prompt over \(heldOutPrompts) prompts (\(heldOutBattles) battles)"
+        return chosen == best.sharpness && chosen != 1
+            ? "γ = \(KernelSharpness.fixed(chosen)): \(gain) against γ = 1, \(heldOut)"
+            : "γ = \(KernelSharpness.fixed(chosen)): no γ beats 1 by two standard errors (best \(gain)), \(heldOut)"
     }
 
     /// The memory's battles grouped by prompt (identical embedding rows), in order of first

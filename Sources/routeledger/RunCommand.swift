@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Pipeline
+import Ranking
 import Streams
 
 /// `routeledger run`: the long-running stages, configured by one JSON file and the environment.
@@ -19,7 +20,9 @@ enum RunCommand: Command {
         prices and takes a new price without a restart (docs/LEDGER.md).
         With --embedded-broker it first starts a Kafka-protocol broker in this process, with
         every configured topic, and uses it (for trying RouteLedger out; see README).
-        With budget.enabled, the route stage adjusts its threshold online to hold a strong
+        --kernel-sharpness overrides routing.kernel_sharpness: with auto the learn stage chooses γ at
+        every refit and the routers follow it (docs/LEARNING.md).
+                With budget.enabled, the route stage adjusts its threshold online to hold a strong
         share or a spend rate, recording every change on topics.thresholds (docs/OPERATIONS.md).
         Serves /metrics, /healthz and /readyz on --metrics-port (docs/OPERATIONS.md).
         """
@@ -30,6 +33,7 @@ enum RunCommand: Command {
         .value("stages", "LIST", "Comma-separated stages to run, from: \(availableStages.joined(separator: ", ")) (default: all)."),
         .flag("embedded-broker", "Start a Kafka-protocol broker in this process and use it."),
         .value("partitions", "N", "Partitions of each topic on the embedded broker (default 3)."),
+        .value("kernel-sharpness", "N|auto", "Kernel sharpness γ, 0…64 or auto, instead of routing.kernel_sharpness."),
     ]
 
     static let availableStages = ["route", "learn", "ledger"]
@@ -51,8 +55,10 @@ enum RunCommand: Command {
         if arguments.string("partitions") != nil && !arguments.flag("embedded-broker") {
             throw UsageError("option '--partitions' applies to --embedded-broker only")
         }
+        let sharpness = try KernelSharpness.parse(arguments)
         let log = StageLog(component: "run")
         var configuration = try ConfigurationOption.load(arguments.string("config"))
+        if let sharpness { configuration.routing.kernelSharpness = sharpness }
         do {
             try configuration.validateKafkaClients()
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import Ranking
 import Testing
 @testable import Pipeline
 
@@ -108,6 +109,39 @@ import Testing
                 && weak.price.perRequest.microunits == 1_000)
         let bad = try minimal { $0.replacingOccurrences(of: #""output_per_million": "2""#, with: #""output_per_million": "2", "per_request": "-1""#) }
         #expect(problems(bad).contains { $0.hasPrefix("models[1].per_request: prices are decimal strings of dollars") }, "\(problems(bad))")
+    }
+
+    /// `routing.kernel_sharpness` is RouteLLM's 1 unless given: a number in 0…64, or the word
+    /// auto; anything else is refused naming the setting, and the environment's text is read by
+    /// the same rule.
+    @Test func theKernelSharpnessIsANumberUpTo64OrAutoAndNothingElse() throws {
+        func sharpness(_ value: String?, environment: [String: String] = [:]) throws -> KernelSharpness {
+            let file = try minimal { text in
+                value.map { text.replacingOccurrences(of: #""threshold": 0.5}"#, with: #""threshold": 0.5, "kernel_sharpness": \#($0)}"#) }
+                    ?? text
+            }
+            return try RouteLedgerConfiguration.load(file: file, environment: environment).routing.kernelSharpness
+        }
+        #expect(try sharpness(nil) == .fixed(1))
+        #expect(try ["8", "0", "64"].map { try sharpness($0) } == [.fixed(8), .fixed(0), .fixed(64)])
+        #expect(try sharpness("0.5") == .fixed(0.5))
+        #expect(try sharpness(#""auto""#) == .auto)
+        #expect(try sharpness("4", environment: ["ROUTELEDGER_KERNEL_SHARPNESS": "auto"]) == .auto)
+        #expect(try sharpness(#""auto""#, environment: ["ROUTELEDGER_KERNEL_SHARPNESS": "2.5"]) == .fixed(2.5))
+        for bad in ["64.5", "-1", #""sharp""#, #""4""#, "true", "[1]"] {
+            let file = try minimal { $0.replacingOccurrences(of: #""threshold": 0.5}"#, with: #""threshold": 0.5, "kernel_sharpness": \#(bad)}"#) }
+            let found = problems(file)
+            #expect(found.count == 1 && found[0].hasPrefix("routing.kernel_sharpness: expected a number in 0.0...64.0 or \"auto\""),
+                    "\(bad): \(found)")
+        }
+        let fromEnvironment = try minimal()
+        do {
+            _ = try RouteLedgerConfiguration.load(file: fromEnvironment, environment: ["ROUTELEDGER_KERNEL_SHARPNESS": "100"])
+            Issue.record("a sharpness of 100 was accepted")
+        } catch {
+            #expect(error.problems.count == 1 && error.problems[0].hasPrefix("routing.kernel_sharpness: expected a number in 0.0...64.0")
+                    && error.problems[0].contains("got 100"), "\(error.problems)")
+        }
     }
 
     /// Foundation's parser would keep one of the two thresholds; the file is refused instead,

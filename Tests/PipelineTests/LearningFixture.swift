@@ -21,6 +21,23 @@ struct LearningFixture {
         battle("a sonnet about autumn", "weak", "strong", .modelA),
     ]
 
+    /// Prompts of two topics with no word in common, so the hashing embedder keeps them apart.
+    static let algebra = ["integral", "derivative", "polynomial", "matrix", "eigenvalue", "limit", "series", "vector",
+                          "theorem", "lemma", "equation", "logarithm"]
+    static let poetry = ["sonnet", "rhyme", "stanza", "meter", "ballad", "elegy", "haiku", "verse", "metaphor",
+                         "imagery", "couplet", "ode"]
+
+    static func prompt(_ words: [String], _ index: Int) -> String {
+        (0..<6).map { words[(index * 7 + $0 * 5) % words.count] }.joined(separator: " ") + " \(index)"
+    }
+
+    /// Battles of both topics in which the strong model wins nine of ten.
+    static func strongWinsNineOfTen(algebra: Int, poetry: Int) -> [LabelledBattle] {
+        [(Self.algebra, algebra), (Self.poetry, poetry)].flatMap { words, count in
+            (0..<count).map { battle(prompt(words, $0), "strong", "weak", $0 % 10 == 0 ? .modelB : .modelA) }
+        }
+    }
+
     static let votesTopic = "test.votes"
     static let queriesTopic = "test.queries"
 

@@ -13,23 +13,6 @@ import TestSupport
 @Suite(.serialized) struct LearningPipelineTests {
     private typealias F = LearningFixture
 
-    /// Prompts of two topics with no word in common, so the hashing embedder keeps them apart.
-    private static let algebra = ["integral", "derivative", "polynomial", "matrix", "eigenvalue", "limit", "series", "vector",
-                                  "theorem", "lemma", "equation", "logarithm"]
-    private static let poetry = ["sonnet", "rhyme", "stanza", "meter", "ballad", "elegy", "haiku", "verse", "metaphor",
-                                 "imagery", "couplet", "ode"]
-
-    private static func prompt(_ words: [String], _ index: Int) -> String {
-        (0..<6).map { words[(index * 7 + $0 * 5) % words.count] }.joined(separator: " ") + " \(index)"
-    }
-
-    /// Battles of both topics in which the strong model wins nine of ten.
-    private static func strongWinsNineOfTen(algebra: Int, poetry: Int) -> [LabelledBattle] {
-        [(Self.algebra, algebra), (Self.poetry, poetry)].flatMap { words, count in
-            (0..<count).map { F.battle(prompt(words, $0), "strong", "weak", $0 % 10 == 0 ? .modelB : .modelA) }
-        }
-    }
-
     private struct Running {
         let broker: TestKafkaBroker
         let stages: [RouteStage]
@@ -40,12 +23,12 @@ import TestSupport
     }
 
     /// Starts `routers` route stages of one group, each with its own follower, and the learn stage.
-    private static func start(_ fixture: inout F, routers: Int) throws -> Running {
+    private static func start(_ fixture: inout F, routers: Int, refitEveryVotes: Int = 100) throws -> Running {
         let broker = try TestKafkaBroker(partitions: 4)
         var configuration = fixture.configuration
         try configuration.useTopics(of: broker, prefix: TestKafkaBroker.uniqueName("learn"))
         configuration.learning.followIntervalMilliseconds = 100
-        configuration.learning.refitEveryVotes = 100
+        configuration.learning.refitEveryVotes = refitEveryVotes
         fixture.configuration = configuration
         let shutdown = ShutdownSignal(signals: [])
         var stages: [RouteStage] = []
@@ -100,8 +83,8 @@ import TestSupport
                               reader: KafkaConsumer) throws -> (algebra: [RoutingDecision], poetry: [RoutingDecision]) {
         var queries: [(key: String, value: Data)] = []
         for index in 0..<count {
-            queries.append(("a\(round)\(index)", query("a\(round)\(index)", prompt(algebra, 1_000 + index))))
-            queries.append(("p\(round)\(index)", query("p\(round)\(index)", prompt(poetry, 1_000 + index))))
+            queries.append(("a\(round)\(index)", query("a\(round)\(index)", F.prompt(F.algebra, 1_000 + index))))
+            queries.append(("p\(round)\(index)", query("p\(round)\(index)", F.prompt(F.poetry, 1_000 + index))))
         }
         try send(queries, to: configuration.topics.queries, broker: running.broker)
         // A rebalance may replay earlier queries (at least once): keep this round's, once each.
@@ -139,7 +122,7 @@ import TestSupport
     @Test func votesForTheWeakModelOnOneTopicShiftOnlyThatTopicWithoutARestart() throws {
         try F.withDatabase { fixture in
             let connection = try fixture.database.connect()
-            let first = try fixture.importBattles(Self.strongWinsNineOfTen(algebra: 40, poetry: 160), on: connection)
+            let first = try fixture.importBattles(F.strongWinsNineOfTen(algebra: 40, poetry: 160), on: connection)
             let running = try Self.start(&fixture, routers: 2)
             defer { Self.stop(running) }
             let configuration = fixture.configuration
@@ -151,7 +134,7 @@ import TestSupport
             #expect((before.algebra + before.poetry).allSatisfy { $0.ratingsVersion == first.label && $0.memoryBattles == 200 })
 
             let votes = (0..<300).map { index in
-                (key: "v\(index)", value: F.vote("v\(index)", prompt: Self.prompt(Self.algebra, 100 + index), winner: "model_b"))
+                (key: "v\(index)", value: F.vote("v\(index)", prompt: F.prompt(F.algebra, 100 + index), winner: "model_b"))
             }
             try Self.send(votes, to: configuration.topics.votes, broker: running.broker)
             #expect(Self.waitUntil(within: .seconds(90)) {
@@ -176,6 +159,39 @@ import TestSupport
                 mean strong win rate algebra \(Self.meanWinRate(before.algebra)) -> \(Self.meanWinRate(after.algebra)), \
                 poetry \(Self.meanWinRate(before.poetry)) -> \(Self.meanWinRate(after.poetry))\n
                 """.utf8))
+        }
+    }
+
+    /// With `routing.kernel_sharpness: auto`, votes that make the winner depend on the topic (the
+    /// weak model now wins algebra, the strong one still poetry) lead the learn stage's refit to
+    /// a sharper kernel than the import chose on a memory whose winner was the same everywhere;
+    /// the routers of the group rank with it without a restart, as they take the version's tiers.
+    @Test func anAutoKernelChosenAtARefitReachesTheRoutersWithoutARestart() throws {
+        try F.withDatabase { fixture in
+            fixture.configuration.routing.kernelSharpness = .auto
+            let connection = try fixture.database.connect()
+            let first = try fixture.importBattles(F.strongWinsNineOfTen(algebra: 100, poetry: 100), on: connection)
+            let importedChoice = try #require(first.kernelSharpness)
+            #expect(importedChoice <= 1)
+            // One refit, over all the votes.
+            let running = try Self.start(&fixture, routers: 2, refitEveryVotes: 300)
+            defer { Self.stop(running) }
+            #expect(running.stages.allSatisfy { $0.snapshotInUse.ranker.sharpness == importedChoice })
+
+            let votes = (0..<300).map { index in
+                (key: "v\(index)", value: F.vote("v\(index)", prompt: F.prompt(F.algebra, 100 + index), winner: "model_b"))
+            }
+            try Self.send(votes, to: fixture.configuration.topics.votes, broker: running.broker)
+            #expect(Self.waitUntil(within: .seconds(90)) {
+                let learned = running.learn.counters.snapshot()
+                return learned.stored == 300 && learned.ratingsVersion != first.id && running.stages.allSatisfy {
+                    $0.snapshotInUse.ratingsVersion == learned.ratingsVersion.map(RatingsVersion.label)
+                }
+            })
+            let latest = try #require(try RatingsVersionTable(connection).latest())
+            let chosen = try #require(latest.kernelSharpness)
+            #expect(chosen > 1)
+            #expect(running.stages.allSatisfy { $0.snapshotInUse.ranker.sharpness == chosen })
         }
     }
 
@@ -214,7 +230,7 @@ import TestSupport
             let unrestricted = HostileVoteTests.unrestrictedFit(against: "made-up", count: 3)
             #expect(unrestricted.tier(of: "strong") == unrestricted.tier(of: "weak"))
             let connection = try fixture.database.connect()
-            let seed = Self.strongWinsNineOfTen(algebra: 40, poetry: 40)
+            let seed = F.strongWinsNineOfTen(algebra: 40, poetry: 40)
             let first = try fixture.importBattles(seed, on: connection)
             let running = try Self.start(&fixture, routers: 1)
             defer { Self.stop(running) }

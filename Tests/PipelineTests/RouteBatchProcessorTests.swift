@@ -11,6 +11,20 @@ import TestSupport
         InputRecord(source: RecordPosition(topic: "llm.queries", partition: 0, offset: offset), key: Data("k\(offset)".utf8), value: value)
     }
 
+    /// A configured model the router does not route to (priced, say, for the ledger) named alone
+    /// in a query's `models` leaves no candidate: the query is dead-lettered, the batch goes on.
+    @Test func aQueryAllowingNoCandidateIsDeadLetteredAndTheBatchGoesOn() throws {
+        var (configuration, snapshot) = try twoTopicRouting()
+        configuration.models.append(.init(name: "archive", price: configuration.models[1].price))
+        let processor = RouteBatchProcessor(configuration: configuration, embedder: nil)
+        let result = processor.process([
+            input(0, queryEvent(id: "a", embedding: [1, 0, 0, 0], extra: #","models":["archive"]"#)),
+            input(1, queryEvent(id: "b", embedding: [1, 0, 0, 0], extra: #","models":["archive","weak"]"#)),
+        ], with: snapshot)
+        #expect(result.rejections == [.unknownModel: 1])
+        #expect(result.decisions.map(\.model) == ["weak"])
+    }
+
     @Test func routesEachQueryByTheBattlesLikeIt() throws {
         let (configuration, snapshot) = try twoTopicRouting()
         let processor = RouteBatchProcessor(configuration: configuration, embedder: nil)
@@ -124,14 +138,42 @@ import TestSupport
         }
     }
 
+    /// With enough live traffic the strong share is calibrated on it: 500 queries like the
+    /// strong model's prompt (win rate 1/1.1) and 100 like the weak one's (1/11) put the median,
+    /// the threshold for a share of 0.5, at 1/1.1; with 499 of them the memory's prompts decide.
+    @Test func aStrongShareIsCalibratedOnRecentQueriesWhenThereAreEnough() throws {
+        var (configuration, _) = try twoTopicRouting()
+        configuration.routing.threshold = .strongShare(0.5)
+        let memory = try twoTopicMemory()
+        func snapshot(strongLike: Int, weakLike: Int) throws -> RouterSnapshot {
+            var recent = RecentQueries()
+            recent.add(FloatMatrix(rows: strongLike + weakLike, columns: 4,
+                                   values: Array(repeating: [1, 0, 0, 0], count: strongLike).flatMap { $0 }
+                                       + Array(repeating: [0, 1, 0, 0], count: weakLike).flatMap { $0 }))
+            return try RouterSnapshot(rankerMemory: memory.groupedByMatchup(), tierOfModel: [0, 1], configuration: configuration,
+                                      ratingsVersion: "v", threshold: nil, recentQueries: recent.matrix)
+        }
+        let live = try snapshot(strongLike: 500, weakLike: 100)
+        #expect(abs(live.threshold - 1 / 1.1) < 1e-6 && live.calibratedOn == "600 recent queries")
+        let few = try snapshot(strongLike: 400, weakLike: 99)
+        #expect(abs(few.threshold - 0.5) < 1e-6 && few.calibratedOn == "the memory's prompts")
+    }
+
+    /// The latest 2,000 query vectors are kept; older ones give way.
+    @Test func recentQueriesKeepTheLatestTwoThousand() {
+        var recent = RecentQueries()
+        recent.add(FloatMatrix(rows: 2_100, columns: 2, values: (0..<2_100).flatMap { [Float($0), 1] }))
+        let kept = recent.matrix!
+        #expect(kept.rows == 2_000)
+        #expect(Set((0..<kept.rows).map { kept.row($0).first! }) == Set((100..<2_100).map(Float.init)))
+    }
+
     /// Calibrating on the memory's own prompts: with a share of 0.5 over the two prompts, one
     /// goes strong — the threshold lies between their win rates.
     @Test func aStrongShareIsCalibratedOnTheMemorysPrompts() throws {
         var (configuration, _) = try twoTopicRouting()
         configuration.routing.threshold = .strongShare(0.5)
-        var memory = BattleMemory(dimension: 4)
-        try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
-        try memory.append(modelA: "weak", modelB: "strong", outcome: .modelA, embedding: [0, 1, 0, 0])
+        let memory = try twoTopicMemory()
         let snapshot = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "v")
         #expect(snapshot.threshold > 1 / 11.0 && snapshot.threshold < 1 / 1.1)
     }

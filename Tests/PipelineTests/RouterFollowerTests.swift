@@ -1,10 +1,12 @@
 import Embeddings
 import Foundation
 import Kafka
+import Ledger
 import Postgres
 import Ranking
 import Streams
 import Testing
+import TestSupport
 @testable import Pipeline
 
 /// Routers whose memory is the battles table: loading it, and following what is added.
@@ -111,6 +113,55 @@ import Testing
             try follower.look(connection)
             #expect(stage.snapshotInUse.ranker.memory.count == 3)
             #expect(stage.snapshotInUse.ratingsVersion == version.label)
+        }
+    }
+
+    /// A configured candidate without battles waits: the router starts with the others (and a
+    /// query allowing only it is dead-lettered, not crashed on), and the ratings version that
+    /// rates it brings it into routing without a restart — cheapest, and beating the reference
+    /// here, so it is chosen.
+    @Test func aConfiguredCandidateWithoutBattlesJoinsWithTheVersionThatRatesIt() throws {
+        try F.withDatabase { fixture in
+            fixture.configuration.models.append(.init(name: "mini", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "0.1")!,
+                                                                                      outputPerMillion: MicroUSD(dollars: "0.2")!)))
+            fixture.configuration.routing.cheaper = ["weak", "mini"]
+            let connection = try fixture.database.connect()
+            try fixture.importBattles(F.twoBattles, on: connection)
+            let followed = try FollowedMemory.load(configuration: fixture.configuration, connection: connection, embedder: fixture.embedder)
+            #expect(followed.snapshot.candidates == ["weak", "strong"] && followed.snapshot.waitingCandidates == ["mini"])
+            let stage = routeStage(fixture, followed)
+            let follower = follower(fixture, followed, [stage])
+            let processor = RouteBatchProcessor(configuration: fixture.configuration, embedder: fixture.embedder)
+            func route(_ extra: String = "") -> RouteBatchResult {
+                processor.process([InputRecord(source: RecordPosition(topic: F.queriesTopic, partition: 0, offset: 0), key: nil,
+                                               value: queryEvent(id: "q", prompt: "integrals of polynomials", embedding: nil, extra: extra))],
+                                  with: stage.snapshotInUse)
+            }
+            #expect(route(#","models":["mini"]"#).rejections == [.unknownModel: 1])
+
+            for prompt in ["integrals of polynomials", "a sonnet about autumn"] {
+                let battle = F.battle(prompt, "mini", "strong", .modelA)
+                _ = try BattleTable(connection).insert(battle, vote: nil, embedding: fixture.embedder.embed([prompt]).row(0),
+                                                       embedder: fixture.embedder.identity)
+            }
+            let version = try RatingsVersionTable(connection).refit(reason: .newModel, tierCount: 10, rounds: 5, embedder: fixture.embedder.identity)
+            try follower.look(connection)
+            #expect(stage.snapshotInUse.ratingsVersion == version.label)
+            #expect(stage.snapshotInUse.candidates == ["mini", "weak", "strong"] && stage.snapshotInUse.waitingCandidates.isEmpty)
+            #expect(route().decisions.map(\.model) == ["mini"])
+        }
+    }
+
+    /// Without the reference's battles, or with no cheaper candidate left, nothing can route.
+    @Test func aReferenceWithoutBattlesStillRefusesTheStart() throws {
+        try F.withDatabase { fixture in
+            fixture.configure(models: ["other"])
+            fixture.configuration.routing.strong = "other"
+            let connection = try fixture.database.connect()
+            try fixture.importBattles(F.twoBattles, on: connection)
+            #expect(throws: RouterSetupError.self) {
+                try FollowedMemory.load(configuration: fixture.configuration, connection: connection, embedder: fixture.embedder)
+            }
         }
     }
 

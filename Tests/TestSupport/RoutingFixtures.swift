@@ -7,13 +7,19 @@ import Ranking
 /// query along e1 goes strong and one along e2 goes weak (see SimilarityWeightedRankerTests for
 /// the closed form: win rates 1/(1 + 10^-1) and 1/(1 + 10)).
 public func twoTopicRouting(threshold: Double = 0.5) throws -> (RouteLedgerConfiguration, RouterSnapshot) {
-    var memory = BattleMemory(dimension: 4)
-    try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
-    try memory.append(modelA: "weak", modelB: "strong", outcome: .modelA, embedding: [0, 1, 0, 0])
+    let memory = try twoTopicMemory()
     var configuration = strongAndWeakConfiguration(weakPerMillion: (input: "0.5", output: "1.5"))
     configuration.routing.threshold = .fixed(threshold)
     let snapshot = try RouterSnapshot(memory: memory, configuration: configuration, ratingsVersion: "test-1")
     return (configuration, snapshot)
+}
+
+/// Two battles: strong wins on the prompt along the first axis, weak on the one along the second.
+public func twoTopicMemory() throws -> BattleMemory {
+    var memory = BattleMemory(dimension: 4)
+    try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
+    try memory.append(modelA: "weak", modelB: "strong", outcome: .modelA, embedding: [0, 1, 0, 0])
+    return memory
 }
 
 /// Two models, "strong" at $10 / $30 per million input / output tokens and "weak" at the

@@ -37,6 +37,12 @@ import TestSupport
             #expect(try rows.map { try $0.decode(String.self, column: "source") } == ["battles-jsonl:battles.jsonl", "battles-jsonl:battles.jsonl", "judge"])
             #expect(try rows.map { try $0.decode(Bool.self, column: "has_fought_at") } == [true, true, true])
             #expect(try rows.allSatisfy { try $0.decode(String.self, column: "embedder_name") == "hashing" })
+            // Two distinct prompts are too few to hold out in five folds: RouteLLM's kernel is kept,
+            // stored with the version, with no scores to rest on.
+            #expect(summary["kernel_sharpness"] as? Double == 1)
+            #expect(try connection.query("SELECT kernel_sharpness FROM ratings_versions WHERE id = 1")[0]
+                .decode(Double?.self, column: "kernel_sharpness") == 1)
+            #expect(try connection.count("SELECT count(*) AS n FROM kernel_sharpness_scores") == 0)
 
             let mixed = try RouteLedgerTool.run(["import", "--format", "battles-jsonl", "--database", target, "--embedder", "minilm", file.path])
             #expect(mixed.status == 1 && mixed.error.contains("one embedder per database"))

@@ -39,17 +39,18 @@ import Testing
         return directory
     }
 
-    static func launch(_ workspace: URL, broker: TestKafkaBroker) throws -> Process {
+    static func launch(_ workspace: URL, broker: TestKafkaBroker, arguments: [String] = [],
+                       standardError: FileHandle = .nullDevice) throws -> Process {
         let executable = try #require(Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("routeledger"))
         let process = Process()
         process.executableURL = executable
         process.arguments = ["run", "--config", workspace.appendingPathComponent("routeledger.json").path, "--stages", "route",
-                             "--metrics-port", "0"]
+                             "--metrics-port", "0"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrapServers
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = standardError
         try process.run()
         return process
     }
@@ -92,6 +93,33 @@ import Testing
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
 
+    /// `--kernel-sharpness` overrides `routing.kernel_sharpness` (here absent: RouteLLM's 1): the
+    /// router ranks with the given γ, and with auto it chooses at load on a memory whose manifest
+    /// holds no choice (two battles: too few prompts to hold out, so γ = 1 stays).
+    @Test(arguments: [("3", "kernel_sharpness=3.0", false), ("auto", "kernel_sharpness=1.0", true)])
+    func theKernelSharpnessOptionOverridesTheSetting(option: String, ready: String, choosesAtLoad: Bool) throws {
+        let broker = try TestKafkaBroker(partitions: 1)
+        let prefix = TestKafkaBroker.uniqueName("sharp")
+        let workspace = try Self.makeWorkspace(topicsPrefix: prefix, broker: broker, partitions: 1)
+        defer { try? FileManager.default.removeItem(at: workspace) }
+        let log = workspace.appendingPathComponent("run.log")
+        #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
+        let process = try Self.launch(workspace, broker: broker, arguments: ["--kernel-sharpness", option],
+                                      standardError: try FileHandle(forWritingTo: log))
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let deadline = ContinuousClock.now + .seconds(60)
+        var text = ""
+        while !text.contains("router ready"), process.isRunning, ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            text = try String(contentsOf: log, encoding: .utf8)
+        }
+        process.terminate()
+        #expect(Self.waitForExit(process, within: .seconds(30)))
+        let line = try #require(text.split(separator: "\n").first { $0.contains("router ready") }, "\(text)")
+        #expect(line.contains(ready), "\(line)")
+        #expect(text.contains("kernel sharpness chosen on the memory at load") == choosesAtLoad, "\(text)")
+    }
+
     @Test func anInvalidConfigurationIsRefusedWithEveryProblem() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).json")
         try Data(#"{"routing": {"strong": "x", "threshold": 2}, "batch": {"max_events": 0}}"#.utf8).write(to: file)
@@ -100,6 +128,7 @@ import Testing
                                    version: "test")
         #expect(runner.run(["run", "--config", file.path, "--metrics-port", "0"]) == 1)
         #expect(runner.run(["run", "--partitions", "2"]) == 2)
+        #expect(runner.run(["run", "--kernel-sharpness", "100"]) == 2)
         #expect(runner.run(["run", "--metrics-port", "70000"]) == 2)
         #expect(runner.run(["run", "--stages", "route,bogus"]) == 2)
         #expect(runner.run(["run", "--stages", ""]) == 2)

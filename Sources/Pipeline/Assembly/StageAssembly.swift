@@ -58,8 +58,10 @@ public struct StageAssembly {
         let (followed, embedder) = try followedMemory()
         let snapshot = followed.snapshot
         log(.info, "router ready", ["battles": followed.battles, "ratings_version": followed.version.label,
-                                    "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
-                                    "embedder": embedder?.identity.description ?? "given"])
+                                    "candidates": snapshot.candidates.joined(separator: ","),
+                                    "waiting_for_battles": snapshot.waitingCandidates.joined(separator: ","), "threshold": snapshot.threshold,
+                                    "kernel_sharpness": snapshot.ranker.sharpness, "embedder": embedder?.identity.description ?? "given"])
+        reportChoice(of: snapshot, storedIn: "the ratings version")
         let stage = routeStage(snapshot: snapshot, embedder: embedder)
         let follower = RouterFollower(followed, stages: [stage], configuration: configuration, database: try databaseSettings(), shutdown: shutdown,
                                       metrics: metrics, log: stageLog("follow"))
@@ -120,11 +122,19 @@ public struct StageAssembly {
         let embedder = try memoryEmbedder(routing.embedder)
         let ratingsVersion = "memory-\(directory.manifest.battleCount)-\(directory.manifest.updated)"
         let snapshot = try RouterSnapshot(memory: routing.memory, tierOfModel: routing.tierOfModel, configuration: configuration,
-                                          ratingsVersion: ratingsVersion)
+                                          ratingsVersion: ratingsVersion,
+                                          storedSharpness: directory.manifest.storedSharpness(tierCount: configuration.routing.tiers))
         log(.info, "router ready", ["battles": routing.memory.count, "models": routing.memory.models.count,
                                     "candidates": snapshot.candidates.joined(separator: ","), "threshold": snapshot.threshold,
-                                    "embedder": embedder?.identity.description ?? "given"])
+                                    "kernel_sharpness": snapshot.ranker.sharpness, "embedder": embedder?.identity.description ?? "given"])
+        reportChoice(of: snapshot, storedIn: "the memory's manifest")
         return (snapshot, embedder)
+    }
+
+    /// Tells of a kernel sharpness chosen at load: `auto`, and no choice stored for the memory.
+    private func reportChoice(of snapshot: RouterSnapshot, storedIn place: String) {
+        guard let selection = snapshot.sharpnessSelection else { return }
+        log(.info, "kernel sharpness chosen on the memory at load: \(place) holds none for it", ["choice": selection.summary])
     }
 
     /// The configured embedder, which must be the one the memory's vectors came from.

@@ -73,6 +73,10 @@ public struct RouteLedgerConfiguration: Sendable {
         public var routerVersion = "sw-v1"
         public var tiers = 10
         public var sameTierRule = SameTierRule.exclude
+        /// γ of the similarity kernel `10 · 10^(γ · s / max s)`: RouteLLM's 1, another number, or
+        /// chosen by cross-validation on the memory (`auto`: at every refit of the ratings, and
+        /// by the router when its memory has no choice stored).
+        public var kernelSharpness = KernelSharpness.routeLLM
         /// Output tokens assumed for a decision's cost estimate when the query gives no limit.
         public var estimatedOutputTokens: Int64 = 256
         /// How far the live strong share may stray from `strong_share` before a warning.
@@ -176,6 +180,7 @@ public struct RouteLedgerConfiguration: Sendable {
         ("ROUTELEDGER_THRESHOLD", "routing.threshold"),
         ("ROUTELEDGER_STRONG_SHARE", "routing.strong_share"),
         ("ROUTELEDGER_ROUTER_VERSION", "routing.router_version"),
+        ("ROUTELEDGER_KERNEL_SHARPNESS", "routing.kernel_sharpness"),
         ("ROUTELEDGER_EXACTLY_ONCE", "exactly_once"),
         ("ROUTELEDGER_BATCH_MAX_EVENTS", "batch.max_events"),
         ("ROUTELEDGER_BATCH_LINGER_MS", "batch.linger_ms"),
@@ -216,6 +221,9 @@ public struct RouteLedgerConfiguration: Sendable {
                     continue
                 }
                 value = setting.hasPrefix("batch.") ? NSNumber(value: Int(exactly: number) ?? -1) : NSNumber(value: number)
+            case "routing.kernel_sharpness":
+                // A number as the file would give it, so both are checked by one rule.
+                value = Double(text).map { NSNumber(value: $0) } ?? text
             default:
                 value = text
             }
@@ -323,6 +331,7 @@ public struct RouteLedgerConfiguration: Sendable {
             routing.tiers = section.integer("tiers", in: 1...100) ?? routing.tiers
             routing.sameTierRule = section.choice("same_tier_rule", from: SameTierRule.allCases.map { ($0.rawValue, $0) })
                 ?? routing.sameTierRule
+            routing.kernelSharpness = section.kernelSharpness("kernel_sharpness") ?? routing.kernelSharpness
             if let tokens = section.integer("estimated_output_tokens", in: 0...1_000_000) { routing.estimatedOutputTokens = Int64(tokens) }
             routing.strongShareDrift = section.number("strong_share_drift", in: 0...1) ?? routing.strongShareDrift
             section.finish()

@@ -1,4 +1,5 @@
 import Foundation
+import Ranking
 
 /// Reads one JSON object of settings, collecting every problem (with the setting's full path)
 /// instead of stopping at the first, and flagging keys nobody asked for — a misspelt setting
@@ -92,6 +93,19 @@ final class SettingsReader {
             return nil
         }
         return number.doubleValue
+    }
+
+    /// A kernel sharpness: a number in `KernelSharpness.range`, or the word `auto`.
+    func kernelSharpness(_ key: String) -> KernelSharpness? {
+        guard let raw = value(key) else { return nil }
+        let range = KernelSharpness.range
+        if let number = raw as? NSNumber, number.objCType.pointee != CChar(UInt8(ascii: "c")), range.contains(number.doubleValue) {
+            return .fixed(number.doubleValue)
+        }
+        if let word = raw as? String, word == "auto" { return .auto }
+        let given = (raw as? String).map { "'\($0)'" } ?? "\(raw)"
+        problem(key, "expected a number in \(range.lowerBound)...\(range.upperBound) or \"auto\", got \(given)")
+        return nil
     }
 
     /// A nested object, read by its own reader that reports into this one.

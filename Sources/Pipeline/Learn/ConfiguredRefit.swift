@@ -1,13 +1,18 @@
 import Embeddings
 import Postgres
+import Ranking
 
 /// The learn stage's refit: ratings and tiers of the configured models only, fitted over the
 /// battles between two of them — so votes naming other models neither move the routing pair's
 /// tiers nor grow the fit — and recorded as a new version only if the routing pair stays in
 /// two tiers (in one, every query's strong win rate is exactly 0.5, and routing is off).
 ///
-/// The battles are read in one short transaction, the fit runs outside any, and the version is
-/// recorded in another: no transaction stays open, and no lock is held, while it fits.
+/// With `routing.kernel_sharpness: auto` the kernel sharpness is chosen on the same battles
+/// (within `memory_limits`, as routers hold them) with the new tiers, and recorded with them.
+///
+/// The battles are read in one short transaction, the fit (and the choice) runs outside any, and
+/// the version is recorded in another: no transaction stays open, and no lock is held, while it
+/// fits.
 struct ConfiguredRefit {
     enum Outcome {
         case published(RatingsVersion)
@@ -23,6 +28,9 @@ struct ConfiguredRefit {
     let tierCount: Int
     let rounds: Int
     let embedder: EmbedderIdentity
+    let sharpness: KernelSharpness
+    let sameTierRule: SameTierRule
+    let limits: MemoryLimits
 
     init(configuration: RouteLedgerConfiguration, connection: PostgresConnection, embedder: EmbedderIdentity) {
         self.connection = connection
@@ -31,6 +39,9 @@ struct ConfiguredRefit {
         tierCount = configuration.routing.tiers
         rounds = configuration.learning.bootstrapRounds
         self.embedder = embedder
+        sharpness = configuration.routing.kernelSharpness
+        sameTierRule = configuration.routing.sameTierRule
+        limits = configuration.memoryLimits
     }
 
     /// Fits and, unless refused or superseded, records the version and announces it;
@@ -46,11 +57,15 @@ struct ConfiguredRefit {
         if let tier = refit.tier(of: pair.strong), tier == refit.tier(of: pair.weak) {
             return .refused(tier: tier, battles: battles.count)
         }
+        let selection = sharpness == .auto
+            ? try SharpnessSelection(battlesOf: refit, through: lastID, on: connection, limits: limits, sameTierRule: sameTierRule,
+                                     decay: limits.decay())
+            : nil
         return try connection.transaction {
             try LearningLock.take(on: connection)
             let versions = RatingsVersionTable(connection)
             if let latest = try versions.latest(), latest.lastBattleID > lastID { return .superseded }
-            let version = try versions.record(refit, reason: reason, lastBattleID: lastID, embedder: embedder)
+            let version = try versions.record(refit, reason: reason, lastBattleID: lastID, embedder: embedder, sharpness: selection)
             try publishing(version)
             try LearningAnnouncement(lastBattleID: lastID, ratingsVersion: version.id).send(on: connection)
             return .published(version)

@@ -83,6 +83,7 @@ public final class LearnCounters: Sendable {
     func report(version: RatingsVersion) {
         state.withLock { $0.ratingsVersion = version.id }
         metrics.set(.ratingsVersion, labels: ["stage": "learn"], to: Double(version.id))
+        if let sharpness = version.kernelSharpness { metrics.set(.kernelSharpness, labels: ["stage": "learn"], to: sharpness) }
         for (model, rating) in version.models where labelledModels.contains(model) {
             metrics.set(.modelRating, labels: ["model": model, "kind": "bradley_terry"], to: rating.rating)
             metrics.set(.modelTier, labels: ["model": model], to: Double(rating.tier))

@@ -36,20 +36,23 @@ public struct LiveMemory: Sendable {
         appendedSinceCompaction > 0 && (hasCaps || appendedSinceCompaction >= max(1_000, memory.count / 20))
     }
 
-    /// Loads every battle of the table with COPY, within the limits: with caps, the battles'
-    /// ages are read first and only the embeddings of those kept are held.
+    /// Loads every battle of the table with COPY (those with ids up to `lastBattleID`), within
+    /// the limits: with caps, the battles' ages are read first and only the embeddings of those
+    /// kept are held.
     public static func load(from connection: PostgresConnection, dimension: Int, limits: MemoryLimits,
-                            rated: (String) -> Bool) throws -> LiveMemory {
+                            through lastBattleID: Int64 = .max, rated: (String) -> Bool) throws -> LiveMemory {
         var live = LiveMemory(dimension: dimension, limits: limits)
         let table = BattleTable(connection)
         let rows: BattleRows
         if live.hasCaps {
             let ages = try table.ages()
-            let kept = Set(limits.keptBattles(times: ages.times, sources: ages.sources).map { ages.ids[$0] })
+            let within = ages.ids.prefix { $0 <= lastBattleID }.count
+            let kept = Set(limits.keptBattles(times: Array(ages.times.prefix(within)), sources: Array(ages.sources.prefix(within)))
+                .map { ages.ids[$0] })
             rows = try table.allRows(dimension: dimension, keep: kept.contains)
-            live.lastBattleID = ages.ids.last ?? 0
+            live.lastBattleID = ages.ids.prefix(within).last ?? 0
         } else {
-            rows = try table.allRows(dimension: dimension)
+            rows = try table.allRows(dimension: dimension, keep: { $0 <= lastBattleID })
         }
         live.memory.reserveCapacity(rows.count)
         try live.add(rows, rated: rated)

@@ -1,6 +1,7 @@
 import Embeddings
 import Foundation
 import Postgres
+import Ranking
 
 /// One refit of the global ratings and tiers as stored in `ratings_versions` and
 /// `model_ratings`. Every decision routed with it carries its `label`.
@@ -38,6 +39,9 @@ public struct RatingsVersion: Sendable, Equatable {
     public let tierCount: Int
     public let createdAt: Date
     public let models: [String: ModelRating]
+    /// The kernel sharpness γ chosen on the version's battles (`SharpnessSelection`), which
+    /// routers set to `auto` rank with; nil when none was chosen for it.
+    public let kernelSharpness: Double?
 
     /// What decisions carry as `ratings_version`: `ratings-<id>`.
     public var label: String { Self.label(id) }
@@ -64,25 +68,39 @@ public struct RatingsVersionTable {
         self.connection = connection
     }
 
-    /// Refits over every stored battle and records the result as a new version; run it inside
-    /// the transaction that stored the newest battles, so the version covers exactly them.
-    /// The bootstrap is seeded with the last battle's id, so the refit can be repeated.
+    /// Refits over every stored battle, chooses the kernel sharpness on them with the refit's
+    /// tiers, and records both as a new version; run it inside the transaction that stored the
+    /// newest battles, so the version covers exactly them. The bootstrap is seeded with the last
+    /// battle's id, so the refit can be repeated.
     public func refit(reason: RatingsVersion.Reason, tierCount: Int, rounds: Int, embedder: EmbedderIdentity) throws -> RatingsVersion {
         let battles = try BattleTable(connection).outcomes()
         let lastID = battles.last?.id ?? 0
         let refit = RatingsRefit(battles, tierCount: tierCount, rounds: rounds, seed: UInt64(lastID))
-        return try record(refit, reason: reason, lastBattleID: lastID, embedder: embedder)
+        let sharpness = try SharpnessSelection(battlesOf: refit, through: lastID, on: connection)
+        return try record(refit, reason: reason, lastBattleID: lastID, embedder: embedder, sharpness: sharpness)
     }
 
-    public func record(_ refit: RatingsRefit, reason: RatingsVersion.Reason, lastBattleID: Int64,
-                       embedder: EmbedderIdentity) throws -> RatingsVersion {
+    /// Records a refit, and the kernel sharpness chosen on its battles if one was.
+    public func record(_ refit: RatingsRefit, reason: RatingsVersion.Reason, lastBattleID: Int64, embedder: EmbedderIdentity,
+                       sharpness: SharpnessSelection? = nil) throws -> RatingsVersion {
         let id = try connection.query("""
             INSERT INTO ratings_versions (reason, last_battle_id, battle_count, tier_count, bootstrap_rounds, bootstrap_seed,
-                                          confidence, embedder_name, embedder_version)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+                                          confidence, embedder_name, embedder_version, kernel_sharpness)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
             """, [.text(reason.rawValue), .bigint(lastBattleID), .bigint(Int64(refit.battleCount)), .integer(Int32(refit.tierCount)),
                   .integer(Int32(refit.rounds)), .bigint(Int64(bitPattern: refit.seed)), .double(refit.confidence),
-                  .text(embedder.name), .text(embedder.version)])[0].decode(Int64.self, column: "id")
+                  .text(embedder.name), .text(embedder.version), sharpness.map { .double($0.chosen) } ?? .null])[0]
+            .decode(Int64.self, column: "id")
+        if let sharpness, !sharpness.scores.isEmpty {
+            try connection.copy(into: "kernel_sharpness_scores", columns: ["ratings_version", "sharpness", "mean_log_likelihood",
+                                                                            "gain_over_routellm", "standard_error", "held_out_prompts",
+                                                                            "held_out_battles"],
+                                rows: sharpness.scores.map { score -> [PostgresValue] in
+                                    [.bigint(id), .double(score.sharpness), .double(score.meanLogLikelihood),
+                                     .double(score.gainOverRouteLLM), .double(score.standardError),
+                                     .integer(Int32(sharpness.heldOutPrompts)), .integer(Int32(sharpness.heldOutBattles))]
+                                })
+        }
         if !refit.models.isEmpty {
             try connection.copy(into: "model_ratings", columns: ["ratings_version", "model", "rating", "rating_lower", "rating_median",
                                                                  "rating_upper", "tier", "battles"],
@@ -108,7 +126,7 @@ public struct RatingsVersionTable {
 
     public func version(_ id: Int64) throws -> RatingsVersion? {
         guard let row = try connection.query("""
-            SELECT reason, last_battle_id, battle_count, tier_count, created_at FROM ratings_versions WHERE id = $1
+            SELECT reason, last_battle_id, battle_count, tier_count, created_at, kernel_sharpness FROM ratings_versions WHERE id = $1
             """, [.bigint(id)]).first else { return nil }
         let label = try row.decode(String.self, column: "reason")
         guard let reason = RatingsVersion.Reason(rawValue: label) else {
@@ -122,8 +140,8 @@ public struct RatingsVersionTable {
         }
         return RatingsVersion(id: id, reason: reason, lastBattleID: try row.decode(column: "last_battle_id"),
                               battleCount: try row.decode(column: "battle_count"), tierCount: try row.decode(column: "tier_count"),
-                              createdAt: try row.decode(column: "created_at"),
-                              models: models)
+                              createdAt: try row.decode(column: "created_at"), models: models,
+                              kernelSharpness: try row.decode(column: "kernel_sharpness"))
     }
 }
 

@@ -22,7 +22,8 @@ public struct FollowedMemory: Sendable {
                             embedder: (any Embedder)?) throws -> FollowedMemory {
         let table = try TableMemory.load(from: connection, embedder: embedder, limits: configuration.memoryLimits)
         let snapshot = try RouterSnapshot(rankerMemory: table.memory, tierOfModel: try table.version.tiers(of: table.memory.models),
-                                          configuration: configuration, ratingsVersion: table.version.label, threshold: nil)
+                                          configuration: configuration, ratingsVersion: table.version.label, threshold: nil,
+                                          storedSharpness: table.version.kernelSharpness)
         return FollowedMemory(snapshot: snapshot, version: table.version, live: table.live, retraction: table.retraction)
     }
 }
@@ -47,6 +48,8 @@ public final class RouterFollower: PipelineStage {
         var live: LiveMemory
         var version: RatingsVersion
         var threshold: Double
+        /// The kernel sharpness the snapshots rank with until a new ratings version brings one.
+        var sharpness: Double
         var retraction: Int64
     }
 
@@ -63,7 +66,7 @@ public final class RouterFollower: PipelineStage {
     public init(_ start: FollowedMemory, stages: [RouteStage], configuration: RouteLedgerConfiguration, database: PostgresSettings,
                 shutdown: ShutdownSignal, metrics: MetricsRegistry = MetricsRegistry(), log: StageLog = StageLog(component: "follow")) {
         state = Mutex(State(live: start.live, version: start.version, threshold: start.snapshot.threshold,
-                            retraction: start.retraction))
+                            sharpness: start.snapshot.ranker.sharpness, retraction: start.retraction))
         self.stages = stages
         self.configuration = configuration
         listener = ChannelListener(channel: LearningAnnouncement.channel, database: database)
@@ -142,8 +145,11 @@ public final class RouterFollower: PipelineStage {
         if newVersion != nil || current.live.needsCompaction { try current.live.compact() }
         let snapshot = try RouterSnapshot(
             rankerMemory: current.live.memory, tierOfModel: try version.tiers(of: current.live.memory.models),
-            configuration: configuration, ratingsVersion: version.label, threshold: newVersion == nil ? current.threshold : nil)
+            configuration: configuration, ratingsVersion: version.label, threshold: newVersion == nil ? current.threshold : nil,
+            storedSharpness: newVersion == nil ? current.sharpness : newVersion?.kernelSharpness,
+            recentQueries: newVersion == nil ? nil : stages.lazy.compactMap { $0.recentQueries() }.first)
         current.threshold = snapshot.threshold
+        current.sharpness = snapshot.ranker.sharpness
         for stage in stages { stage.swap(snapshot) }
         state.withLock { $0 = current }
         swapCount.add(1, ordering: .releasing)
@@ -157,7 +163,13 @@ public final class RouterFollower: PipelineStage {
         report(battles: current.live.memory.count, version: version)
         if let newVersion {
             log(.info, "new ratings version", ["ratings_version": newVersion.label, "battles": current.live.memory.count,
-                                               "threshold": snapshot.threshold, "seconds": seconds])
+                                               "candidates": snapshot.candidates.joined(separator: ","),
+                                               "waiting_for_battles": snapshot.waitingCandidates.joined(separator: ","),
+                                               "threshold": snapshot.threshold, "calibrated_on": snapshot.calibratedOn ?? "-",
+                                               "kernel_sharpness": snapshot.ranker.sharpness, "seconds": seconds])
+            if let selection = snapshot.sharpnessSelection {
+                log(.info, "kernel sharpness chosen on the memory: the ratings version has none", ["choice": selection.summary])
+            }
             // New tiers move what a fixed threshold sends strong.
             StrongShareCheck.report(snapshot, after: "ratings version \(newVersion.label)", metrics: metrics, log: log)
         } else {

@@ -276,7 +276,8 @@ final class VoteLearner {
     private func reportRefit(_ refit: RatingsVersion) {
         counters.record(refit: refit, seconds: refitSeconds, online: online.ratings)
         log(.info, "refit", ["ratings_version": refit.label, "reason": refit.reason.rawValue, "battles": refit.battleCount,
-                             "models": refit.models.count, "seconds": refitSeconds])
+                             "models": refit.models.count, "seconds": refitSeconds,
+                             "kernel_sharpness": refit.kernelSharpness.map { KernelSharpness.fixed($0).description } ?? "configured"])
     }
 
     private func lock() throws {

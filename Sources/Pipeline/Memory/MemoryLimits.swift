@@ -11,8 +11,8 @@ public struct MemoryLimits: Sendable, Equatable {
 
     public init() {}
 
-    /// The decay of battles' weights by their age at `now` (`half_life_hours`); nil when off.
-    public func decay(now: Date) -> TimeDecay? {
+    /// The decay of `halfLifeHours` with ages measured from `now`; nil without a half-life.
+    public func decay(at now: Date = Date()) -> TimeDecay? {
         halfLifeHours.map { TimeDecay(halfLifeSeconds: $0 * 3_600, now: now.timeIntervalSince1970) }
     }
 

@@ -86,6 +86,8 @@ extension Metric {
                                               "Refits not recorded as ratings versions (label reason: routing_pair_collapsed); an alarm.")
     public static let ratingsVersion = Metric("routeledger_ratings_version", .gauge,
                                               "Id of the ratings version in use, ratings-<id> (label stage: learn's newest, or the route stage's).")
+    public static let kernelSharpness = Metric("routeledger_kernel_sharpness", .gauge,
+                                               "Kernel sharpness γ (label stage: the one learn's newest ratings version chose, or the one the route stage ranks with).")
     public static let modelRating = Metric("routeledger_model_rating", .gauge,
                                            "Global rating of a model (labels model, kind: bradley_terry from the refit, or elo online).")
     public static let modelTier = Metric("routeledger_model_tier", .gauge,
@@ -122,7 +124,7 @@ extension Metric {
         thresholdChanges, budgetTargetStrongShare, budgetTargetSpend, budgetWindowDecisions, budgetWindowStrongShare,
         budgetWindowSpend, budgetWindowThreshold, budgetBounded,
         votes, battlesStored, duplicateVotes, queryPromptsRecorded, pendingVotes, learnBatchSeconds, refits, refitSeconds,
-        ratingsRefused, ratingsVersion, modelRating, modelTier,
+        ratingsRefused, ratingsVersion, kernelSharpness, modelRating, modelTier,
         routerSwapSeconds, routerSwaps, routerBattles, routerMemoryStrongShare, liveStrongShare, tenantBudgetSpent,
         ledgerRows, ledgerDuplicateDecisions, ledgerUsage, ledgerPairingHeld, ledgerBatchSeconds,
     ]

@@ -32,6 +32,8 @@ public struct RouteBatchResult: Sendable {
     public var embeddedTexts = 0
     public var embeddingTime = Duration.zero
     public var rankingTime = Duration.zero
+    /// The vectors of the queries decided, one row each.
+    public var queries = FloatMatrix(rows: 0, columns: 0, values: [])
 }
 
 /// The route stage's work on one micro-batch, apart from Kafka: parse and validate every event,
@@ -72,6 +74,10 @@ public final class RouteBatchProcessor {
         for (index, record) in batch.enumerated() {
             do throws(EventRejection) {
                 let event = try QueryEvent(bytes: record.value, limits: limits, knownModels: knownModels)
+                if let allowed = event.allowedModels, !snapshot.candidates.contains(where: allowed.contains) {
+                    throw EventRejection(.unknownModel, "none of the models in 'models' (\(allowed.joined(separator: ", "))) is routed to now "
+                                         + "(candidates: \(snapshot.candidates.joined(separator: ", ")))")
+                }
                 if let budget = exhausted[event.tenant], budget.policy == .deadletter {
                     throw EventRejection(.budgetExhausted, budget.reason)
                 }
@@ -89,6 +95,7 @@ public final class RouteBatchProcessor {
         let accepted = outcomes.indices.filter { vectors[$0] != nil }
         let queries = FloatMatrix(rows: accepted.count, columns: snapshot.ranker.memory.dimension,
                                   values: accepted.flatMap { vectors[$0]! })
+        result.queries = queries
         let ratings: [TierRatings]
         let rankingStarted = clock.now
         do {

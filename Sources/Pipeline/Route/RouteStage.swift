@@ -2,6 +2,7 @@ import Embeddings
 import Foundation
 import Kafka
 import Ledger
+import Ranking
 import Streams
 import Synchronization
 
@@ -20,6 +21,7 @@ public final class RouteStage: Sendable {
     /// The cache in front of the embedder (`embedder.cache_entries`), whose hits it counts.
     private let promptCache: CachingEmbedder?
     private let snapshot: Mutex<RouterSnapshot>
+    private let recent = Mutex(RecentQueries())
     /// What the decisions' costs are estimated at: the configured prices until a `PriceFollower`
     /// gives the price book's.
     private let prices: Mutex<RoutePrices>
@@ -45,6 +47,12 @@ public final class RouteStage: Sendable {
         status = StageReadiness(stage: "route", stallAfter: .seconds(configuration.stallAfterSeconds), metrics: metrics, log: log)
         counters.report(router: snapshot)
         thresholds = ThresholdSource(configuration: configuration, router: snapshot, metrics: metrics, log: log)
+    }
+
+    /// The vectors of the latest queries it decided (at most `RecentQueries.capacity`), for
+    /// calibrating a new router's threshold on live traffic.
+    public func recentQueries() -> FloatMatrix? {
+        recent.withLock { $0.matrix }
     }
 
     /// Ready while it holds its assignment (or knows it was given none), polls, and decides
@@ -148,6 +156,7 @@ public final class RouteStage: Sendable {
                 counters.metrics.increment(.promptCacheMisses, by: Double(misses))
             }
             status.progressed()
+            recent.withLock { $0.add(result.queries) }
             for warning in liveShare.record(result.decisions.map { $0.model == $0.referenceModel }) {
                 log(.warning, warning, ["threshold": threshold.threshold, "ratings_version": router.ratingsVersion])
             }
@@ -195,6 +204,7 @@ public final class StageCounters: Sendable {
     func report(router snapshot: RouterSnapshot) {
         metrics.replace(.routerInfo, matching: [:],
                         with: [["ratings_version": snapshot.ratingsVersion, "router_version": routerVersion]: 1])
+        metrics.set(.kernelSharpness, labels: ["stage": "route"], to: snapshot.ranker.sharpness)
     }
 
     /// The price book the stage estimates from (nothing while it has none: configured prices).

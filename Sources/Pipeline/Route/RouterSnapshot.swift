@@ -9,12 +9,21 @@ public struct RouterSnapshot: Sendable {
     public static let routerKind = "sw-ranking"
 
     public let ranker: SimilarityWeightedRanker
+    /// The kernel sharpness chosen on the memory while this snapshot was built (`auto`, and no
+    /// choice stored for the memory); nil when the γ was configured or stored.
+    public let sharpnessSelection: SharpnessSelection?
     public let ratingsVersion: String
     /// The router's own threshold: as configured, or calibrated for this ratings version. A
     /// route stage's `ThresholdSource` decides whether a batch uses it.
     public let threshold: Double
+    /// What the threshold was calibrated on (`routing.strong_share`): recent live queries, or the
+    /// memory's prompts; nil when it was given or configured.
+    public let calibratedOn: String?
     /// Candidate model names, cheapest first; the last is the reference (strong) model.
     public let candidates: [String]
+    /// Configured candidates without battles yet, which a router following the battles table
+    /// takes up when a ratings version gives them a tier.
+    public let waitingCandidates: [String]
     private let tierOfCandidate: [String: Int]
     /// The tiers of the routing pair, weak and strong.
     private let pairTiers: (weak: Int, strong: Int)
@@ -26,40 +35,65 @@ public struct RouterSnapshot: Sendable {
     }
 
     public init(memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
-                ratingsVersion: String) throws(RouterSetupError) {
+                ratingsVersion: String, storedSharpness: Double? = nil) throws(RouterSetupError) {
         try self.init(rankerMemory: memory.groupedByMatchup(), tierOfModel: tierOfModel, configuration: configuration,
-                      ratingsVersion: ratingsVersion, threshold: nil)
+                      ratingsVersion: ratingsVersion, threshold: nil, storedSharpness: storedSharpness)
     }
 
     /// Ranks over `rankerMemory` as it is (a memory that follows the learn stage groups itself
     /// now and then, not at every swap). A given `threshold` replaces the configured one, so a
     /// snapshot with a few more battles keeps its predecessor's calibration instead of paying
-    /// for a new one.
+    /// for a new one. With `routing.kernel_sharpness: auto` it ranks with `storedSharpness`, the
+    /// γ chosen for this memory before (its ratings version's, its manifest's), or chooses one
+    /// now when there is none. A `routing.strong_share` is calibrated on `recentQueries` (the
+    /// route stages' latest query vectors) when there are at least `liveCalibrationMinimum` of
+    /// them — the traffic being routed, not the prompts the memory happens to hold — else on the
+    /// memory's prompts.
     public init(rankerMemory memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
-                ratingsVersion: String, threshold given: Double?) throws(RouterSetupError) {
+                ratingsVersion: String, threshold given: Double?, storedSharpness: Double? = nil,
+                recentQueries: FloatMatrix? = nil) throws(RouterSetupError) {
         let routing = configuration.routing
-        let missing = ([routing.strong] + routing.cheaper).filter { memory.index(ofModel: $0) == nil }
-        guard missing.isEmpty else {
+        let configured = configuration.routingCandidates
+        let missing = configured.filter { memory.index(ofModel: $0) == nil }
+        // A router following the battles table takes up a configured candidate once the learn
+        // stage's ratings give it a tier (its first battles): until then it routes among the
+        // others, as long as the reference and one cheaper model are there.
+        let mayWait = configuration.memoryIsDatabase && !missing.contains(routing.strong) && configured.count - missing.count >= 2
+        guard missing.isEmpty || mayWait else {
             // A memory directory's battles are read by configured names; the battles table's are not.
             let aliases = Dictionary(configuration.models.filter { missing.contains($0.name) }
                 .compactMap { model in model.aliases.first { memory.index(ofModel: $0) != nil }.map { (model.name, $0) } },
                 uniquingKeysWith: { first, _ in first })
             throw .modelsWithoutBattles(missing, memoryModels: memory.models, underAliases: aliases)
         }
-        let decay = configuration.memoryLimits.decay(now: Date())
-        ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: routing.sameTierRule, decay: decay)
+        let decay = configuration.memoryLimits.decay()
+        let (sharpness, selectedNow) = routing.kernelSharpness.resolved(stored: storedSharpness) {
+            SharpnessSelection(memory: memory, tierOfModel: tierOfModel, sameTierRule: routing.sameTierRule, decay: decay)
+        }
+        ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: routing.sameTierRule, decay: decay,
+                                          sharpness: sharpness)
+        sharpnessSelection = selectedNow
         self.ratingsVersion = ratingsVersion
-        candidates = configuration.routingCandidates
+        candidates = configured.filter { !missing.contains($0) }
+        waitingCandidates = missing
         let tierOfCandidate = Dictionary(uniqueKeysWithValues: candidates.map { ($0, tierOfModel[memory.index(ofModel: $0)!]) })
         self.tierOfCandidate = tierOfCandidate
-        let pair = configuration.routingPair
-        pairTiers = (tierOfCandidate[pair.weak]!, tierOfCandidate[pair.strong]!)
+        // The reference and the cheapest candidate routed now.
+        pairTiers = (tierOfCandidate[candidates[0]]!, tierOfCandidate[candidates[candidates.count - 1]]!)
         switch (given, routing.threshold) {
         case (let value?, _), (nil, .fixed(let value)):
             threshold = value
+            calibratedOn = nil
         case (nil, .strongShare(let share)):
-            threshold = ThresholdCalibration.threshold(winRates: try Self.memoryWinRates(ranker: ranker, pairTiers: pairTiers),
-                                                       strongShare: share)
+            let winRates: [Double]
+            if let recentQueries, recentQueries.rows >= Self.liveCalibrationMinimum {
+                winRates = try Self.winRates(of: recentQueries, ranker: ranker, pairTiers: pairTiers)
+                calibratedOn = "\(recentQueries.rows) recent queries"
+            } else {
+                winRates = try Self.memoryWinRates(ranker: ranker, pairTiers: pairTiers)
+                calibratedOn = "the memory's prompts"
+            }
+            threshold = ThresholdCalibration.threshold(winRates: winRates, strongShare: share)
         }
     }
 
@@ -81,7 +115,11 @@ public struct RouterSnapshot: Sendable {
         return (RoutingRule(candidateTiers: names.map { tierOfCandidate[$0]! }, threshold: threshold), names)
     }
 
-    /// Without a sample of live traffic, the memory's own prompts stand in for it: up to 2,000 of
+    /// The fewest recent queries a strong share is calibrated on; with fewer the memory's prompts
+    /// stand in for the traffic.
+    public static let liveCalibrationMinimum = 500
+
+    /// Without enough live traffic, the memory's own prompts stand in for it: up to 2,000 of
     /// them (an even spread), each with the strong model's predicted win rate over the weak.
     private static func memoryWinRates(ranker: SimilarityWeightedRanker, pairTiers: (weak: Int, strong: Int)) throws(RouterSetupError) -> [Double] {
         let memory = ranker.memory
@@ -92,7 +130,13 @@ public struct RouterSnapshot: Sendable {
         for index in sample {
             values += memory.embeddings[(index * memory.dimension)..<((index + 1) * memory.dimension)]
         }
-        let queries = FloatMatrix(rows: sample.count, columns: memory.dimension, values: values)
+        return try winRates(of: FloatMatrix(rows: sample.count, columns: memory.dimension, values: values), ranker: ranker,
+                            pairTiers: pairTiers)
+    }
+
+    /// Each query's strong win rate over the weak model.
+    private static func winRates(of queries: FloatMatrix, ranker: SimilarityWeightedRanker,
+                                 pairTiers: (weak: Int, strong: Int)) throws(RouterSetupError) -> [Double] {
         do {
             return try ranker.rank(queries).map { $0.winRate(ofTier: pairTiers.strong, overTier: pairTiers.weak) }
         } catch {

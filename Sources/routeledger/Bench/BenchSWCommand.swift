@@ -13,6 +13,9 @@ enum BenchSWCommand: Command {
         reference, and the queries per second of the batched path.
         With --battles N --dim D, times a synthetic memory of that size instead.
         Timings cover similarity (SGEMM), weighting and the per-query fit, not embedding.
+        --kernel-sharpness sets the router's γ (auto: chosen on the memory first, not timed). The
+        reference sets hold RouteLLM's answers (γ = 1): at another γ the differences measure how far
+        the kernel moves the answers, not an error.
         """
     static let options: [Option] = [
         .value("reference", "DIR", "Reference set to check against."),
@@ -25,6 +28,7 @@ enum BenchSWCommand: Command {
         .value("batch", "B", "Queries per batched call (default 256)."),
         .value("seconds", "S", "Least time to spend timing (default 2)."),
         .value("seed", "N", "Seed of the synthetic data (default 1)."),
+        KernelSharpness.option,
         .flag("json", "Print one JSON object instead of text."),
     ]
 
@@ -34,12 +38,14 @@ enum BenchSWCommand: Command {
         let batch = try arguments.int("batch", range: 1...65_536) ?? 256
         let seconds = try arguments.double("seconds", range: 0...3_600) ?? 2
         let json = arguments.flag("json")
+        let sharpness = try KernelSharpness.parse(arguments) ?? .routeLLM
         printStandardError("\(BLASKernel.description)\n")
         if let directory = arguments.string("reference") {
             for synthetic in ["battles", "dim", "models", "queries", "seed"] where arguments.string(synthetic) != nil {
                 throw UsageError("option '--\(synthetic)' describes a synthetic memory and cannot be used with --reference")
             }
-            return try checkReference(URL(fileURLWithPath: directory), rule: rule, batch: batch, seconds: seconds, json: json)
+            return try checkReference(URL(fileURLWithPath: directory), rule: rule, sharpness: sharpness, batch: batch, seconds: seconds,
+                                      json: json)
         }
         let shape = SyntheticShape(
             battles: try arguments.int("battles", range: 1...50_000_000) ?? 110_000,
@@ -48,16 +54,19 @@ enum BenchSWCommand: Command {
             tiers: try arguments.int("tiers", range: 1...100) ?? 10,
             queries: try arguments.int("queries", range: 1...10_000_000) ?? 2_560,
             seed: UInt64(try arguments.int("seed", range: 0...Int.max) ?? 1))
-        return try timeSynthetic(shape, rule: rule, batch: batch, seconds: seconds, json: json)
+        return try timeSynthetic(shape, rule: rule, sharpness: sharpness, batch: batch, seconds: seconds, json: json)
     }
 
-    private static func checkReference(_ directory: URL, rule: SameTierRule, batch: Int, seconds: Double, json: Bool) throws -> Int32 {
+    private static func checkReference(_ directory: URL, rule: SameTierRule, sharpness: KernelSharpness, batch: Int, seconds: Double,
+                                       json: Bool) throws -> Int32 {
         let reference = try ReferenceSet(directory: directory)
-        let check = try ReferenceCheck(reference, rule: rule, batch: batch)
+        let check = try ReferenceCheck(reference, rule: rule, batch: batch, sharpness: sharpness)
+        printSharpnessChoice(check.sharpnessSelection)
         let timing = try RouterTiming.measure(reference.queries, ranker: check.ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
         let figures: [(String, Any)] = [
             ("queries", check.queries),
             ("variant", rule.rawValue),
+            ("kernel_sharpness", check.ranker.sharpness),
             ("max_abs_win_rate_diff", check.largestWinRateDifference),
             ("max_abs_rating_diff", check.largestRatingDifference),
             ("max_abs_global_rating_diff", check.largestGlobalRatingDifference),
@@ -68,11 +77,16 @@ enum BenchSWCommand: Command {
         return 0
     }
 
-    private static func timeSynthetic(_ shape: SyntheticShape, rule: SameTierRule, batch: Int, seconds: Double, json: Bool) throws -> Int32 {
+    private static func timeSynthetic(_ shape: SyntheticShape, rule: SameTierRule, sharpness setting: KernelSharpness, batch: Int,
+                                      seconds: Double, json: Bool) throws -> Int32 {
         printStandardError("building a synthetic memory of \(shape.battles) battles × \(shape.dimension) dimensions\n")
         let (memory, queries) = shape.make()
-        let ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: GlobalTiers(of: memory, tierCount: shape.tiers).tierOfModel,
-                                              sameTierRule: rule)
+        let tierOfModel = GlobalTiers(of: memory, tierCount: shape.tiers).tierOfModel
+        let (sharpness, selection) = setting.resolved(stored: nil) {
+            SharpnessSelection(memory: memory, tierOfModel: tierOfModel, sameTierRule: rule)
+        }
+        printSharpnessChoice(selection)
+        let ranker = SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sameTierRule: rule, sharpness: sharpness)
         let timing = try RouterTiming.measure(queries, ranker: ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
         let bound = sgemmOnlyQueriesPerSecond(memory: memory, batch: batch, seconds: seconds)
         let rawBytes = memory.count * memory.dimension * MemoryLayout<Float>.size
@@ -80,6 +94,7 @@ enum BenchSWCommand: Command {
             ("battles", memory.count),
             ("dim", memory.dimension),
             ("tiers", ranker.tierCount),
+            ("kernel_sharpness", sharpness),
             ("batch", batch),
             ("queries", timing.queries),
             ("queries_per_second", timing.queriesPerSecond),

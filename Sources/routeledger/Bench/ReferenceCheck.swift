@@ -1,16 +1,19 @@
 import Ranking
 
 /// Routes a reference set's queries the way the product does (global fit, tiers, batched SW
-/// ranking) and measures how far the answers are from the reference method's.
+/// ranking) and measures how far the answers are from the reference method's. The reference is
+/// RouteLLM's kernel (γ = 1); at another sharpness the differences say how far γ moves the answers.
 struct ReferenceCheck {
     let ranker: SimilarityWeightedRanker
+    /// The choice `auto` made on the reference memory; nil for a given γ.
+    let sharpnessSelection: SharpnessSelection?
     let queries: Int
     let tiersMatch: Bool
     let largestGlobalRatingDifference: Double
     let largestWinRateDifference: Double
     let largestRatingDifference: Double
 
-    init(_ reference: ReferenceSet, rule: SameTierRule, batch: Int) throws {
+    init(_ reference: ReferenceSet, rule: SameTierRule, batch: Int, sharpness setting: KernelSharpness = .routeLLM) throws {
         let memory = reference.memory
         let fitted = GlobalTiers(of: memory, tierCount: reference.tierCount)
         let tierOfModel = fitted.tierOfModel
@@ -18,7 +21,12 @@ struct ReferenceCheck {
         largestGlobalRatingDifference = largestCentredDifference(
             fitted.ratings, memory.models.map { reference.globalRatings[$0] ?? .nan })
 
-        ranker = SimilarityWeightedRanker(memory: memory.groupedByMatchup(), tierOfModel: tierOfModel, sameTierRule: rule)
+        let grouped = memory.groupedByMatchup()
+        let (sharpness, selection) = setting.resolved(stored: nil) {
+            SharpnessSelection(memory: grouped, tierOfModel: tierOfModel, sameTierRule: rule)
+        }
+        sharpnessSelection = selection
+        ranker = SimilarityWeightedRanker(memory: grouped, tierOfModel: tierOfModel, sameTierRule: rule, sharpness: sharpness)
         let ratings = try RouterTiming.rankAll(reference.queries, ranker: ranker, batch: batch, workspace: RankingWorkspace())
         guard let strong = memory.index(ofModel: reference.strongModel), let weak = memory.index(ofModel: reference.weakModel) else {
             throw CommandFailure("the reference's strong or weak model has no battles")

@@ -25,6 +25,9 @@ enum EvalCommand: Command {
         and each fold is routed by a router built (global ratings and tiers included) only from
         battles whose prompt is not in that fold; without it the whole memory routes every query,
         as route does (over the battles table, with its ratings version's tiers unless --tiers).
+        With --kernel-sharpness auto each fold's router chooses γ by cross-validation on its own
+        battles only (never on the fold's prompts); without --folds the memory's stored choice is
+        used (one is made when none is stored). The γ of every router is reported.
         """
     static let options: [Option] = [
         .value("eval", "FILE|DIR", "Evaluation set; repeat for several files.", repeatable: true),
@@ -36,6 +39,7 @@ enum EvalCommand: Command {
         .value("folds", "K", "K-fold cross-validation with the evaluation set as battle source."),
         .value("seed", "N", "Seed of the fold assignment (default 1)."),
         MemorySource.tiersOption,
+        KernelSharpness.option,
         .value("plot", "FILE", "Write the quality-versus-strong-share figure as SVG."),
         .value("title", "TEXT", "Title of the figure (default: the two models)."),
         .flag("json", "Print one JSON object with the figures and curves."),
@@ -51,6 +55,7 @@ enum EvalCommand: Command {
         guard strong != weak else { throw UsageError("--strong and --weak name the same model '\(strong)'") }
         let folds = try arguments.int("folds", range: 2...1_000_000)
         let seed = UInt64(try arguments.int("seed", range: 0...Int.max) ?? 1)
+        let sharpness = try MemorySource.kernelSharpness(arguments, configuration: configuration)
         let json = arguments.flag("json")
         let evalSet = try readEvalSet(arguments)
         let pair = evalSet.set.pair(strong: strong, weak: weak, modelName: (configuration?.modelNames ?? []).resolve)
@@ -81,10 +86,11 @@ enum EvalCommand: Command {
             if let validation {
                 result = try SWScoring.score(prompts: pair.prompts, embeddings: matrix, battles: battles, strong: strong, weak: weak,
                                              tierCount: tiers ?? source.tierCount, sameTierRule: source.sameTierRule, decay: source.decay(),
-                                             validation: validation)
+                                             sharpness: sharpness, validation: validation)
             } else {
                 result = try SWScoring.score(embeddings: matrix, routing: try source.routingMemory(tiers: tiers), strong: strong, weak: weak,
-                                             sameTierRule: source.sameTierRule, decay: source.decay())
+                                             sameTierRule: source.sameTierRule, decay: source.decay(), sharpness: sharpness,
+                                             storedSharpness: source.storedSharpness(tierCount: tiers ?? source.tierCount))
             }
         } catch let unknown as UnknownModel {
             throw UsageError(unknown.description)
@@ -94,7 +100,8 @@ enum EvalCommand: Command {
         }
 
         let evaluation = RoutingEvaluation(scores: result.scores, strongQuality: pair.strongQuality, weakQuality: pair.weakQuality)
-        let report = EvalReport(pair: pair, embedder: embedder.identity.description, folds: folds, seed: seed, routers: result.folds,
+        let report = EvalReport(pair: pair, embedder: embedder.identity.description, folds: folds, seed: seed, sharpness: sharpness,
+                                routers: result.folds,
                                 sw: RouterFigures(evaluation),
                                 random: .randomExpectation(strongOnly: evaluation.strongOnlyQuality, weakOnly: evaluation.weakOnlyQuality),
                                 strongOnly: evaluation.strongOnlyQuality, weakOnly: evaluation.weakOnlyQuality)

@@ -1,5 +1,6 @@
 import BattleStore
 import Foundation
+import Ranking
 
 /// The figures of one evaluation, as a table, as JSON and as a plot.
 struct EvalReport {
@@ -7,6 +8,8 @@ struct EvalReport {
     let embedder: String
     let folds: Int?
     let seed: UInt64
+    /// As asked for; each router's γ is in `routers`.
+    let sharpness: KernelSharpness
     let routers: [SWScoring.FoldRouter]
     let sw: RouterFigures
     let random: RouterFigures
@@ -28,7 +31,8 @@ struct EvalReport {
         var text = "strong \(pair.strong), weak \(pair.weak); \(pair.prompts.count) queries; "
         text += folds.map { "\($0)-fold cross-validation (seed \(seed))" } ?? "no cross-validation"
         text += "; embedder \(embedder)\n"
-        text += "battles per router: \(routers.map { String($0.battles) }.joined(separator: ", "))\n\n"
+        text += "battles per router: \(routers.map { String($0.battles) }.joined(separator: ", "))\n"
+        text += "kernel sharpness per router (\(sharpness)): \(routers.map { KernelSharpness.fixed($0.sharpness).description }.joined(separator: ", "))\n\n"
         let width = rows.map(\.0.count).max()!
         func line(_ name: String, _ a: String, _ b: String) -> String {
             name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + a.leftPadded(to: 10) + "  " + b.leftPadded(to: 10) + "\n"
@@ -58,6 +62,7 @@ struct EvalReport {
             "strong": pair.strong, "weak": pair.weak, "queries": pair.prompts.count, "left_out": pair.leftOut,
             "folds": folds ?? NSNull(), "seed": seed, "embedder": embedder,
             "battles_per_router": routers.map(\.battles),
+            "kernel_sharpness": sharpness.description, "kernel_sharpness_per_router": routers.map(\.sharpness),
             "strong_only": strongOnly, "weak_only": weakOnly,
             "sw": figures(sw), "random": figures(random),
         ]

@@ -3,6 +3,7 @@ import Embeddings
 import Foundation
 import Pipeline
 import Postgres
+import Ranking
 
 /// `routeledger import`: reads battles in a published format, embeds their prompts and appends
 /// them to a memory directory.
@@ -33,6 +34,10 @@ enum ImportCommand: Command {
         With --database instead of --memory, the battles go to PostgreSQL's battles table (migrated
         with `routeledger migrate`) in one transaction that also refits the global ratings and tiers
         as a new ratings version and tells running routers (see docs/LEARNING.md).
+        Every import then chooses the kernel sharpness γ by cross-validation on the whole memory
+        (docs/METHOD.md) and stores it, with the scores it rests on, in the memory's manifest or
+        with the ratings version: routers set to `--kernel-sharpness auto` (or
+        routing.kernel_sharpness "auto") rank with it. The summary reports it.
         """
     static let options: [Option] = [
         .value("format", "F", "lmsys-arena, battles-jsonl, judge-scores or golden."),
@@ -90,6 +95,7 @@ enum ImportCommand: Command {
         let progress = ProgressBar(label: "embedding", unit: "prompts")
         let directory = try BattleImport.append(imported, to: memoryURL, embedder: embedder, tierCount: tiers,
                                                 batchSize: batch, progress: progress.update)
+        printSharpnessChoice(directory.manifest.kernelSharpness?.selection)
         printSummary(imported.summary, renamed: renamed, memory: directory.manifest, json: json)
         return 0
     }
@@ -204,6 +210,11 @@ enum ImportCommand: Command {
         }
     }
 
+    /// The γ the import chose: a number in JSON, as `--kernel-sharpness` takes it in text.
+    private static func sharpnessFigures(_ sharpness: Double, json: Bool) -> [(String, Any)] {
+        [("kernel_sharpness", json ? sharpness : KernelSharpness.fixed(sharpness).description)]
+    }
+
     private static func printSummary(_ summary: ReadSummary, renamed: [(ModelRenames.Rename, Int)], memory: MemoryManifest?, json: Bool,
                                      database: RatingsVersion? = nil) {
         var figures: [(String, Any)] = [
@@ -224,10 +235,12 @@ enum ImportCommand: Command {
         if let memory {
             figures += [("memory_battles", memory.battleCount), ("memory_models", memory.models.count),
                         ("memory_tiers", memory.tierCount)]
+            if let choice = memory.kernelSharpness { figures += sharpnessFigures(choice.chosen, json: json) }
         }
         if let database {
             figures += [("database_battles", database.battleCount), ("database_models", database.models.count),
                         ("ratings_version", database.label)]
+            if let sharpness = database.kernelSharpness { figures += sharpnessFigures(sharpness, json: json) }
         }
         printFigures(figures, json: json)
     }

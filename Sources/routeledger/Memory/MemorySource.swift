@@ -17,7 +17,8 @@ struct MemorySource {
         .value("database", "URL", "PostgreSQL of the battles table (default: the configuration's database.url, $ROUTELEDGER_DATABASE_URL, "
                + "else the PG* variables); without --memory, the memory is that battles table."),
         .value("config", "FILE", "Read the memory as this run configuration's route stage does: its memory (unless --memory or --database), "
-               + "memory_limits, model names and aliases, routing.same_tier_rule, and its routing pair as the default --strong and --weak."),
+               + "memory_limits, model names and aliases, routing.same_tier_rule and kernel_sharpness, and its routing pair as the "
+               + "default --strong and --weak."),
     ]
 
     /// `--tiers`, which `routingMemory(tiers:)` reads.
@@ -34,6 +35,9 @@ struct MemorySource {
     /// For the battles table, its memory with the ratings and tiers of the newest ratings
     /// version, as a router following the table ranks; nil for a directory, fit where it is used.
     let storedRouting: RoutingMemory?
+    /// The kernel sharpness chosen for the memory with `tierCount` tiers: the manifest's, or the
+    /// ratings version's; nil when none was.
+    private let chosenSharpness: Double?
     let embeddings: PromptEmbeddings
     /// What the memory is, for messages.
     let name: String
@@ -68,6 +72,7 @@ struct MemorySource {
             battles = configuration.map(loaded.routed) ?? loaded
             tierCount = configuration?.routing.tiers ?? directory.manifest.tierCount
             storedRouting = nil
+            chosenSharpness = directory.manifest.storedSharpness(tierCount: tierCount)
             embeddings = try PromptEmbeddings(directory: directory, embedder: embedder, battles: loaded)
             name = memory
             return
@@ -93,6 +98,7 @@ struct MemorySource {
             battles = try table.labelledBattles(embedder: embedder.identity, on: connection)
             tierCount = table.version.tierCount
             storedRouting = try table.routingMemory(embedder: embedder.identity)
+            chosenSharpness = table.version.kernelSharpness
             embeddings = PromptEmbeddings(embedder: embedder, battles: battles)
         } catch let error as LearningError {
             if case .embedderMismatch = error, arguments.string("embedder") != nil { throw UsageError("option '--embedder': \(error)") }
@@ -110,11 +116,22 @@ struct MemorySource {
         return try battles.routingMemory(tierCount: tiers ?? tierCount)
     }
 
+    /// The γ chosen for the memory, for a router with `tiers` tiers: one chosen with other tiers
+    /// is not its own.
+    func storedSharpness(tierCount tiers: Int) -> Double? {
+        tiers == tierCount ? chosenSharpness : nil
+    }
+
+    /// `--kernel-sharpness`, else the configuration's `routing.kernel_sharpness`, else RouteLLM's.
+    static func kernelSharpness(_ arguments: ParsedArguments, configuration: RouteLedgerConfiguration?) throws -> KernelSharpness {
+        try KernelSharpness.parse(arguments) ?? configuration?.routing.kernelSharpness ?? .routeLLM
+    }
+
     /// How battles of models in one tier count: the configuration's rule, else RouteLLM's (left out).
     var sameTierRule: SameTierRule { configuration?.routing.sameTierRule ?? .exclude }
 
     /// The decay of battles' weights by their age now, as the configuration's route stage weighs them.
     func decay() -> TimeDecay? {
-        configuration?.memoryLimits.decay(now: Date())
+        configuration?.memoryLimits.decay()
     }
 }

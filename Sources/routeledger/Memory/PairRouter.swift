@@ -12,12 +12,15 @@ struct PairRouter {
         .value("strong", "MODEL", "Strong model (default: the configuration's routing.strong, else the memory's highest-rated model)."),
         .value("weak", "MODEL", "Weak model (default: the configuration's cheapest candidate, else the memory's lowest-rated model)."),
         MemorySource.tiersOption,
+        KernelSharpness.option,
     ] + EmbedderChoice.memoryOptions
 
     let routing: RoutingMemory
     let strong: String
     let weak: String
     let rule: (strongTier: Int, weakTier: Int)
+    /// γ of the kernel: as given, or with auto the memory's stored choice (else one made at load).
+    let sharpness: Double
     private let sameTierRule: SameTierRule
     private let decay: TimeDecay?
     private var embeddings: PromptEmbeddings
@@ -25,6 +28,7 @@ struct PairRouter {
     init(_ arguments: ParsedArguments) throws {
         let tiers = try arguments.int("tiers", range: 1...100)
         let configuration = try MemorySource.configuration(arguments)
+        let setting = try MemorySource.kernelSharpness(arguments, configuration: configuration)
         let source = try MemorySource(arguments, configuration: configuration)
         let routing = try source.routingMemory(tiers: tiers)
         self.routing = routing
@@ -45,8 +49,13 @@ struct PairRouter {
         } catch {
             throw UsageError(error.description)
         }
+        let chosen = routing.sharpness(setting, stored: source.storedSharpness(tierCount: tiers ?? source.tierCount),
+                                       sameTierRule: sameTierRule, decay: decay)
+        sharpness = chosen.sharpness
+        printSharpnessChoice(chosen.selectedNow)
         printStandardError("routing \(strong) (tier \(rule.strongTier)) against \(weak) (tier \(rule.weakTier)), "
-                           + "\(routing.memory.count) battles of \(source.name), embedder \(embedder.identity)\n")
+                           + "\(routing.memory.count) battles of \(source.name), kernel sharpness \(KernelSharpness.fixed(sharpness)), "
+                           + "embedder \(embedder.identity)\n")
         if rule.strongTier == rule.weakTier {
             printStandardError("warning: both models are in tier \(rule.strongTier): every query gets win rate 0.5; use more --tiers\n")
         }
@@ -55,7 +64,8 @@ struct PairRouter {
     /// Each prompt's tier ratings.
     mutating func tierRatings(_ prompts: [String]) throws -> [TierRatings] {
         let matrix = try embeddings.embeddings(for: prompts, cacheNew: false)
-        return try routing.tierRatings(rows: Array(prompts.indices), of: matrix, sameTierRule: sameTierRule, decay: decay)
+        return try routing.tierRatings(rows: Array(prompts.indices), of: matrix, sameTierRule: sameTierRule, decay: decay,
+                                       sharpness: sharpness)
     }
 
     /// P(strong beats weak): the score the threshold is compared with.
