@@ -22,10 +22,10 @@ enum DatabaseOption {
     }
 
     /// For commands that take a run configuration: `--database`, else the configuration's
-    /// `database.url`, else what `settings` falls back to.
-    static func settings(_ arguments: ParsedArguments, configuration: RouteLedgerConfiguration) throws -> PostgresSettings {
-        arguments.string("database") == nil && configuration.databaseURL != nil
-            ? try configuration.databaseSettings() : try settings(arguments)
+    /// `database.url`, else (and without a configuration) what `settings` falls back to.
+    static func settings(_ arguments: ParsedArguments, configuration: RouteLedgerConfiguration?) throws -> PostgresSettings {
+        guard let configuration, arguments.string("database") == nil, configuration.databaseURL != nil else { return try settings(arguments) }
+        return try configuration.databaseSettings()
     }
 
     /// Connects, waiting up to `seconds` for a server that is not up yet.

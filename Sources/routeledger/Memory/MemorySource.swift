@@ -77,7 +77,7 @@ struct MemorySource {
             name = memory
             return
         }
-        let settings = try configuration.map { try DatabaseOption.settings(arguments, configuration: $0) } ?? DatabaseOption.settings(arguments)
+        let settings = try DatabaseOption.settings(arguments, configuration: configuration)
         name = "the battles table of PostgreSQL (\(settings))"
         let connection: PostgresConnection
         do {

@@ -16,8 +16,8 @@ enum ReplayCommand: Command {
         route stage would, under the configuration's router with those changes; --memory database
         routes over PostgreSQL's battles table (of --database, else database.url) as a route stage
         following it would: the imported battles and the votes learnt, with the newest ratings
-        version's tiers. A query sent more than once is decided once. Re-pricing (--prices alone): takes the ledger's billed
-        decisions of the span as they are. Either way each query is priced at --prices (a
+        version's tiers. A query sent more than once is decided once. Re-pricing (--prices
+        alone): takes the ledger's billed decisions of the span as they are. Either way each query is priced at --prices (a
         price list file, every model it names priced) or else at the price book in effect at its
         request time, for its actual tokens where the ledger has them and its estimate
         otherwise, and the result goes to the shadow ledger (tables replays and
@@ -64,7 +64,7 @@ enum ReplayCommand: Command {
         let configuration = try arguments.string("config").map(ConfigurationOption.load)
         // The shadow ledger's database, and the battles table's for `--memory database`.
         func settings() throws -> PostgresSettings {
-            try configuration.map { try DatabaseOption.settings(arguments, configuration: $0) } ?? DatabaseOption.settings(arguments)
+            try DatabaseOption.settings(arguments, configuration: configuration)
         }
         func connect() throws -> PostgresConnection {
             try DatabaseOption.connect(try settings(), waitingUpTo: 0)
