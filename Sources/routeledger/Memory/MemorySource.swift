@@ -78,12 +78,13 @@ struct MemorySource {
             return
         }
         let settings = try DatabaseOption.settings(arguments, configuration: configuration)
-        name = "the battles table of PostgreSQL (\(settings))"
+        name = "the battles table of PostgreSQL at \(settings)"
         let connection: PostgresConnection
         do {
             connection = try DatabaseOption.connect(settings, waitingUpTo: 0)
         } catch {
-            throw CommandFailure("cannot reach PostgreSQL (\(settings)) to read its battles table: \(error)")
+            // The connection error names the settings (never the password).
+            throw CommandFailure("cannot reach PostgreSQL to read its battles table: \(error)")
         }
         defer { connection.close() }
         do {
