@@ -29,4 +29,19 @@ public struct RoutingRule: Sendable {
         let chosen = winRates.dropLast().firstIndex { $0 < threshold } ?? candidateTiers.count - 1
         return Choice(candidate: chosen, referenceWinRates: winRates)
     }
+
+    /// The highest threshold at which the rule gives this query to the reference: the lowest of
+    /// the reference's win rates over the cheaper candidates. A strong share is calibrated on
+    /// these: the win rate over the cheapest alone overstates what a threshold sends strong as
+    /// soon as a third candidate sits between the two.
+    public func strongUpTo(_ ratings: TierRatings) -> Double {
+        let referenceTier = candidateTiers[candidateTiers.count - 1]
+        return Self.strongUpTo(cheaperWinRates: candidateTiers.dropLast().map { ratings.winRate(ofTier: referenceTier, overTier: $0) })
+    }
+
+    /// The same from the reference's win rates over the cheaper candidates: their lowest, 1 when
+    /// there is no cheaper candidate (the reference always answers).
+    public static func strongUpTo(cheaperWinRates: [Double]) -> Double {
+        cheaperWinRates.min() ?? 1
+    }
 }

@@ -138,34 +138,87 @@ import TestSupport
         }
     }
 
-    /// With enough live traffic the strong share is calibrated on it: 500 queries like the
-    /// strong model's prompt (win rate 1/1.1) and 100 like the weak one's (1/11) put the median,
-    /// the threshold for a share of 0.5, at 1/1.1; with 499 of them the memory's prompts decide.
+    /// With enough live traffic (`routing.live_minimum`, 500) the strong share is calibrated on
+    /// it: 500 queries like the strong model's prompt (win rate 1/1.1) and 100 like the weak
+    /// one's (1/11) put the median, the threshold for a share of 0.5, at 1/1.1; with 499 of them
+    /// the memory's prompts decide. The sample's scores come back for the window to take, row
+    /// for row.
     @Test func aStrongShareIsCalibratedOnRecentQueriesWhenThereAreEnough() throws {
         var (configuration, _) = try twoTopicRouting()
         configuration.routing.threshold = .strongShare(0.5)
         let memory = try twoTopicMemory()
         func snapshot(strongLike: Int, weakLike: Int) throws -> RouterSnapshot {
-            var recent = RecentQueries()
-            recent.add(FloatMatrix(rows: strongLike + weakLike, columns: 4,
+            var window = LiveTraffic(capacity: configuration.routing.liveWindow)
+            window.add(FloatMatrix(rows: strongLike + weakLike, columns: 4,
                                    values: Array(repeating: [1, 0, 0, 0], count: strongLike).flatMap { $0 }
-                                       + Array(repeating: [0, 1, 0, 0], count: weakLike).flatMap { $0 }))
+                                       + Array(repeating: [0, 1, 0, 0], count: weakLike).flatMap { $0 }),
+                       strongUpTo: Array(repeating: 0, count: strongLike + weakLike))
             return try RouterSnapshot(rankerMemory: memory.groupedByMatchup(), tierOfModel: [0, 1], configuration: configuration,
-                                      ratingsVersion: "v", threshold: nil, recentQueries: recent.matrix)
+                                      ratingsVersion: "v", threshold: nil, liveSample: window.sample(of: ObjectIdentifier(Self.self)))
         }
         let live = try snapshot(strongLike: 500, weakLike: 100)
         #expect(abs(live.threshold - 1 / 1.1) < 1e-6 && live.calibratedOn == "600 recent queries")
+        let scores = try #require(live.liveScores)
+        #expect(scores.first == 0 && scores.strongUpTo.count == 600)
+        #expect(abs(scores.strongUpTo[0] - 1 / 1.1) < 1e-6 && abs(scores.strongUpTo[599] - 1 / 11) < 1e-6)
         let few = try snapshot(strongLike: 400, weakLike: 99)
         #expect(abs(few.threshold - 0.5) < 1e-6 && few.calibratedOn == "the memory's prompts")
     }
 
-    /// The latest 2,000 query vectors are kept; older ones give way.
-    @Test func recentQueriesKeepTheLatestTwoThousand() {
-        var recent = RecentQueries()
-        recent.add(FloatMatrix(rows: 2_100, columns: 2, values: (0..<2_100).flatMap { [Float($0), 1] }))
-        let kept = recent.matrix!
-        #expect(kept.rows == 2_000)
-        #expect(Set((0..<kept.rows).map { kept.row($0).first! }) == Set((100..<2_100).map(Float.init)))
+    /// A strong share holds with a third candidate between the weak and the reference model:
+    /// the reference answers only when it beats both with at least the threshold, so the
+    /// calibration ranks the queries by the lower of the two win rates. Calibrated for 30 % on
+    /// 400 queries of varied directions, routing those same queries sends 0.3 × 400 = 120 to
+    /// the reference (the linear quantile puts the threshold between the 280th and 281st
+    /// smallest). Calibrating on the win rate over the weak model alone would have set the
+    /// threshold above what many of them beat "mid" with, and sent fewer.
+    @Test func aStrongShareHoldsWithThreeCandidates() throws {
+        var (configuration, _) = try twoTopicRouting()
+        configuration.models.append(.init(name: "mid", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "2")!,
+                                                                         outputPerMillion: MicroUSD(dollars: "6")!)))
+        configuration.routing.cheaper = ["weak", "mid"]
+        configuration.routing.threshold = .strongShare(0.3)
+        configuration.routing.liveMinimum = 400
+        // strong beats weak along e1 and loses along e2; it beats mid along e3 and loses along e4.
+        var memory = BattleMemory(dimension: 4)
+        try memory.append(modelA: "strong", modelB: "weak", outcome: .modelA, embedding: [1, 0, 0, 0])
+        try memory.append(modelA: "weak", modelB: "strong", outcome: .modelA, embedding: [0, 1, 0, 0])
+        try memory.append(modelA: "strong", modelB: "mid", outcome: .modelA, embedding: [0, 0, 1, 0])
+        try memory.append(modelA: "mid", modelB: "strong", outcome: .modelA, embedding: [0, 0, 0, 1])
+        let vectors = (0..<400).map { index -> [Float] in
+            let raw = (0..<4).map { axis in 1.2 + Float(sin(Double(index * (axis + 2)) * 0.37 + Double(axis))) }
+            let norm = raw.map { $0 * $0 }.reduce(0, +).squareRoot()
+            return raw.map { $0 / norm }
+        }
+        var window = LiveTraffic(capacity: 400)
+        window.add(FloatMatrix(rows: vectors, columns: 4), strongUpTo: Array(repeating: 0, count: 400))
+        // Tiers by strength: strong 0, mid 1, weak 2 (models in the memory's order: strong, weak, mid).
+        let snapshot = try RouterSnapshot(rankerMemory: memory.groupedByMatchup(), tierOfModel: [0, 2, 1], configuration: configuration,
+                                          ratingsVersion: "v", threshold: nil, liveSample: window.sample(of: ObjectIdentifier(Self.self)))
+        #expect(snapshot.candidates == ["weak", "mid", "strong"] && snapshot.calibratedOn == "400 recent queries")
+        let result = RouteBatchProcessor(configuration: configuration, embedder: nil).process(
+            vectors.enumerated().map { input(Int64($0.offset), queryEvent(id: "q\($0.offset)", embedding: $0.element)) }, with: snapshot)
+        #expect(result.decisions.count == 400)
+        #expect(result.decisions.count { $0.model == "strong" } == 120)
+        #expect(result.decisions.count { $0.model == "mid" } > 0 && result.decisions.count { $0.model == "weak" } > 0)
+    }
+
+    /// The window keeps the latest `capacity` queries, hands them out oldest first, and takes a
+    /// new router's scores only for the sampled queries it still holds.
+    @Test func theLiveWindowKeepsTheLatestQueriesAndTakesNewScoresOfThoseSampled() throws {
+        var window = LiveTraffic(capacity: 4)
+        let id = ObjectIdentifier(Self.self)
+        window.add(FloatMatrix(rows: 6, columns: 2, values: (0..<6).flatMap { [Float($0), 1] }), strongUpTo: [0.9, 0.9, 0.9, 0.9, 0.1, 0.1])
+        let sample = try #require(window.sample(of: id))
+        // Queries 2…5 held: 0.9, 0.9, 0.1, 0.1, so 0.5 sends half strong.
+        #expect(sample.first == 2 && (0..<4).map { sample.queries.row($0).first! } == [2, 3, 4, 5])
+        #expect(window.strongShare(at: 0.5) == 0.5)
+        // Two more arrive while a new router scores the sample (all four at 0.8): queries 2 and 3
+        // have left, 4 and 5 take 0.8, 6 and 7 keep the 0.2 they were decided with.
+        window.add(FloatMatrix(rows: 2, columns: 2, values: [6, 1, 7, 1]), strongUpTo: [0.2, 0.2])
+        window.rescore(LiveTraffic.Scores(window: id, first: sample.first, strongUpTo: [0.8, 0.8, 0.8, 0.8]))
+        #expect(window.strongShare(at: 0.5) == 0.5 && window.strongShare(at: 0.1) == 1)
+        #expect(window.strongShare(at: 0.81) == 0)
     }
 
     /// Calibrating on the memory's own prompts: with a share of 0.5 over the two prompts, one

@@ -135,12 +135,48 @@ func proofsAndGreetingsRouting(threshold: Double = 0.5) throws -> (RouteLedgerCo
         #expect(harness.metrics.value(.promptCacheHits) == 57)
     }
 
-    /// A threshold of 0 sends everything strong: the live share over the stage's decisions is 1.
-    @Test func theLiveStrongShareFollowsTheDecisions() throws {
-        let harness = try RouteStageHarness(routing: proofsAndGreetingsRouting(threshold: 0), embedder: HashingEmbedder())
-        try harness.send((0..<250).map { (key: "k\($0 % 5)", value: queryEvent(id: "q\($0)", prompt: "write a hello for friend \($0)", embedding: nil)) })
-        _ = try harness.whileRunning { _ in try harness.read(harness.configuration.topics.decisions, count: 250) }
+    /// The example configuration's old `threshold: 0.5` on traffic that all resembles the
+    /// prompts the strong model won (win rate 1/1.1 each): every query goes strong, the live
+    /// share is 1 from the 50th query on (`routing.live_minimum` here), and the stage warns once
+    /// over the six batches or more of 300 queries, not once a batch. No drift warning: nothing
+    /// was calibrated.
+    @Test func theOldExampleThresholdWarnsOnceWhenTheLiveTrafficAllGoesStrong() throws {
+        var harness = try RouteStageHarness(routing: twoTopicRouting(threshold: 0.5))
+        harness.configuration.routing.liveWindow = 100
+        harness.configuration.routing.liveMinimum = 50
+        try harness.send((0..<300).map { (key: "k\($0 % 5)", value: queryEvent(id: "q\($0)", embedding: [1, 0, 0, 0])) })
+        let decisions = try harness.whileRunning { _ in try harness.read(harness.configuration.topics.decisions, count: 300) }
+        #expect(decisions.count == 300)
         #expect(harness.metrics.value(.liveStrongShare) == 1)
+        #expect(harness.metrics.value(.strongShareWarnings, labels: ["sample": "live", "reason": "outside"]) == 1)
+        #expect(harness.metrics.value(.strongShareWarnings, labels: ["sample": "live", "reason": "drift"]) == nil)
+    }
+
+    /// Calibrated for 50 % on the memory's two prompts (threshold 0.5, halfway between their win
+    /// rates 1/1.1 and 1/11), with a window of the latest 100 queries: 100 strong-like queries
+    /// make the share 1 (outside 5–95 % and 0.5 from the target: one warning each); 50
+    /// weak-like ones bring it back to 0.5 (both excursions end, nothing said); 50 more take it
+    /// to 0 (one warning each again). Each chunk is decided before the next is sent, so the share
+    /// moves one way within a chunk.
+    @Test func theLiveShareWarnsOncePerExcursionFromTheCalibratedShare() throws {
+        var harness = try RouteStageHarness(routing: twoTopicRouting())
+        harness.configuration.routing.threshold = .strongShare(0.5)
+        harness.configuration.routing.liveWindow = 100
+        harness.configuration.routing.liveMinimum = 50
+        harness.snapshot = try RouterSnapshot(memory: twoTopicMemory(), configuration: harness.configuration, ratingsVersion: "test-1")
+        #expect(abs(harness.snapshot.threshold - 0.5) < 1e-9)
+        let warnings = { (reason: String) in harness.metrics.value(.strongShareWarnings, labels: ["sample": "live", "reason": reason]) }
+        try harness.whileRunning { _ in
+            var sent = 0
+            for (count, vector) in [(100, [Float(1), 0, 0, 0]), (50, [0, 1, 0, 0]), (50, [0, 1, 0, 0])] {
+                try harness.send((sent..<(sent + count)).map { (key: "k\($0 % 5)", value: queryEvent(id: "q\($0)", embedding: vector)) })
+                sent += count
+                #expect(try harness.read(harness.configuration.topics.decisions, count: sent).count == sent)
+                if sent == 150 { #expect(warnings("outside") == 1 && warnings("drift") == 1) }
+            }
+        }
+        #expect(harness.metrics.value(.liveStrongShare) == 0)
+        #expect(warnings("outside") == 2 && warnings("drift") == 2)
     }
 
     /// A swap (new battles or ratings) relabels the router: the old ratings version disappears.

@@ -81,6 +81,12 @@ public struct RouteLedgerConfiguration: Sendable {
         public var estimatedOutputTokens: Int64 = 256
         /// How far the live strong share may stray from `strong_share` before a warning.
         public var strongShareDrift = 0.15
+        /// The latest decided queries a route stage keeps (their vectors, and what the router in
+        /// use makes of them): the live traffic its strong share is measured and calibrated on.
+        public var liveWindow = 2_000
+        /// The fewest of them the live strong share is reported on and a `strong_share`
+        /// calibrated on; with fewer the memory's prompts stand in for the traffic.
+        public var liveMinimum = 500
     }
 
     public struct Batch: Sendable {
@@ -334,6 +340,11 @@ public struct RouteLedgerConfiguration: Sendable {
             routing.kernelSharpness = section.kernelSharpness("kernel_sharpness") ?? routing.kernelSharpness
             if let tokens = section.integer("estimated_output_tokens", in: 0...1_000_000) { routing.estimatedOutputTokens = Int64(tokens) }
             routing.strongShareDrift = section.number("strong_share_drift", in: 0...1) ?? routing.strongShareDrift
+            routing.liveWindow = section.integer("live_window", in: 1...100_000) ?? routing.liveWindow
+            routing.liveMinimum = section.integer("live_minimum", in: 1...100_000) ?? routing.liveMinimum
+            if routing.liveMinimum > routing.liveWindow {
+                section.problem("live_minimum", "expected at most live_window (\(routing.liveWindow)): the window never holds more")
+            }
             section.finish()
         }
         if let section = reader.object("batch") {

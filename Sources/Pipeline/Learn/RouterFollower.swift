@@ -147,7 +147,7 @@ public final class RouterFollower: PipelineStage {
             rankerMemory: current.live.memory, tierOfModel: try version.tiers(of: current.live.memory.models),
             configuration: configuration, ratingsVersion: version.label, threshold: newVersion == nil ? current.threshold : nil,
             storedSharpness: newVersion == nil ? current.sharpness : newVersion?.kernelSharpness,
-            recentQueries: newVersion == nil ? nil : stages.lazy.compactMap { $0.recentQueries() }.first)
+            liveSample: newVersion == nil ? nil : stages.first?.liveSample())
         current.threshold = snapshot.threshold
         current.sharpness = snapshot.ranker.sharpness
         for stage in stages { stage.swap(snapshot) }

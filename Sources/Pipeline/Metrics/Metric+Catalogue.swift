@@ -104,7 +104,9 @@ extension Metric {
     public static let routerMemoryStrongShare = Metric("routeledger_router_memory_strong_share", .gauge,
                                                        "Share of the memory's prompts the router's threshold sends to the strong model; a warning is logged outside 0.05–0.95.")
     public static let liveStrongShare = Metric("routeledger_live_strong_share", .gauge,
-                                               "Share of the route stage's last 1,000 decisions that chose the strong model (from 200 on); a warning is logged outside 0.05–0.95 and past routing.strong_share_drift from routing.strong_share.")
+                                               "Share of the route stage's latest queries (routing.live_window, from routing.live_minimum on) its threshold sends to the strong model; a warning is logged outside 0.05–0.95 and past routing.strong_share_drift from routing.strong_share.")
+    public static let strongShareWarnings = Metric("routeledger_strong_share_warnings_total", .counter,
+                                                   "Strong share warnings the route stage logged (labels sample: memory or live; reason: outside 0.05–0.95, or drift from routing.strong_share).")
 
     // The ledger stage.
     public static let ledgerRows = Metric("routeledger_ledger_rows_total", .counter, "Decisions the ledger stage recorded as new ledger rows.")
@@ -125,7 +127,7 @@ extension Metric {
         budgetWindowSpend, budgetWindowThreshold, budgetBounded,
         votes, battlesStored, duplicateVotes, queryPromptsRecorded, pendingVotes, learnBatchSeconds, refits, refitSeconds,
         ratingsRefused, ratingsVersion, kernelSharpness, modelRating, modelTier,
-        routerSwapSeconds, routerSwaps, routerBattles, routerMemoryStrongShare, liveStrongShare, tenantBudgetSpent,
+        routerSwapSeconds, routerSwaps, routerBattles, routerMemoryStrongShare, liveStrongShare, strongShareWarnings, tenantBudgetSpent,
         ledgerRows, ledgerDuplicateDecisions, ledgerUsage, ledgerPairingHeld, ledgerBatchSeconds,
     ]
 }

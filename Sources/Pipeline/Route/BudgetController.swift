@@ -45,7 +45,7 @@ struct BudgetObservation: Sendable {
     /// of its win rates (1 when the reference is its only candidate, -1 when it is not allowed).
     var strongUpTo: Double {
         guard lastIsReference else { return -1 }
-        return winRates.min() ?? 1
+        return RoutingRule.strongUpTo(cheaperWinRates: winRates)
     }
 }
 

@@ -153,6 +153,8 @@ public final class PriceFollower: PipelineStage {
             if was.tokenPrice != now.tokenPrice { changes.append("\(model): \(was.tokenPrice) -> \(now.tokenPrice)") }
         }
         guard !changes.isEmpty, let stage = stages.first else { return }
-        StrongShareCheck.report(stage.snapshotInUse, after: "price change (\(changes.joined(separator: "; ")))", metrics: metrics, log: log)
+        let cause = "price change (\(changes.joined(separator: "; ")))"
+        StrongShareCheck.report(stage.snapshotInUse, after: cause, metrics: metrics, log: log)
+        for stage in stages { stage.reportLiveShare(after: cause) }
     }
 }

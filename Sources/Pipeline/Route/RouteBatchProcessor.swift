@@ -32,8 +32,10 @@ public struct RouteBatchResult: Sendable {
     public var embeddedTexts = 0
     public var embeddingTime = Duration.zero
     public var rankingTime = Duration.zero
-    /// The vectors of the queries decided, one row each.
+    /// The vectors of the queries decided, one row each, and each one's strong-up-to under the
+    /// snapshot (every candidate allowed): the route stage's live traffic.
     public var queries = FloatMatrix(rows: 0, columns: 0, values: [])
+    public var strongUpTo: [Double] = []
 }
 
 /// The route stage's work on one micro-batch, apart from Kafka: parse and validate every event,
@@ -105,6 +107,7 @@ public final class RouteBatchProcessor {
             preconditionFailure("a checked embedding was refused by the ranker: \(error)")
         }
         result.rankingTime = clock.now - rankingStarted
+        result.strongUpTo = ratings.map(snapshot.strongUpTo)
         var ratingsOf: [Int: TierRatings] = [:]
         for (position, index) in accepted.enumerated() { ratingsOf[index] = ratings[position] }
 

@@ -16,12 +16,18 @@ import Synchronization
 /// decision once. Any Kafka failure restarts the consumer and producer from the committed
 /// offsets after a back-off; the replayed decisions keep their ids.
 public final class RouteStage: Sendable {
+    /// The latest queries decided and the warnings owed on them, changed together.
+    private struct Live {
+        var traffic: LiveTraffic
+        var share: LiveStrongShare
+    }
+
     private let configuration: RouteLedgerConfiguration
     private let embedder: (any Embedder)?
     /// The cache in front of the embedder (`embedder.cache_entries`), whose hits it counts.
     private let promptCache: CachingEmbedder?
     private let snapshot: Mutex<RouterSnapshot>
-    private let recent = Mutex(RecentQueries())
+    private let live: Mutex<Live>
     /// What the decisions' costs are estimated at: the configured prices until a `PriceFollower`
     /// gives the price book's.
     private let prices: Mutex<RoutePrices>
@@ -40,6 +46,9 @@ public final class RouteStage: Sendable {
         promptCache = configuration.embeddingCacheEntries > 0 ? embedder.map { CachingEmbedder($0, capacity: configuration.embeddingCacheEntries) } : nil
         self.embedder = promptCache ?? embedder
         self.snapshot = Mutex(snapshot)
+        live = Mutex(Live(traffic: LiveTraffic(capacity: configuration.routing.liveWindow),
+                          share: LiveStrongShare(target: configuration.routing.threshold.calibratedShare,
+                                                 allowedDrift: configuration.routing.strongShareDrift)))
         prices = Mutex(RoutePrices(configuration: configuration))
         self.shutdown = shutdown
         self.log = log
@@ -49,17 +58,19 @@ public final class RouteStage: Sendable {
         thresholds = ThresholdSource(configuration: configuration, router: snapshot, metrics: metrics, log: log)
     }
 
-    /// The vectors of the latest queries it decided (at most `RecentQueries.capacity`), for
-    /// calibrating a new router's threshold on live traffic.
-    public func recentQueries() -> FloatMatrix? {
-        recent.withLock { $0.matrix }
+    /// The vectors of the latest queries it decided (at most `routing.live_window`), for a new
+    /// router to score and calibrate its threshold on.
+    func liveSample() -> LiveTraffic.Sample? {
+        live.withLock { $0.traffic.sample(of: ObjectIdentifier(self)) }
     }
 
     /// Ready while it holds its assignment (or knows it was given none), polls, and decides
     /// whenever records wait.
     public func readiness() -> Readiness { status.answer() }
 
-    /// Replaces the router for the batches that follow (new battles or ratings).
+    /// Replaces the router for the batches that follow (new battles or ratings). A router built
+    /// on this stage's live sample (a new ratings version) scores its latest queries anew: the
+    /// live strong share is measured again at the threshold the next batch will use, and logged.
     public func swap(_ next: RouterSnapshot) {
         let previous = snapshot.withLock { current in
             defer { current = next }
@@ -67,6 +78,46 @@ public final class RouteStage: Sendable {
         }
         thresholds.swapped(previous, for: next)
         counters.report(router: next)
+        guard let scores = next.liveScores, scores.window == ObjectIdentifier(self) else { return }
+        live.withLock { $0.traffic.rescore(scores) }
+        reviewLiveShare(at: thresholds.threshold(of: next), ratingsVersion: next.ratingsVersion,
+                        after: "ratings version \(next.ratingsVersion)")
+    }
+
+    /// Measures and logs the live strong share at the threshold in use after `cause` (a price
+    /// change), with the warnings it newly owes.
+    func reportLiveShare(after cause: String) {
+        let router = snapshotInUse
+        reviewLiveShare(at: thresholds.threshold(of: router), ratingsVersion: router.ratingsVersion, after: cause)
+    }
+
+    /// The share of the latest queries `threshold` sends strong, once the window holds
+    /// `routing.live_minimum`: the metric, and the warnings newly owed (logged and counted);
+    /// with a `cause` the share is logged even without a warning. Nil `cause`: after a batch.
+    private func reviewLiveShare(at threshold: Double, ratingsVersion: String, after cause: String?) {
+        let minimum = configuration.routing.liveMinimum
+        let (queries, share, warnings) = live.withLock { live -> (Int, Double?, [LiveStrongShare.Warning]) in
+            let queries = live.traffic.count
+            guard queries >= minimum, let share = live.traffic.strongShare(at: threshold) else { return (queries, nil, []) }
+            return (queries, share, live.share.review(share: share, over: queries))
+        }
+        guard let share else {
+            if let cause {
+                log(.info, "too few recent queries to measure the live strong share",
+                    ["queries": queries, "live_minimum": minimum, "after": cause])
+            }
+            return
+        }
+        counters.metrics.set(.liveStrongShare, to: share)
+        for warning in warnings {
+            counters.metrics.increment(.strongShareWarnings, labels: ["sample": "live", "reason": warning.reason.rawValue])
+            log(.warning, warning.message, ["live_strong_share": share, "threshold": threshold, "ratings_version": ratingsVersion,
+                                            "after": cause ?? "batch"])
+        }
+        if let cause, warnings.isEmpty {
+            log(.info, "strong share on recent traffic", ["live_strong_share": share, "queries": queries, "threshold": threshold,
+                                                          "after": cause])
+        }
     }
 
     /// Replaces the prices for the batches that follow (new price book rows).
@@ -107,8 +158,6 @@ public final class RouteStage: Sendable {
         log(.info, "consuming", ["topic": configuration.topics.queries, "group": configuration.kafka.groupID,
                                  "exactly_once": configuration.exactlyOnce])
         var watch = PollWatch(status, metrics: counters.metrics, log: log)
-        var liveShare = LiveStrongShare(target: configuration.routing.threshold.calibratedShare,
-                                        allowedDrift: configuration.routing.strongShareDrift)
         var closed = false
         defer {
             watch.ended(stopping: shutdown.isRequested)
@@ -156,11 +205,8 @@ public final class RouteStage: Sendable {
                 counters.metrics.increment(.promptCacheMisses, by: Double(misses))
             }
             status.progressed()
-            recent.withLock { $0.add(result.queries) }
-            for warning in liveShare.record(result.decisions.map { $0.model == $0.referenceModel }) {
-                log(.warning, warning, ["threshold": threshold.threshold, "ratings_version": router.ratingsVersion])
-            }
-            if let share = liveShare.share { counters.metrics.set(.liveStrongShare, to: share) }
+            live.withLock { $0.traffic.add(result.queries, strongUpTo: result.strongUpTo) }
+            reviewLiveShare(at: threshold.threshold, ratingsVersion: router.ratingsVersion, after: nil)
             thresholds.committed(threshold, decisions: result.decisions, prices: estimatedAt)
             budgets?.committed(result.decisions)
         }

@@ -19,14 +19,17 @@ public struct RouterSnapshot: Sendable {
     /// What the threshold was calibrated on (`routing.strong_share`): recent live queries, or the
     /// memory's prompts; nil when it was given or configured.
     public let calibratedOn: String?
+    /// The strong-up-to of the live sample it was built with (a route stage's latest queries,
+    /// at a new ratings version), for that stage's window to take; nil without one.
+    let liveScores: LiveTraffic.Scores?
     /// Candidate model names, cheapest first; the last is the reference (strong) model.
     public let candidates: [String]
     /// Configured candidates without battles yet, which a router following the battles table
     /// takes up when a ratings version gives them a tier.
     public let waitingCandidates: [String]
     private let tierOfCandidate: [String: Int]
-    /// The tiers of the routing pair, weak and strong.
-    private let pairTiers: (weak: Int, strong: Int)
+    /// The tiers of the candidates routed now, cheapest first, the reference last.
+    private let candidateTiers: [Int]
 
     /// Fits global ratings and tiers over the memory's battles, then prepares the ranker.
     /// Refuses a configuration whose models have no battles in the memory (they have no tier).
@@ -45,13 +48,15 @@ public struct RouterSnapshot: Sendable {
     /// snapshot with a few more battles keeps its predecessor's calibration instead of paying
     /// for a new one. With `routing.kernel_sharpness: auto` it ranks with `storedSharpness`, the
     /// γ chosen for this memory before (its ratings version's, its manifest's), or chooses one
-    /// now when there is none. A `routing.strong_share` is calibrated on `recentQueries` (the
-    /// route stages' latest query vectors) when there are at least `liveCalibrationMinimum` of
-    /// them — the traffic being routed, not the prompts the memory happens to hold — else on the
-    /// memory's prompts.
-    public init(rankerMemory memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
-                ratingsVersion: String, threshold given: Double?, storedSharpness: Double? = nil,
-                recentQueries: FloatMatrix? = nil) throws(RouterSetupError) {
+    /// now when there is none. A `liveSample` (a route stage's latest queries) is scored under
+    /// the new router (`liveScores`), and a `routing.strong_share` is calibrated on it when it
+    /// holds at least `routing.live_minimum` queries — the traffic being routed, not the prompts
+    /// the memory happens to hold — else on the memory's prompts. Either way on each query's
+    /// strong-up-to over every candidate routed now (`RoutingRule.strongUpTo`), so the share
+    /// holds with three candidates as with two.
+    init(rankerMemory memory: BattleMemory, tierOfModel: [Int], configuration: RouteLedgerConfiguration,
+         ratingsVersion: String, threshold given: Double?, storedSharpness: Double? = nil,
+         liveSample: LiveTraffic.Sample? = nil) throws(RouterSetupError) {
         let routing = configuration.routing
         let configured = configuration.routingCandidates
         let missing = configured.filter { memory.index(ofModel: $0) == nil }
@@ -78,22 +83,28 @@ public struct RouterSnapshot: Sendable {
         waitingCandidates = missing
         let tierOfCandidate = Dictionary(uniqueKeysWithValues: candidates.map { ($0, tierOfModel[memory.index(ofModel: $0)!]) })
         self.tierOfCandidate = tierOfCandidate
-        // The reference and the cheapest candidate routed now.
-        pairTiers = (tierOfCandidate[candidates[0]]!, tierOfCandidate[candidates[candidates.count - 1]]!)
+        let candidateTiers = candidates.map { tierOfCandidate[$0]! }
+        self.candidateTiers = candidateTiers
+        var liveScores: LiveTraffic.Scores?
+        if let liveSample {
+            liveScores = LiveTraffic.Scores(window: liveSample.window, first: liveSample.first,
+                                            strongUpTo: try Self.strongUpTo(of: liveSample.queries, ranker: ranker, candidateTiers: candidateTiers))
+        }
+        self.liveScores = liveScores
         switch (given, routing.threshold) {
         case (let value?, _), (nil, .fixed(let value)):
             threshold = value
             calibratedOn = nil
         case (nil, .strongShare(let share)):
-            let winRates: [Double]
-            if let recentQueries, recentQueries.rows >= Self.liveCalibrationMinimum {
-                winRates = try Self.winRates(of: recentQueries, ranker: ranker, pairTiers: pairTiers)
-                calibratedOn = "\(recentQueries.rows) recent queries"
+            let strongUpTo: [Double]
+            if let live = liveScores?.strongUpTo, live.count >= routing.liveMinimum {
+                strongUpTo = live
+                calibratedOn = "\(live.count) recent queries"
             } else {
-                winRates = try Self.memoryWinRates(ranker: ranker, pairTiers: pairTiers)
+                strongUpTo = try Self.memoryStrongUpTo(ranker: ranker, candidateTiers: candidateTiers)
                 calibratedOn = "the memory's prompts"
             }
-            threshold = ThresholdCalibration.threshold(winRates: winRates, strongShare: share)
+            threshold = ThresholdCalibration.threshold(winRates: strongUpTo, strongShare: share)
         }
     }
 
@@ -101,8 +112,14 @@ public struct RouterSnapshot: Sendable {
     /// threshold sends to the strong model: a threshold that sends nearly all or nearly none
     /// of them wastes money or quality, whatever the traffic.
     public func memoryStrongShare() throws(RouterSetupError) -> Double {
-        let winRates = try Self.memoryWinRates(ranker: ranker, pairTiers: pairTiers)
-        return Double(winRates.filter { $0 >= threshold }.count) / Double(winRates.count)
+        ThresholdCalibration.strongShare(winRates: try Self.memoryStrongUpTo(ranker: ranker, candidateTiers: candidateTiers),
+                                         threshold: threshold)
+    }
+
+    /// The highest threshold at which this router gives a query of these ratings to the
+    /// reference model, every candidate allowed.
+    func strongUpTo(_ ratings: TierRatings) -> Double {
+        RoutingRule(candidateTiers: candidateTiers, threshold: threshold).strongUpTo(ratings)
     }
 
     /// The routing rule for one query at `threshold`: all candidates, or those of them the query allows.
@@ -115,13 +132,9 @@ public struct RouterSnapshot: Sendable {
         return (RoutingRule(candidateTiers: names.map { tierOfCandidate[$0]! }, threshold: threshold), names)
     }
 
-    /// The fewest recent queries a strong share is calibrated on; with fewer the memory's prompts
-    /// stand in for the traffic.
-    public static let liveCalibrationMinimum = 500
-
     /// Without enough live traffic, the memory's own prompts stand in for it: up to 2,000 of
-    /// them (an even spread), each with the strong model's predicted win rate over the weak.
-    private static func memoryWinRates(ranker: SimilarityWeightedRanker, pairTiers: (weak: Int, strong: Int)) throws(RouterSetupError) -> [Double] {
+    /// them (an even spread), each with its strong-up-to.
+    private static func memoryStrongUpTo(ranker: SimilarityWeightedRanker, candidateTiers: [Int]) throws(RouterSetupError) -> [Double] {
         let memory = ranker.memory
         guard memory.count > 0 else { throw .emptyMemory }
         let sample = Array(stride(from: 0, to: memory.count, by: max(1, memory.count / 2_000)).prefix(2_000))
@@ -130,15 +143,16 @@ public struct RouterSnapshot: Sendable {
         for index in sample {
             values += memory.embeddings[(index * memory.dimension)..<((index + 1) * memory.dimension)]
         }
-        return try winRates(of: FloatMatrix(rows: sample.count, columns: memory.dimension, values: values), ranker: ranker,
-                            pairTiers: pairTiers)
+        return try strongUpTo(of: FloatMatrix(rows: sample.count, columns: memory.dimension, values: values), ranker: ranker,
+                              candidateTiers: candidateTiers)
     }
 
-    /// Each query's strong win rate over the weak model.
-    private static func winRates(of queries: FloatMatrix, ranker: SimilarityWeightedRanker,
-                                 pairTiers: (weak: Int, strong: Int)) throws(RouterSetupError) -> [Double] {
+    /// Each query's strong-up-to: the lowest win rate of the reference over the cheaper candidates.
+    private static func strongUpTo(of queries: FloatMatrix, ranker: SimilarityWeightedRanker,
+                                   candidateTiers: [Int]) throws(RouterSetupError) -> [Double] {
+        let rule = RoutingRule(candidateTiers: candidateTiers, threshold: 0)
         do {
-            return try ranker.rank(queries).map { $0.winRate(ofTier: pairTiers.strong, overTier: pairTiers.weak) }
+            return try ranker.rank(queries).map(rule.strongUpTo)
         } catch {
             throw .calibrationFailed("\(error)")
         }
@@ -169,7 +183,7 @@ public enum RouterSetupError: Error, Equatable, CustomStringConvertible {
         case .emptyMemory:
             "the battle memory is empty: a strong share cannot be calibrated on it"
         case .calibrationFailed(let reason):
-            "calibrating the threshold on the memory's prompts failed: \(reason)"
+            "scoring a sample of prompts for the strong share failed: \(reason)"
         }
     }
 }

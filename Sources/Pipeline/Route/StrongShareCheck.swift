@@ -23,6 +23,7 @@ enum StrongShareCheck {
             let share = try snapshot.memoryStrongShare()
             metrics.set(.routerMemoryStrongShare, to: share)
             if let warning = warning(share: share, threshold: snapshot.threshold) {
+                metrics.increment(.strongShareWarnings, labels: ["sample": "memory", "reason": LiveStrongShare.Reason.outside.rawValue])
                 log(.warning, warning, ["memory_strong_share": share, "ratings_version": snapshot.ratingsVersion, "after": cause])
             } else {
                 log(.info, "strong share on the memory", ["memory_strong_share": share, "threshold": snapshot.threshold, "after": cause])
