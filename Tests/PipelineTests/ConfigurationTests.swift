@@ -144,6 +144,22 @@ import Testing
         }
     }
 
+    /// The live window and its minimum: 2,000 and 500 unless given; a minimum above the window
+    /// (which never holds more) or a window of 0 is refused naming the setting.
+    @Test func theLiveWindowAndItsMinimumAreReadAndCheckedByName() throws {
+        func file(_ settings: String) throws -> URL {
+            try minimal { $0.replacingOccurrences(of: #""threshold": 0.5}"#, with: #""threshold": 0.5, \#(settings)}"#) }
+        }
+        let defaults = try RouteLedgerConfiguration.load(file: try minimal(), environment: [:]).routing
+        #expect(defaults.liveWindow == 2_000 && defaults.liveMinimum == 500 && defaults.strongShareDrift == 0.15)
+        let given = try RouteLedgerConfiguration.load(file: try file(#""live_window": 300, "live_minimum": 300, "strong_share_drift": 0.1"#),
+                                                      environment: [:]).routing
+        #expect(given.liveWindow == 300 && given.liveMinimum == 300 && given.strongShareDrift == 0.1)
+        #expect(problems(try file(#""live_window": 300, "live_minimum": 301"#))
+                == ["routing.live_minimum: expected at most live_window (300): the window never holds more"])
+        #expect(problems(try file(#""live_window": 0"#)).first?.hasPrefix("routing.live_window: expected an integer in 1...100000") == true)
+    }
+
     /// Foundation's parser would keep one of the two thresholds; the file is refused instead,
     /// at the second key's line and column.
     @Test func aKeyGivenTwiceIsRefusedNamingItAndWhereItIs() throws {

@@ -1,6 +1,7 @@
 import Embeddings
 import Foundation
 import Kafka
+import Ledger
 import Postgres
 import Ranking
 import Streams
@@ -18,12 +19,14 @@ import TestSupport
         let stages: [RouteStage]
         let followers: [RouterFollower]
         let learn: LearnStage
+        let ledger: LedgerStage?
         let shutdown: ShutdownSignal
         let finished = DispatchGroup()
     }
 
-    /// Starts `routers` route stages of one group, each with its own follower, and the learn stage.
-    private static func start(_ fixture: inout F, routers: Int, refitEveryVotes: Int = 100) throws -> Running {
+    /// Starts `routers` route stages of one group, each with its own follower, the learn stage,
+    /// and the ledger stage if asked.
+    private static func start(_ fixture: inout F, routers: Int, refitEveryVotes: Int = 100, withLedger: Bool = false) throws -> Running {
         let broker = try TestKafkaBroker(partitions: 4)
         var configuration = fixture.configuration
         try configuration.useTopics(of: broker, prefix: TestKafkaBroker.uniqueName("learn"))
@@ -43,8 +46,10 @@ import TestSupport
         }
         let learn = LearnStage(configuration: configuration, embedder: fixture.embedder, database: fixture.database.settings,
                                shutdown: shutdown, log: StageLog(component: "learn", minimumLevel: .warning))
-        let running = Running(broker: broker, stages: stages, followers: followers, learn: learn, shutdown: shutdown)
-        for stage in stages as [any PipelineStage] + followers + [learn] {
+        let ledger = withLedger ? LedgerStage(configuration: configuration, database: fixture.database.settings, shutdown: shutdown,
+                                              log: StageLog(component: "ledger", minimumLevel: .warning)) : nil
+        let running = Running(broker: broker, stages: stages, followers: followers, learn: learn, ledger: ledger, shutdown: shutdown)
+        for stage in stages as [any PipelineStage] + followers + [learn] + (ledger.map { [$0] } ?? []) {
             running.finished.enter()
             Thread.detachNewThread {
                 try? stage.run()
@@ -81,14 +86,21 @@ import TestSupport
     /// Routes `count` queries of each topic and returns, per topic, the decisions.
     private static func route(_ count: Int, round: String, _ running: Running, _ configuration: RouteLedgerConfiguration,
                               reader: KafkaConsumer) throws -> (algebra: [RoutingDecision], poetry: [RoutingDecision]) {
-        var queries: [(key: String, value: Data)] = []
+        var queries: [(id: String, prompt: String)] = []
         for index in 0..<count {
-            queries.append(("a\(round)\(index)", query("a\(round)\(index)", F.prompt(F.algebra, 1_000 + index))))
-            queries.append(("p\(round)\(index)", query("p\(round)\(index)", F.prompt(F.poetry, 1_000 + index))))
+            queries.append(("a\(round)\(index)", F.prompt(F.algebra, 1_000 + index)))
+            queries.append(("p\(round)\(index)", F.prompt(F.poetry, 1_000 + index)))
         }
-        try send(queries, to: configuration.topics.queries, broker: running.broker)
-        // A rebalance may replay earlier queries (at least once): keep this round's, once each.
-        let wanted = Set(queries.map(\.key))
+        let decisions = try decide(queries, running, configuration, reader: reader).values.sorted { $0.queryID < $1.queryID }
+        return (decisions.filter { $0.queryID.hasPrefix("a") }, decisions.filter { $0.queryID.hasPrefix("p") })
+    }
+
+    /// Sends the queries (keyed by id) and returns their decisions by query id.
+    private static func decide(_ queries: [(id: String, prompt: String)], _ running: Running, _ configuration: RouteLedgerConfiguration,
+                               reader: KafkaConsumer) throws -> [String: RoutingDecision] {
+        try send(queries.map { ($0.id, query($0.id, $0.prompt)) }, to: configuration.topics.queries, broker: running.broker)
+        // A rebalance may replay earlier queries (at least once): keep these, once each.
+        let wanted = Set(queries.map(\.id))
         var decided: [String: RoutingDecision] = [:]
         let deadline = ContinuousClock.now + .seconds(90)
         while decided.count < wanted.count, ContinuousClock.now < deadline {
@@ -98,8 +110,7 @@ import TestSupport
             }
         }
         #expect(decided.count == wanted.count)
-        let decisions = decided.values.sorted { $0.queryID < $1.queryID }
-        return (decisions.filter { $0.queryID.hasPrefix("a") }, decisions.filter { $0.queryID.hasPrefix("p") })
+        return decided
     }
 
     private static func strongShare(_ decisions: [RoutingDecision]) -> Double {
@@ -197,6 +208,91 @@ import TestSupport
 
     private static func meanWinRate(_ decisions: [RoutingDecision]) -> Double {
         decisions.map { $0.candidates.first { $0.model == "weak" }?.referenceWinRate ?? .nan }.reduce(0, +) / Double(max(decisions.count, 1))
+    }
+
+    /// With `routing.strong_share` and enough live traffic, the ratings version a vote brings
+    /// calibrates the threshold on the route stage's latest queries scored under the new router:
+    /// 40 queries like the memory's prompt the strong model won and 40 like the one it lost put
+    /// the median halfway between their two win rates, and the live share at once at 0.5. (The
+    /// memory's prompts — two battles on the first, one on the second — would have put it at the
+    /// first's win rate.)
+    @Test func aNewRatingsVersionCalibratesTheStrongShareOnTheLatestQueries() throws {
+        try F.withDatabase { fixture in
+            let connection = try fixture.database.connect()
+            try fixture.importBattles(F.twoBattles, on: connection)
+            fixture.configuration.routing.threshold = .strongShare(0.5)
+            fixture.configuration.routing.liveWindow = 100
+            fixture.configuration.routing.liveMinimum = 50
+            let running = try Self.start(&fixture, routers: 1, refitEveryVotes: 1)
+            defer { Self.stop(running) }
+            let configuration = fixture.configuration
+            let stage = running.stages[0]
+            let first = stage.snapshotInUse
+            #expect(first.calibratedOn == "the memory's prompts")
+            let reader = try Self.reader(of: configuration.topics.decisions, running)
+            defer { try? reader.close() }
+            let (won, lost) = (F.twoBattles[0].prompt, F.twoBattles[1].prompt)
+            _ = try Self.decide((0..<80).map { ("l\($0)", $0 % 2 == 0 ? won : lost) }, running, configuration, reader: reader)
+
+            try Self.send([("v1", F.vote("v1", prompt: won))], to: configuration.topics.votes, broker: running.broker)
+            #expect(Self.waitUntil(within: .seconds(60)) { stage.snapshotInUse.ratingsVersion != first.ratingsVersion })
+            let snapshot = stage.snapshotInUse
+            #expect(snapshot.calibratedOn == "80 recent queries")
+            let after = try Self.decide([("w", won), ("l", lost)], running, configuration, reader: reader)
+            let winRate = { (id: String) in after[id]?.candidates.first { $0.model == "weak" }?.referenceWinRate ?? .nan }
+            #expect(winRate("w") > winRate("l"))
+            #expect(abs(snapshot.threshold - (winRate("w") + winRate("l")) / 2) < 1e-9)
+            #expect(after["w"]?.model == "strong" && after["l"]?.model == "weak")
+            #expect(stage.counters.metrics.value(.liveStrongShare) == 0.5)
+        }
+    }
+
+    /// A configured, priced candidate without battles: the route stage starts without it
+    /// (waiting for battles), the first votes naming it make the learn stage refit, and its
+    /// router takes it up without a restart — queries go to its topic — while the ledger stage
+    /// prices it from the configuration: 1,000 input and 500 output tokens at $0.10 / $0.20 per
+    /// million cost $0.0002, at the reference's $10 / $30 $0.025, so $0.0248 saved.
+    @Test func aModelJoinsRoutingAndTheLedgerWithTheRatingsVersionThatRatesIt() throws {
+        try F.withDatabase { fixture in
+            fixture.configuration.models.append(.init(name: "mini", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "0.10")!,
+                                                                                      outputPerMillion: MicroUSD(dollars: "0.20")!)))
+            fixture.configuration.routing.cheaper = ["weak", "mini"]
+            let connection = try fixture.database.connect()
+            try fixture.importBattles(F.twoBattles, on: connection)
+            let running = try Self.start(&fixture, routers: 1, withLedger: true)
+            defer { Self.stop(running) }
+            let configuration = fixture.configuration
+            let stage = running.stages[0]
+            #expect(stage.snapshotInUse.candidates == ["weak", "strong"] && stage.snapshotInUse.waitingCandidates == ["mini"])
+            let reader = try Self.reader(of: configuration.topics.decisions, running)
+            defer { try? reader.close() }
+            let (won, lost) = (F.twoBattles[0].prompt, F.twoBattles[1].prompt)
+            let before = try Self.decide([("b1", won), ("b2", lost)], running, configuration, reader: reader)
+            #expect(before.values.allSatisfy { $0.model != "mini" })
+
+            try Self.send([won, lost].enumerated().map { ("m\($0.offset)", F.vote("m\($0.offset)", prompt: $0.element, a: "mini", b: "strong")) },
+                          to: configuration.topics.votes, broker: running.broker)
+            #expect(Self.waitUntil(within: .seconds(60)) { stage.snapshotInUse.candidates == ["mini", "weak", "strong"] })
+            let after = try Self.decide([("a1", won)], running, configuration, reader: reader)
+            #expect(after["a1"]?.model == "mini")
+            let routed = try Self.reader(of: configuration.topics.route(for: "mini"), running)
+            defer { try? routed.close() }
+            #expect(try routed.poll(count: 1, within: .seconds(30)).map { String(decoding: $0.key ?? Data(), as: UTF8.self) } == ["a1"])
+
+            let usage = #"{"schema":"routeledger.usage.v1","query_id":"a1","tenant":"acme","model":"mini","input_tokens":1000,"#
+                + #""output_tokens":500,"completed_at":"2026-11-24T10:00:09Z"}"#
+            try Self.send([("a1", Data(usage.utf8))], to: configuration.topics.usage, broker: running.broker)
+            let booked = { () throws -> [PostgresRow] in
+                try connection.query("SELECT chosen_model, actual_cost, actual_reference_cost, savings FROM ledger WHERE query_id = 'a1' "
+                                     + "AND actual_cost IS NOT NULL")
+            }
+            #expect(try Self.waitUntil(within: .seconds(60)) { try !booked().isEmpty })
+            let row = try #require(try booked().first)
+            #expect(try row.decode(String.self, column: "chosen_model") == "mini")
+            #expect(try row.decode(PostgresNumeric.self, column: "actual_cost").units(scale: 6) == 200)
+            #expect(try row.decode(PostgresNumeric.self, column: "actual_reference_cost").units(scale: 6) == 25_000)
+            #expect(try row.decode(PostgresNumeric.self, column: "savings").units(scale: 6) == 24_800)
+        }
     }
 
     /// Votes naming their query take its prompt through the learn stage's record of the queries

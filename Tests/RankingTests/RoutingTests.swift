@@ -36,6 +36,17 @@ import Testing
         #expect(RoutingRule(candidateTiers: [2, 0], threshold: 0.85).choose(ratings).candidate == 0)
     }
 
+    /// The reference answers up to the lower of its two win rates, ≈ 0.640 (over tier 1), not
+    /// up to ≈ 0.849 (over the cheapest); with no cheaper candidate it always answers.
+    @Test func theReferenceAnswersUpToItsLowestWinRateOverTheCheaperCandidates() {
+        let rule = RoutingRule(candidateTiers: [2, 1, 0], threshold: 0.5)
+        let upTo = rule.strongUpTo(ratings)
+        #expect(abs(upTo - 1 / (1 + pow10(-0.25))) < 1e-12)
+        #expect(RoutingRule(candidateTiers: [2, 1, 0], threshold: upTo).choose(ratings).candidate == 2)
+        #expect(RoutingRule(candidateTiers: [2, 1, 0], threshold: upTo + 1e-9).choose(ratings).candidate == 1)
+        #expect(RoutingRule(candidateTiers: [0], threshold: 0.5).strongUpTo(ratings) == 1)
+    }
+
     private func pow10(_ x: Double) -> Double { Foundation.pow(10, x) }
 }
 
