@@ -61,6 +61,13 @@ struct LearningFixture {
         configuration.models += names.map { RouteLedgerConfiguration.Model(name: $0, price: price) }
     }
 
+    /// Adds "mini", at $0.10 / $0.20 per million tokens the cheapest candidate, to the routing.
+    mutating func addCheapestCandidate() {
+        configuration.models.append(.init(name: "mini", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "0.10")!,
+                                                                          outputPerMillion: MicroUSD(dollars: "0.20")!)))
+        configuration.routing.cheaper = ["weak", "mini"]
+    }
+
     /// Runs `body` with a fresh migrated database.
     static func withDatabase<T>(_ body: (inout LearningFixture) throws -> T) throws -> T {
         try TestDatabase.withFresh(migrated: true) { database in

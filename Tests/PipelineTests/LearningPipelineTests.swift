@@ -254,9 +254,7 @@ import TestSupport
     /// million cost $0.0002, at the reference's $10 / $30 $0.025, so $0.0248 saved.
     @Test func aModelJoinsRoutingAndTheLedgerWithTheRatingsVersionThatRatesIt() throws {
         try F.withDatabase { fixture in
-            fixture.configuration.models.append(.init(name: "mini", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "0.10")!,
-                                                                                      outputPerMillion: MicroUSD(dollars: "0.20")!)))
-            fixture.configuration.routing.cheaper = ["weak", "mini"]
+            fixture.addCheapestCandidate()
             let connection = try fixture.database.connect()
             try fixture.importBattles(F.twoBattles, on: connection)
             let running = try Self.start(&fixture, routers: 1, withLedger: true)

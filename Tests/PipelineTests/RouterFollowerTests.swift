@@ -122,9 +122,7 @@ import TestSupport
     /// here, so it is chosen.
     @Test func aConfiguredCandidateWithoutBattlesJoinsWithTheVersionThatRatesIt() throws {
         try F.withDatabase { fixture in
-            fixture.configuration.models.append(.init(name: "mini", price: TokenPrice(inputPerMillion: MicroUSD(dollars: "0.1")!,
-                                                                                      outputPerMillion: MicroUSD(dollars: "0.2")!)))
-            fixture.configuration.routing.cheaper = ["weak", "mini"]
+            fixture.addCheapestCandidate()
             let connection = try fixture.database.connect()
             try fixture.importBattles(F.twoBattles, on: connection)
             let followed = try FollowedMemory.load(configuration: fixture.configuration, connection: connection, embedder: fixture.embedder)
