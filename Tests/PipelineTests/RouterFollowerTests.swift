@@ -1,7 +1,6 @@
 import Embeddings
 import Foundation
 import Kafka
-import Ledger
 import Postgres
 import Ranking
 import Streams
