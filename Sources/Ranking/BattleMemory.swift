@@ -7,7 +7,8 @@
 /// prompts and a prompt's battles are weighed together. Two battles share a prompt when their
 /// normalised embeddings are bit for bit equal, which is exactly when every query finds them
 /// equally similar. Rows are stored contiguously in order of first appearance, so a batch of
-/// queries meets the whole memory in one SGEMM. Besides its prompt's row a battle costs 17 bytes.
+/// queries meets the whole memory in one SGEMM. Besides its prompt's row a battle costs 9 bytes
+/// (17 once battle times are known).
 public struct BattleMemory: Sendable {
     public let dimension: Int
     public private(set) var models: [String] = []
@@ -19,10 +20,13 @@ public struct BattleMemory: Sendable {
     public private(set) var modelA: [UInt16] = []
     public private(set) var modelB: [UInt16] = []
     public private(set) var outcomes: [BattleOutcome] = []
-    /// When each battle was fought, seconds since 1970 (NaN when unknown): for time decay.
-    public private(set) var times: [Double] = []
-    /// The row of a prompt by the hash of its embedding's bits; nil in a memory that gives every
-    /// battle a row of its own.
+    /// When each battle was fought, seconds since 1970 (NaN when unknown), for time decay; empty
+    /// while no battle's time is known, as in most imported memories.
+    private var knownTimes: [Double] = []
+    /// False in a memory that gives every battle a row of its own.
+    private let mergesRepeatedPrompts: Bool
+    /// The row of a prompt by the hash of its embedding's bits, built when a battle is appended
+    /// (a memory made by regrouping or subsetting one does without it until then).
     private var promptRowOfHash: [Int: UInt32]?
 
     /// A memory in which battles with the same prompt share its row, or with
@@ -31,11 +35,20 @@ public struct BattleMemory: Sendable {
     public init(dimension: Int, expectedBattles: Int = 0, mergingRepeatedPrompts: Bool = true) {
         precondition(dimension > 0, "dimension must be positive")
         self.dimension = dimension
-        promptRowOfHash = mergingRepeatedPrompts ? [:] : nil
+        mergesRepeatedPrompts = mergingRepeatedPrompts
         reserveCapacity(expectedBattles)
     }
 
     public var count: Int { outcomes.count }
+
+    public func time(ofBattle index: Int) -> Double {
+        knownTimes.isEmpty ? .nan : knownTimes[index]
+    }
+
+    /// Every battle's time, in order.
+    public var times: [Double] {
+        knownTimes.isEmpty ? [Double](repeating: .nan, count: count) : knownTimes
+    }
 
     public var promptCount: Int { promptEmbeddings.count / dimension }
 
@@ -44,9 +57,8 @@ public struct BattleMemory: Sendable {
         modelA.reserveCapacity(battles)
         modelB.reserveCapacity(battles)
         outcomes.reserveCapacity(battles)
-        times.reserveCapacity(battles)
         promptOfBattle.reserveCapacity(battles)
-        if promptRowOfHash == nil { promptEmbeddings.reserveCapacity(battles * dimension) }
+        if !mergesRepeatedPrompts { promptEmbeddings.reserveCapacity(battles * dimension) }
     }
 
     public func index(ofModel name: String) -> Int? {
@@ -86,28 +98,42 @@ public struct BattleMemory: Sendable {
         modelA.append(indexA)
         modelB.append(indexB)
         outcomes.append(outcome)
-        times.append(time)
+        if !knownTimes.isEmpty {
+            knownTimes.append(time)
+        } else if time.isFinite {
+            knownTimes.reserveCapacity(modelA.capacity)
+            knownTimes += repeatElement(Double.nan, count: count - 1)
+            knownTimes.append(time)
+        }
     }
 
     /// The row holding `row`'s values, added if there is none. On the rare hash collision of two
     /// different rows the second simply gets a row of its own (it is not merged).
     private mutating func promptRow(for row: [Float]) -> UInt32 {
         let newRow = UInt32(promptCount)
-        guard promptRowOfHash != nil else {
+        guard mergesRepeatedPrompts else {
             promptEmbeddings.append(contentsOf: row)
             return newRow
         }
-        let hash = row.withUnsafeBytes { bytes in
-            var hasher = Hasher()
-            hasher.combine(bytes: bytes)
-            return hasher.finalize()
+        if promptRowOfHash == nil {
+            promptRowOfHash = [:]
+            for prompt in (0..<promptCount).reversed() { promptRowOfHash![Self.hash(promptEmbedding(prompt))] = UInt32(prompt) }
         }
+        let hash = Self.hash(row[...])
         if let known = promptRowOfHash![hash], promptEmbedding(Int(known)).elementsEqual(row, by: { $0.bitPattern == $1.bitPattern }) {
             return known
         }
         if promptRowOfHash![hash] == nil { promptRowOfHash![hash] = newRow }
         promptEmbeddings.append(contentsOf: row)
         return newRow
+    }
+
+    private static func hash(_ row: ArraySlice<Float>) -> Int {
+        row.withUnsafeBytes { bytes in
+            var hasher = Hasher()
+            hasher.combine(bytes: bytes)
+            return hasher.finalize()
+        }
     }
 
     private mutating func register(_ model: String) throws(BattleMemoryError) -> UInt16 {
@@ -123,9 +149,15 @@ public struct BattleMemory: Sendable {
     /// one outcome) in runs of that matchup, before the prompts of several matchups. Order
     /// carries no meaning for the router.
     public func groupedByMatchup() -> BattleMemory {
+        battles(at: matchupOrder(of: Array(0..<count)))
+    }
+
+    /// The battles at `indices` (a subset of this memory's) in the order `groupedByMatchup`
+    /// gives them.
+    public func matchupOrder(of indices: [Int]) -> [Int] {
         var firstBattle = [Int](repeating: -1, count: promptCount)
         var oneMatchup = [Bool](repeating: true, count: promptCount)
-        for battle in 0..<count {
+        for battle in indices {
             let prompt = Int(promptOfBattle[battle])
             if firstBattle[prompt] < 0 {
                 firstBattle[prompt] = battle
@@ -133,18 +165,16 @@ public struct BattleMemory: Sendable {
                 oneMatchup[prompt] = false
             }
         }
-        let promptOrder = (0..<promptCount).filter { firstBattle[$0] >= 0 }.sorted { left, right in
-            let (l, r) = (firstBattle[left], firstBattle[right])
-            return (oneMatchup[left] ? 0 : 1, modelA[l], modelB[l], outcomes[l].rawValue, left)
-                < (oneMatchup[right] ? 0 : 1, modelA[r], modelB[r], outcomes[r].rawValue, right)
+        func key(_ battle: Int) -> (Int, UInt16, UInt16, UInt8, Int) {
+            let prompt = Int(promptOfBattle[battle])
+            let first = firstBattle[prompt]
+            return (oneMatchup[prompt] ? 0 : 1, modelA[first], modelB[first], outcomes[first].rawValue, prompt)
         }
-        var rank = [Int](repeating: 0, count: promptCount)
-        for (position, prompt) in promptOrder.enumerated() { rank[prompt] = position }
-        let battleOrder = (0..<count).sorted { left, right in
-            (rank[Int(promptOfBattle[left])], modelA[left], modelB[left], outcomes[left].rawValue, left)
-                < (rank[Int(promptOfBattle[right])], modelA[right], modelB[right], outcomes[right].rawValue, right)
+        return indices.sorted { left, right in
+            let (l, r) = (key(left), key(right))
+            guard l == r else { return l < r }
+            return (modelA[left], modelB[left], outcomes[left].rawValue, left) < (modelA[right], modelB[right], outcomes[right].rawValue, right)
         }
-        return battles(at: battleOrder)
     }
 
     private func sameMatchup(_ left: Int, _ right: Int) -> Bool {
@@ -157,24 +187,29 @@ public struct BattleMemory: Sendable {
     }
 
     /// A memory of the battles at `indices`, in that order, with every model of this one and the
-    /// prompts they name, in order of first appearance.
-    private func battles(at indices: [Int]) -> BattleMemory {
-        var taken = BattleMemory(dimension: dimension, mergingRepeatedPrompts: promptRowOfHash != nil)
+    /// prompts they name (each row once, in order of first appearance, the rows reserved exactly).
+    public func battles(at indices: [Int]) -> BattleMemory {
+        var taken = BattleMemory(dimension: dimension, mergingRepeatedPrompts: mergesRepeatedPrompts)
         taken.models = models
         taken.modelIndex = modelIndex
         taken.reserveCapacity(indices.count)
+        // Each battle's row in the new memory, and the old rows in their new order.
         var takenRow = [UInt32?](repeating: nil, count: promptCount)
+        var rowOrder: [Int] = []
         for index in indices {
             let prompt = Int(promptOfBattle[index])
-            if takenRow[prompt] == nil || promptRowOfHash == nil {
-                takenRow[prompt] = taken.promptRow(for: Array(promptEmbedding(prompt)))
+            if takenRow[prompt] == nil || !mergesRepeatedPrompts {
+                takenRow[prompt] = UInt32(rowOrder.count)
+                rowOrder.append(prompt)
             }
             taken.promptOfBattle.append(takenRow[prompt]!)
             taken.modelA.append(modelA[index])
             taken.modelB.append(modelB[index])
             taken.outcomes.append(outcomes[index])
-            taken.times.append(times[index])
         }
+        taken.promptEmbeddings.reserveCapacity(rowOrder.count * dimension)
+        for prompt in rowOrder { taken.promptEmbeddings += promptEmbedding(prompt) }
+        if !knownTimes.isEmpty { taken.knownTimes = indices.map { knownTimes[$0] } }
         return taken
     }
 
@@ -185,12 +220,13 @@ public struct BattleMemory: Sendable {
     }
 
     /// Bytes held in all, counting reserved capacity: the rows, each battle's models, outcome,
-    /// time and prompt, and the lookup of prompts by hash (estimated at its capacity).
+    /// prompt and time (if known), and the lookup of prompts by hash if built (estimated at its
+    /// capacity).
     public var allocatedBytes: Int {
         embeddingBytes
             + (modelA.capacity + modelB.capacity) * MemoryLayout<UInt16>.stride
             + outcomes.capacity * MemoryLayout<BattleOutcome>.stride
-            + times.capacity * MemoryLayout<Double>.stride
+            + knownTimes.capacity * MemoryLayout<Double>.stride
             + promptOfBattle.capacity * MemoryLayout<UInt32>.stride
             + (promptRowOfHash?.capacity ?? 0) * (MemoryLayout<Int>.stride + MemoryLayout<UInt32>.stride + 1)
     }

@@ -20,13 +20,19 @@ public enum BradleyTerry {
 
     static let relativeRidge = 1e-10
     static let maximumIterations = 100
-    /// Newton stops when no log-strength moves by more than this (≈ 2e-8 rating points).
+    /// Newton stops when no log-strength moves by more than this (≈ 2e-8 rating points), or
+    /// after a step below `roundingFloorStep` that would lower the objective by less than
+    /// `resolvableDecrease` of its value.
     static let stepTolerance = 1e-10
+    static let roundingFloorStep = 1e-8
+    static let resolvableDecrease = 1e-18
 
-    /// Elo-scale ratings, one per player.
-    public static func fitRatings(_ counts: PairwiseCounts) -> [Double] {
+    /// Elo-scale ratings, one per player. `start` (log-strengths, one per player) is where
+    /// Newton's method sets out from: the answer is the same from anywhere, but from near it in
+    /// fewer steps.
+    public static func fitRatings(_ counts: PairwiseCounts, start: [Double]? = nil) -> [Double] {
         let ln10 = log(base)
-        return fitLogStrengths(counts).map { scale * $0 / ln10 + initialRating }
+        return fitLogStrengths(counts, start: start).map { scale * $0 / ln10 + initialRating }
     }
 
     /// P(a beats b) for two Elo-scale ratings.
@@ -35,11 +41,12 @@ public enum BradleyTerry {
     }
 
     /// The maximiser of the (ridged) log-likelihood in log-strength units.
-    static func fitLogStrengths(_ counts: PairwiseCounts) -> [Double] {
+    static func fitLogStrengths(_ counts: PairwiseCounts, start: [Double]? = nil) -> [Double] {
         let k = counts.playerCount
-        var z = [Double](repeating: 0, count: k)
+        precondition(start == nil || start!.count == k, "one starting log-strength per player")
         let total = counts.totalWeight
-        guard total > 0, total.isFinite else { return z }
+        guard total > 0, total.isFinite else { return [Double](repeating: 0, count: k) }
+        var z = start ?? [Double](repeating: 0, count: k)
         let ridge = relativeRidge * total
         var value = objective(counts, z, ridge: ridge)
         var gradient = [Double](repeating: 0, count: k)
@@ -49,6 +56,13 @@ public enum BradleyTerry {
             guard var step = choleskySolve(hessian, gradient, size: k) else { break }
             for i in 0..<k { step[i] = -step[i] }
             let slope = zip(gradient, step).reduce(0) { $0 + $1.0 * $1.1 }
+            // Near the answer a step promises a decrease (−slope / 2) far below one rounding of
+            // the value: steps of about 1e-10 that are rounding noise and never settle below the
+            // tolerance. Such a step is taken without a line search, and the fit is done.
+            if step.reduce(0, { max($0, abs($1)) }) < roundingFloorStep && -slope <= resolvableDecrease * abs(value) {
+                for i in 0..<k { z[i] += step[i] }
+                break
+            }
             // Backtracking line search (Armijo); near the optimum rounding can make the full
             // step look no better, which the tolerance on the value absorbs.
             var length = 1.0
@@ -157,3 +171,4 @@ func sigmoid(_ x: Double) -> Double {
 func softplus(_ x: Double) -> Double {
     max(x, 0) + log1p(exp(-abs(x)))
 }
+

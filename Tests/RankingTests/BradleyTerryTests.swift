@@ -97,4 +97,27 @@ import Testing
         let excluded = battles([(0, 0, .modelA)], players: 1)
         #expect(excluded.totalWeight == 0)
     }
+
+    /// The ridged likelihood has one maximiser, so where Newton's method sets out from changes
+    /// nothing but the number of steps: from 0, from far off and from near the answer the
+    /// ratings agree — also when one player always wins (the ridge holds it) and with large
+    /// weights, where steps end in rounding noise.
+    @Test(arguments: [1.0, 1e4])
+    func theAnswerDoesNotDependOnTheStart(weight: Double) {
+        var counts = PairwiseCounts(playerCount: 4)
+        counts.add(IndexedBattle(a: 0, b: 1, outcome: .modelA), weight: 3 * weight)
+        counts.add(IndexedBattle(a: 1, b: 0, outcome: .modelA), weight: weight)
+        counts.add(IndexedBattle(a: 1, b: 2, outcome: .tie), weight: 2 * weight)
+        counts.add(IndexedBattle(a: 2, b: 1, outcome: .modelA), weight: weight)
+        counts.add(IndexedBattle(a: 3, b: 2, outcome: .modelA), weight: 5 * weight)
+        let fromZero = BradleyTerry.fitRatings(counts)
+        let elsewhere = [BradleyTerry.fitRatings(counts, start: [5, -3, 12, -20]),
+                         BradleyTerry.fitRatings(counts, start: BradleyTerry.fitLogStrengths(counts).map { $0 + 0.01 })]
+        for ratings in elsewhere {
+            for (found, wanted) in zip(ratings, fromZero) { #expect(abs(found - wanted) < 1e-6) }
+        }
+        // Player 0 meets only player 1, 3 : 1, so P(0 beats 1) = 3/4 up to the ridge, which
+        // the always-winning player 3 (twenty-odd log-strengths up) makes felt at 1e-6.
+        #expect(abs((fromZero[0] - fromZero[1]) - 400 * log10(3.0)) < 1e-5)
+    }
 }

@@ -95,24 +95,10 @@ public struct LiveMemory: Sendable {
     /// Applies the limits and groups the battles by matchup, in one copy.
     public mutating func compact() throws {
         let kept = hasCaps ? limits.keptBattles(times: memory.times, sources: sources) : Array(0..<memory.count)
-        let old = memory
-        let order = kept.sorted { left, right in
-            (old.modelA[left], old.modelB[left], old.outcomes[left].rawValue, left)
-                < (old.modelA[right], old.modelB[right], old.outcomes[right].rawValue, right)
-        }
-        var rebuilt = BattleMemory(dimension: old.dimension, expectedBattles: order.count)
-        for index in order {
-            do {
-                try rebuilt.append(modelA: old.models[Int(old.modelA[index])], modelB: old.models[Int(old.modelB[index])],
-                                   outcome: old.outcomes[index],
-                                   embedding: old.embedding(ofBattle: index), time: old.times[index])
-            } catch {
-                preconditionFailure("a battle already in the memory was refused again: \(error)")
-            }
-        }
+        let order = memory.matchupOrder(of: kept)
+        memory = memory.battles(at: order)
         sources = order.map { sources[$0] }
         ids = order.map { ids[$0] }
-        memory = rebuilt
         appendedSinceCompaction = 0
     }
 }

@@ -44,7 +44,7 @@ public struct TableMemory: Sendable {
         let memory = memory
         let prompts = try BattleTable(connection).prompts(of: live.ids)
         let battles = prompts.indices.map { index in
-            let time = memory.times[index]
+            let time = memory.time(ofBattle: index)
             return LabelledBattle(prompt: prompts[index], modelA: memory.models[Int(memory.modelA[index])],
                                   modelB: memory.models[Int(memory.modelB[index])], winner: memory.outcomes[index],
                                   source: live.sources[index], foughtAt: time.isNaN ? nil : Date(timeIntervalSince1970: time))

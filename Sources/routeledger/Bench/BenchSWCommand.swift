@@ -137,7 +137,7 @@ enum BenchSWCommand: Command {
         for index in 0..<memory.count {
             let battle = memory.battle(index)
             try perBattle.append(modelA: memory.models[battle.a], modelB: memory.models[battle.b], outcome: battle.outcome,
-                                 embedding: memory.embedding(ofBattle: index), time: memory.times[index])
+                                 embedding: memory.embedding(ofBattle: index), time: memory.time(ofBattle: index))
         }
         var values: [Float] = []
         values.reserveCapacity(count * memory.dimension)
