@@ -43,11 +43,17 @@ enum EvalCommand: Command {
         .value("plot", "FILE", "Write the quality-versus-strong-share figure as SVG."),
         .value("title", "TEXT", "Title of the figure (default: the two models)."),
         .flag("json", "Print one JSON object with the figures and curves."),
-    ] + EvalLearningCurve.options + MemorySource.options + EmbedderChoice.memoryOptions
+    ] + EvalLearningCurve.options + EvalCandidates.options + MemorySource.options + EmbedderChoice.memoryOptions
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
         let configuration = try MemorySource.configuration(arguments)
+        if let candidates = arguments.string("candidates") {
+            return try EvalCandidates.run(arguments, list: candidates, configuration: configuration)
+        }
+        for option in ["prices", "output-tokens"] where arguments.string(option) != nil {
+            throw UsageError("option '--\(option)' belongs to --candidates")
+        }
         let named = MemorySource.pair(arguments, configuration: configuration)
         guard let strong = named.strong, let weak = named.weak else {
             throw UsageError("option '--\(named.strong == nil ? "strong" : "weak")' is required (or --config FILE with a routing pair)")
