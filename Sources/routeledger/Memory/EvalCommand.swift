@@ -28,6 +28,27 @@ enum EvalCommand: Command {
         With --kernel-sharpness auto each fold's router chooses γ by cross-validation on its own
         battles only (never on the fold's prompts); without --folds the memory's stored choice is
         used (one is made when none is stored). The γ of every router is reported.
+
+        --learning-curve (golden and judge-scores sets, whose answers become battles as import
+        makes them): a seeded --holdout share of the prompts (default 0.2) is held out; the others
+        arrive as votes (a prompt with its battles) in a seeded order, and after 25, 50, 100, …
+        votes and all of them the held-out block is routed by a router of the starting memory plus
+        the votes so far (ratings, tiers and, with auto, γ refit on those battles). The starting
+        memory is --memory DIR|database (without its battles of evaluation prompts) or --memory
+        none (empty; --embedder chooses the embedder). Per step: APGR (both forms), CPT(50 %),
+        AIQ, PGR at 40 % strong calls and γ; with --seeds N,N,… the mean, lowest and highest, and
+        per seed the votes until PGR at 40 % exceeds 0.5. A step whose router cannot tell the
+        queries apart gets the random router's figures (marked *). --plot draws APGR against the
+        votes (log scale).
+
+        --candidates A,B,… (with --strong, the reference): the route stage's rule among many
+        models (the cheapest candidate the reference does not beat with probability ≥ the
+        threshold) at every threshold: quality against cost, AIQ against a random mix of the
+        models, and the share each model answers at budgets of 25, 50 and 75 % of the way from the
+        cheapest model alone to the dearest. Each answer costs the model's price (--prices FILE,
+        else the configuration's models) of the route stage's token estimate: a quarter of the
+        prompt's UTF-8 bytes in, --output-tokens out (default routing.estimated_output_tokens, else
+        256); the evaluation sets carry no token counts.
         """
     static let options: [Option] = [
         .value("eval", "FILE|DIR", "Evaluation set; repeat for several files.", repeatable: true),
