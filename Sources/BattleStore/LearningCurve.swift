@@ -24,7 +24,8 @@ public struct LearningCurve: Sendable {
         public let figures: RouterFigures
         /// PGR at `LearningCurve.reportedShare` strong calls.
         public let pgr: Double
-        /// The kernel sharpness the router ranked with; nil when it did not rank.
+        /// The kernel sharpness the router ranked with (γ = 0 weighs every battle alike, so it
+        /// cannot rank); nil when it had no battle of a model.
         public let sharpness: Double?
     }
 
@@ -103,7 +104,7 @@ public struct LearningCurve: Sendable {
             let random = RouterFigures.randomExpectation(strongOnly: strongOnly, weakOnly: weakOnly)
             let gap = strongOnly != weakOnly
             return Step(votes: votes, battles: included.count, ranks: false, figures: random, pgr: gap ? Self.reportedShare : 0,
-                        sharpness: nil)
+                        sharpness: result?.folds.first?.sharpness)
         }
         let evaluation = RoutingEvaluation(scores: result.scores, strongQuality: strongQuality, weakQuality: weakQuality)
         return Step(votes: votes, battles: included.count, ranks: true, figures: RouterFigures(evaluation),

@@ -37,7 +37,7 @@ enum EvalCommand: Command {
         memory is --memory DIR|database (without its battles of evaluation prompts) or --memory
         none (empty; --embedder chooses the embedder). Per step: APGR (both forms), CPT(50 %),
         AIQ, PGR at 40 % strong calls and γ; with --seeds N,N,… the mean, lowest and highest, and
-        per seed the votes until PGR at 40 % exceeds 0.5. A step whose router cannot tell the
+        per seed the votes until PGR at 40 % exceeds 0.5 (first, and for good). A step whose router cannot tell the
         queries apart gets the random router's figures (marked *). --plot draws APGR against the
         votes (log scale).
 

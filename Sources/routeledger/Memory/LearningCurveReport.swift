@@ -15,6 +15,13 @@ struct LearningCurveReport {
             steps.first { $0.pgr > 0.5 }?.votes
         }
 
+        /// The first step from which PGR at 40 % strong calls exceeds one half at every later
+        /// step too: early steps of few votes can cross by chance and fall back.
+        var votesUntilHalfGapStays: Int? {
+            let last = steps.lastIndex { $0.pgr <= 0.5 }.map { $0 + 1 } ?? 0
+            return last < steps.count ? steps[last].votes : nil
+        }
+
         /// The held-out block's weak-only and strong-only quality: the ends of every curve.
         var weakOnly: Double { steps[0].figures.curve.first!.quality }
         var strongOnly: Double { steps[0].figures.curve.last!.quality }
@@ -73,7 +80,8 @@ struct LearningCurveReport {
         }
         text += TextTable(header: ["votes", "battles"] + Self.figures.map(\.name), rows: rows, textColumns: 0).text
         if unranked {
-            text += "* a seed's router could not rank the queries yet (a model without battles, or both in one tier): the random router's figures\n"
+            text += "* a seed's router could not tell the queries apart (a model without battles yet, or every query scored alike: "
+                + "both models in one tier, or γ = 0): the random router's figures\n"
         }
         let random = curves[0].random
         text += String(format: "random router: APGR %.4f mean / %.4f trapezoid, CPT(50 %%) %.1f %%, PGR at 40 %% %.4f, AIQ ",
@@ -81,6 +89,8 @@ struct LearningCurveReport {
             + curves.map { String(format: "%.4f", $0.random.aiq) }.joined(separator: ", ") + "\n"
         text += "votes until PGR at 40 % strong calls exceeds 0.5: "
             + curves.map { "seed \($0.seed): \($0.votesUntilHalfGap.map(String.init) ?? "not within \(votes)")" }.joined(separator: ", ") + "\n"
+        text += "votes from which it stays above 0.5: "
+            + curves.map { "seed \($0.seed): \($0.votesUntilHalfGapStays.map(String.init) ?? "not within \(votes)")" }.joined(separator: ", ") + "\n"
         return text
     }
 
@@ -124,7 +134,8 @@ struct LearningCurveReport {
             "seeds": curves.map { curve -> [String: Any] in
                 ["seed": curve.seed, "held_out_queries": curve.heldOutQueries, "strong_only": curve.strongOnly, "weak_only": curve.weakOnly,
                  "random_aiq": curve.random.aiq,
-                 "votes_until_pgr40_above_half": curve.votesUntilHalfGap ?? NSNull()]
+                 "votes_until_pgr40_above_half": curve.votesUntilHalfGap ?? NSNull(),
+                 "votes_until_pgr40_stays_above_half": curve.votesUntilHalfGapStays ?? NSNull()]
             },
             "steps": stepObjects,
         ]
