@@ -59,7 +59,8 @@ import Testing
     /// is 8, and so is that of mixing the three (the hull of (0, 8), (1/3, 5), (1, 8)).
     @Test func theCheapModelAsGoodAsTheReferenceTakesEveryQueryAboveOneHalf() throws {
         let (memory, evalSet, prices) = try fixture()
-        let result = try evaluate(memory, evalSet, ["--candidates", "cheap,mid", "--prices", prices, "--json"])
+        let plot = folder.appendingPathComponent("rule.svg").path
+        let result = try evaluate(memory, evalSet, ["--candidates", "cheap,mid", "--prices", prices, "--json", "--plot", plot])
         try #require(result.status == 0, "\(result.error)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         let curve = try #require(report["curve"] as? [[String: Any]])
@@ -73,6 +74,14 @@ import Testing
         #expect(candidates.map { $0["alone_cost_usd"] as? String } == ["0.002580", "0.005160", "0.010320"])
         let budgets = try #require(report["budgets"] as? [[String: Any]])
         #expect(budgets.allSatisfy { ($0["answered"] as? [String: Int])?["cheap"] == 10 })
+
+        // The figure: cost runs from the cheap model alone (x 78) to the reference alone (x 736);
+        // every quality is 8, so the axis is 7.4…8.6 (steps of 0.2) and 8 lies at
+        // y 70 + 0.6 / 1.2 × 388 = 264. The rule's line joins its two points there.
+        let elements = try SVGElements.parse(try String(contentsOfFile: plot, encoding: .utf8))
+        let lines = elements.attribute("points", of: "polyline")
+        #expect(lines.count == 2 && lines.first == "78,264 736,264")
+        #expect(elements.texts.contains("Cost, from the cheapest model alone (0) to the dearest (100)"))
     }
 
     @Test func refusesWhatItCannotEvaluateNamingTheFlag() throws {

@@ -1,3 +1,4 @@
+import BattleStore
 import Foundation
 import Ledger
 import Ranking
@@ -74,6 +75,29 @@ struct CandidatesReport {
                     .map { "\($0.0) \(String(format: "%.1f", Double($0.1) / Double(queries) * 100)) %" }.joined(separator: ", ") + "\n"
         }
         return text
+    }
+
+    /// Quality against cost (normalised from the cheapest model alone to the dearest): the rule
+    /// at every threshold, and the hull of the models alone, where mixing them at random gets.
+    func plot(title: String, qualityLabel: String) -> QualityCurvePlot? {
+        guard dearest > cheapest else { return nil }
+        let rule = sweep.points.map { QualityPoint(strongShare: normalised($0.totalCost), quality: $0.meanQuality) }
+            .sorted { ($0.strongShare, $0.quality) < ($1.strongShare, $1.quality) }
+        let mix = AIQ.hull(of: sweep.singleModels.map { AIQ.Point(cost: Double($0.totalCost), quality: $0.meanQuality) },
+                           cheapest: Double(cheapest), dearest: Double(dearest))
+        let reference = sweep.singleModels[candidates.count - 1]
+        let cheapestAlone = sweep.singleModels.indices.min { sweep.singleModels[$0].totalCost < sweep.singleModels[$1].totalCost }!
+        var plot = QualityCurvePlot(
+            title: title, subtitle: "\(candidates.count) models, \(queries) queries, \(setting)", qualityLabel: qualityLabel,
+            series: [.init(name: "Routing rule: AIQ \(routerAIQ.map { String(format: "%.3f", $0) } ?? "–")", points: rule,
+                           color: "#1f5fbf", dash: nil),
+                     .init(name: "Random mix of the models alone: AIQ \(mixAIQ.map { String(format: "%.3f", $0) } ?? "–")",
+                           points: mix.map { QualityPoint(strongShare: $0.cost, quality: $0.quality) }, color: "#888888", dash: "7 5")],
+            strongOnly: ("reference alone: \(candidates.last!) \(String(format: "%.3f", reference.meanQuality))", reference.meanQuality),
+            weakOnly: ("cheapest alone: \(candidates[cheapestAlone]) \(String(format: "%.3f", sweep.singleModels[cheapestAlone].meanQuality))",
+                       sweep.singleModels[cheapestAlone].meanQuality))
+        plot.shareLabel = "Cost, from the cheapest model alone (0) to the dearest (100)"
+        return plot
     }
 
     var jsonObject: [String: Any] {

@@ -102,6 +102,13 @@ enum EvalCandidates {
         } else {
             print(report.table, terminator: "")
         }
+        if let plotPath = arguments.string("plot") {
+            guard let plot = report.plot(title: arguments.string("title") ?? "Routing among \(candidates.count) models",
+                                         qualityLabel: input.qualityLabel) else {
+                throw CommandFailure("no figure: every candidate costs the same, so there is no cost axis")
+            }
+            try EvalCommand.write(plot: plot.svg, to: plotPath)
+        }
         return 0
     }
 

@@ -48,7 +48,8 @@ enum EvalCommand: Command {
         cheapest model alone to the dearest. Each answer costs the model's price (--prices FILE,
         else the configuration's models) of the route stage's token estimate: a quarter of the
         prompt's UTF-8 bytes in, --output-tokens out (default routing.estimated_output_tokens, else
-        256); the evaluation sets carry no token counts.
+        256); the evaluation sets carry no token counts. --plot draws quality against that cost,
+        the rule's and a random mix's of the models alone.
         """
     static let options: [Option] = [
         .value("eval", "FILE|DIR", "Evaluation set; repeat for several files.", repeatable: true),
