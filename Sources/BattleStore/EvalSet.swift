@@ -94,13 +94,25 @@ public struct EvalSet: Sendable {
     /// `modelName` gives the name a model of the set is routed by (a configuration's, where the
     /// set uses an alias); of two names of one model on a query, the first in name order counts.
     public func pair(strong: String, weak: String, modelName: (String) -> String = { $0 }) -> RoutedPairSet {
-        let qualities = queries.map { query in
-            Dictionary(query.quality.sorted { $0.key < $1.key }.map { (modelName($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        let both = candidates([strong, weak], modelName: modelName)
+        return RoutedPairSet(strong: strong, weak: weak, prompts: both.prompts, strongQuality: both.quality.map { $0[0] },
+                             weakQuality: both.quality.map { $0[1] }, leftOut: both.leftOut)
+    }
+
+    /// The queries on which every one of `models` has a quality, with those qualities in the
+    /// order of `models`; names as for `pair`.
+    public func candidates(_ models: [String], modelName: (String) -> String = { $0 }) -> CandidateQualities {
+        var prompts: [String] = []
+        var quality: [[Double]] = []
+        for query in queries {
+            let named = Dictionary(query.quality.sorted { $0.key < $1.key }.map { (modelName($0.key), $0.value) },
+                                   uniquingKeysWith: { first, _ in first })
+            let values = models.compactMap { named[$0] }
+            guard values.count == models.count else { continue }
+            prompts.append(query.prompt)
+            quality.append(values)
         }
-        let both = queries.indices.filter { qualities[$0][strong] != nil && qualities[$0][weak] != nil }
-        return RoutedPairSet(strong: strong, weak: weak, prompts: both.map { queries[$0].prompt },
-                             strongQuality: both.map { qualities[$0][strong]! }, weakQuality: both.map { qualities[$0][weak]! },
-                             leftOut: queries.count - both.count)
+        return CandidateQualities(models: models, prompts: prompts, quality: quality, leftOut: queries.count - prompts.count)
     }
 
     /// Every model with a quality on some query.
@@ -117,5 +129,15 @@ public struct RoutedPairSet: Sendable {
     public let strongQuality: [Double]
     public let weakQuality: [Double]
     /// Queries without a quality for one of the two models.
+    public let leftOut: Int
+}
+
+/// An evaluation set reduced to the queries every candidate model has a quality on.
+public struct CandidateQualities: Sendable {
+    public let models: [String]
+    public let prompts: [String]
+    /// Per query, the quality of each model's answer, in the order of `models`.
+    public let quality: [[Double]]
+    /// Queries without a quality for one of the models.
     public let leftOut: Int
 }

@@ -14,6 +14,6 @@ public struct ImportedBattles: Sendable {
 }
 
 /// The name a battle's `source` field gives a file: its format and base name.
-func sourceName(format: String, file: String) -> String {
+public func sourceName(format: String, file: String) -> String {
     "\(format):\(file.split(separator: "/").last.map(String.init) ?? file)"
 }

@@ -24,6 +24,16 @@ public enum SWScoring {
         public let sharpness: Double
     }
 
+    /// The tier ratings of the queries a router ranked: its rows of the query matrix, the memory
+    /// it learnt from (whose tiers name the models) and the kernel sharpness it ranked with.
+    public struct FoldRatings: Sendable {
+        public let rows: [Int]
+        public let routing: RoutingMemory
+        public let sharpness: Double
+        /// One per row, in order.
+        public let ratings: [TierRatings]
+    }
+
     /// Scores every query; with `validation`, each query by a router built only from the battles
     /// its fold may learn from (global ratings and tiers refit on them too, and with `auto` the
     /// kernel sharpness chosen on them). Without it the whole memory routes, with `auto` at
@@ -32,23 +42,16 @@ public enum SWScoring {
                              tierCount: Int, sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil,
                              sharpness: KernelSharpness = .routeLLM, storedSharpness: Double? = nil,
                              validation: CrossValidation?) throws -> Result {
-        precondition(embeddings.rows == prompts.count, "one embedding per prompt")
         guard let validation else {
             return try score(embeddings: embeddings, routing: try battles.routingMemory(tierCount: tierCount), strong: strong, weak: weak,
                              sameTierRule: sameTierRule, decay: decay, sharpness: sharpness, storedSharpness: storedSharpness)
         }
         var scores = [Double](repeating: .nan, count: prompts.count)
         var routers: [FoldRouter] = []
-        for fold in 0..<validation.folds {
-            let rows = prompts.indices.filter { validation.fold(of: prompts[$0]) == fold }
-            let routing = try battles.routingMemory(tierCount: tierCount) {
-                validation.trains(fold, battlePrompt: battles.battles[$0].prompt)
-            }
-            // The fold's own prompts have no battles here, so they take no part in choosing γ.
-            let (foldScores, router) = try scoreRows(
-                rows, embeddings: embeddings, routing: routing, strong: strong, weak: weak, sameTierRule: sameTierRule, decay: decay,
-                sharpness: routing.sharpness(sharpness, stored: nil, sameTierRule: sameTierRule, decay: decay).sharpness)
-            for (row, score) in zip(rows, foldScores) { scores[row] = score }
+        for fold in try ratings(prompts: prompts, embeddings: embeddings, battles: battles, of: [strong, weak], tierCount: tierCount,
+                                sameTierRule: sameTierRule, decay: decay, sharpness: sharpness, validation: validation) {
+            let (foldScores, router) = try pairScores(fold, strong: strong, weak: weak)
+            for (row, score) in zip(fold.rows, foldScores) { scores[row] = score }
             routers.append(router)
         }
         return Result(scores: scores, folds: routers)
@@ -60,20 +63,54 @@ public enum SWScoring {
     public static func score(embeddings: FloatMatrix, routing: RoutingMemory, strong: String, weak: String,
                              sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil, sharpness: KernelSharpness = .routeLLM,
                              storedSharpness: Double? = nil) throws -> Result {
-        let (scores, router) = try scoreRows(
-            Array(0..<embeddings.rows), embeddings: embeddings, routing: routing, strong: strong, weak: weak, sameTierRule: sameTierRule,
-            decay: decay, sharpness: routing.sharpness(sharpness, stored: storedSharpness, sameTierRule: sameTierRule, decay: decay).sharpness)
+        let fold = try ratings(embeddings: embeddings, routing: routing, of: [strong, weak], sameTierRule: sameTierRule, decay: decay,
+                               sharpness: sharpness, storedSharpness: storedSharpness)
+        let (scores, router) = try pairScores(fold, strong: strong, weak: weak)
         return Result(scores: scores, folds: [router])
     }
 
-    private static func scoreRows(_ rows: [Int], embeddings: FloatMatrix, routing: RoutingMemory, strong: String, weak: String,
-                                  sameTierRule: SameTierRule, decay: TimeDecay?, sharpness: Double) throws -> ([Double], FoldRouter) {
-        let strongTier = try routing.tier(of: strong)
-        let weakTier = try routing.tier(of: weak)
+    /// Per fold of `validation`, the tier ratings of its queries from a router built only from the
+    /// battles the fold may learn from (global ratings, tiers and, with `auto`, the kernel
+    /// sharpness fit on them). Throws `UnknownModel` when a fold's battles lack one of `models`.
+    public static func ratings(prompts: [String], embeddings: FloatMatrix, battles: LoadedBattles, of models: [String], tierCount: Int,
+                               sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil, sharpness: KernelSharpness = .routeLLM,
+                               validation: CrossValidation) throws -> [FoldRatings] {
+        precondition(embeddings.rows == prompts.count, "one embedding per prompt")
+        return try (0..<validation.folds).map { fold in
+            let rows = prompts.indices.filter { validation.fold(of: prompts[$0]) == fold }
+            let routing = try battles.routingMemory(tierCount: tierCount) {
+                validation.trains(fold, battlePrompt: battles.battles[$0].prompt)
+            }
+            // The fold's own prompts have no battles here, so they take no part in choosing γ.
+            return try ratings(rows: rows, embeddings: embeddings, routing: routing, of: models, sameTierRule: sameTierRule, decay: decay,
+                               sharpness: routing.sharpness(sharpness, stored: nil, sameTierRule: sameTierRule, decay: decay).sharpness)
+        }
+    }
+
+    /// The tier ratings of every query (a row of `embeddings`) from one router, with `auto` at
+    /// `storedSharpness` if there is one. Throws `UnknownModel` when the memory lacks one of `models`.
+    public static func ratings(embeddings: FloatMatrix, routing: RoutingMemory, of models: [String], sameTierRule: SameTierRule = .exclude,
+                               decay: TimeDecay? = nil, sharpness: KernelSharpness = .routeLLM,
+                               storedSharpness: Double? = nil) throws -> FoldRatings {
+        try ratings(rows: Array(0..<embeddings.rows), embeddings: embeddings, routing: routing, of: models, sameTierRule: sameTierRule,
+                    decay: decay,
+                    sharpness: routing.sharpness(sharpness, stored: storedSharpness, sameTierRule: sameTierRule, decay: decay).sharpness)
+    }
+
+    private static func ratings(rows: [Int], embeddings: FloatMatrix, routing: RoutingMemory, of models: [String],
+                                sameTierRule: SameTierRule, decay: TimeDecay?, sharpness: Double) throws -> FoldRatings {
+        // A model without battles is refused before any ranking.
+        for model in models { _ = try routing.tier(of: model) }
         let ratings = try routing.tierRatings(rows: rows, of: embeddings, sameTierRule: sameTierRule, decay: decay, sharpness: sharpness)
-        let scores = ratings.map { $0.winRate(ofTier: strongTier, overTier: weakTier) }
-        return (scores, FoldRouter(queries: rows.count, battles: routing.memory.count, strongTier: strongTier, weakTier: weakTier,
-                                   sharpness: sharpness))
+        return FoldRatings(rows: rows, routing: routing, sharpness: sharpness, ratings: ratings)
+    }
+
+    private static func pairScores(_ fold: FoldRatings, strong: String, weak: String) throws -> ([Double], FoldRouter) {
+        let strongTier = try fold.routing.tier(of: strong)
+        let weakTier = try fold.routing.tier(of: weak)
+        let scores = fold.ratings.map { $0.winRate(ofTier: strongTier, overTier: weakTier) }
+        return (scores, FoldRouter(queries: fold.rows.count, battles: fold.routing.memory.count, strongTier: strongTier, weakTier: weakTier,
+                                   sharpness: fold.sharpness))
     }
 }
 

@@ -22,16 +22,22 @@ public enum AIQ {
     /// divided by its width. Points outside the interval are clamped into it; a budget below
     /// every point buys the cheapest point's quality (nothing cheaper exists to mix with).
     public static func area(of points: [Point], cheapest: Double, dearest: Double) -> Double {
-        precondition(!points.isEmpty && dearest > cheapest, "AIQ needs a point and a cost interval")
-        let normalised = points.map { Point(cost: min(max(($0.cost - cheapest) / (dearest - cheapest), 0), 1), quality: $0.quality) }
-            .sorted { ($0.cost, $0.quality) < ($1.cost, $1.quality) }
-        let hull = nonDecreasingHull(normalised)
+        let hull = hull(of: points, cheapest: cheapest, dearest: dearest)
         // Flat before the first point and after the last.
         var area = hull[0].cost * hull[0].quality + (1 - hull[hull.count - 1].cost) * hull[hull.count - 1].quality
         for (left, right) in zip(hull, hull.dropFirst()) {
             area += (right.cost - left.cost) * (left.quality + right.quality) / 2
         }
         return area
+    }
+
+    /// The corners of the non-decreasing convex hull of `points`, by rising cost normalised to
+    /// [0, 1] between `cheapest` and `dearest` (clamped into it): what AIQ is the area under.
+    public static func hull(of points: [Point], cheapest: Double, dearest: Double) -> [Point] {
+        precondition(!points.isEmpty && dearest > cheapest, "AIQ needs a point and a cost interval")
+        let normalised = points.map { Point(cost: min(max(($0.cost - cheapest) / (dearest - cheapest), 0), 1), quality: $0.quality) }
+            .sorted { ($0.cost, $0.quality) < ($1.cost, $1.quality) }
+        return nonDecreasingHull(normalised)
     }
 
     /// The upper convex hull of points sorted by cost (monotone chain), cut where it stops

@@ -1,8 +1,5 @@
 import BattleStore
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
 @testable import routeledger
 
@@ -16,43 +13,10 @@ import Testing
                          strongOnly: ("strong only", 0.8), weakOnly: ("weak only", 0.6))
     }
 
-    /// Collects the elements of an SVG file with an XML parser, so a missing escape or an
-    /// unclosed tag fails the test.
-    private final class Elements: NSObject, XMLParserDelegate {
-        var names: [String] = []
-        var attributes: [[String: String]] = []
-        /// The content of every `text` element.
-        var texts: [String] = []
-        private var current = ""
-
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String]) {
-            names.append(name)
-            self.attributes.append(attributes)
-            current = ""
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            current += string
-        }
-
-        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-            if name == "text" { texts.append(current) }
-        }
-    }
-
-    private func parse(_ svg: String) throws -> Elements {
-        let elements = Elements()
-        let parser = XMLParser(data: Data(svg.utf8))
-        parser.delegate = elements
-        try #require(parser.parse(), "the SVG is not well-formed XML: \(String(describing: parser.parserError))")
-        return elements
-    }
-
     @Test func theFigureIsWellFormedWithEscapedTextAndOneLinePerRouter() throws {
         let points = [QualityPoint(strongShare: 0, quality: 0.6), QualityPoint(strongShare: 0.5, quality: 0.78),
                       QualityPoint(strongShare: 1, quality: 0.8)]
-        let elements = try parse(plot(points: points).svg)
+        let elements = try SVGElements.parse(plot(points: points).svg)
         #expect(elements.names.first == "svg")
         #expect(elements.texts.contains("A & B <test>"))
         #expect(elements.texts.contains("Calls to the strong model (%)"))
@@ -69,7 +33,7 @@ import Testing
         let figure = plot(points: points)
         let axis = figure.qualityAxis()
         #expect(abs(axis.low - 0.55) < 1e-12 && abs(axis.high - 0.8) < 1e-12 && abs(axis.step - 0.05) < 1e-12)
-        let elements = try parse(figure.svg)
+        let elements = try SVGElements.parse(figure.svg)
         let lines = elements.attributes.enumerated().filter { elements.names[$0.offset] == "polyline" }.map { $0.element["points"]! }
         #expect(lines[0] == "78,380.4 407,101.04 736,70")
     }

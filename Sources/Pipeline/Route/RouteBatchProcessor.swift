@@ -216,7 +216,7 @@ public final class RouteBatchProcessor {
 
 /// Input tokens are estimated at four bytes of prompt text a token (the usual rule of thumb for
 /// English with GPT-style tokenizers); the ledger replaces estimates with the usage events'
-/// actual counts.
-func estimatedInputTokens(promptBytes: Int) -> Int64 {
+/// actual counts. `eval --candidates` prices an evaluation set's queries with the same estimate.
+public func estimatedInputTokens(promptBytes: Int) -> Int64 {
     Int64((promptBytes + 3) / 4)
 }

@@ -5,7 +5,13 @@ extension RouteLedgerConfiguration {
     /// million tokens); the last is the reference (strong) model.
     public var routingCandidates: [String] {
         let prices = Dictionary(models.map { ($0.name, $0.price) }, uniquingKeysWith: { first, _ in first })
-        return routing.cheaper.sorted { Self.blendedPrice(prices[$0]) < Self.blendedPrice(prices[$1]) } + [routing.strong]
+        return Self.cheapestFirst(routing.cheaper, prices: prices) + [routing.strong]
+    }
+
+    /// Models by input plus output price per million tokens, the cheapest first (a model without
+    /// a price last); of equal prices, in the order given.
+    public static func cheapestFirst(_ models: [String], prices: [String: TokenPrice]) -> [String] {
+        models.enumerated().sorted { (blendedPrice(prices[$0.element]), $0.offset) < (blendedPrice(prices[$1.element]), $1.offset) }.map(\.element)
     }
 
     /// The two models the router decides between: the reference and the cheapest candidate.

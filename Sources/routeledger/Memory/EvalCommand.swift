@@ -28,6 +28,28 @@ enum EvalCommand: Command {
         With --kernel-sharpness auto each fold's router chooses γ by cross-validation on its own
         battles only (never on the fold's prompts); without --folds the memory's stored choice is
         used (one is made when none is stored). The γ of every router is reported.
+
+        --learning-curve (golden and judge-scores sets, whose answers become battles as import
+        makes them): a seeded --holdout share of the prompts (default 0.2) is held out; the others
+        arrive as votes (a prompt with its battles) in a seeded order, and after 25, 50, 100, …
+        votes and all of them the held-out block is routed by a router of the starting memory plus
+        the votes so far (ratings, tiers and, with auto, γ refit on those battles). The starting
+        memory is --memory DIR|database (without its battles of evaluation prompts) or --memory
+        none (empty; --embedder chooses the embedder). Per step: APGR (both forms), CPT(50 %),
+        AIQ, PGR at 40 % strong calls and γ; with --seeds N,N,… the mean, lowest and highest, and
+        per seed the votes until PGR at 40 % exceeds 0.5 (first, and for good). A step whose router cannot tell the
+        queries apart gets the random router's figures (marked *). --plot draws APGR against the
+        votes (log scale).
+
+        --candidates A,B,… (with --strong, the reference): the route stage's rule among many
+        models (the cheapest candidate the reference does not beat with probability ≥ the
+        threshold) at every threshold: quality against cost, AIQ against a random mix of the
+        models, and the share each model answers at budgets of 25, 50 and 75 % of the way from the
+        cheapest model alone to the dearest. Each answer costs the model's price (--prices FILE,
+        else the configuration's models) of the route stage's token estimate: a quarter of the
+        prompt's UTF-8 bytes in, --output-tokens out (default routing.estimated_output_tokens, else
+        256); the evaluation sets carry no token counts. --plot draws quality against that cost,
+        the rule's and a random mix's of the models alone.
         """
     static let options: [Option] = [
         .value("eval", "FILE|DIR", "Evaluation set; repeat for several files.", repeatable: true),
@@ -43,11 +65,17 @@ enum EvalCommand: Command {
         .value("plot", "FILE", "Write the quality-versus-strong-share figure as SVG."),
         .value("title", "TEXT", "Title of the figure (default: the two models)."),
         .flag("json", "Print one JSON object with the figures and curves."),
-    ] + MemorySource.options + EmbedderChoice.memoryOptions
+    ] + EvalLearningCurve.options + EvalCandidates.options + MemorySource.options + EmbedderChoice.memoryOptions
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
         let configuration = try MemorySource.configuration(arguments)
+        if let candidates = arguments.string("candidates") {
+            return try EvalCandidates.run(arguments, list: candidates, configuration: configuration)
+        }
+        for option in ["prices", "output-tokens"] where arguments.string(option) != nil {
+            throw UsageError("option '--\(option)' belongs to --candidates")
+        }
         let named = MemorySource.pair(arguments, configuration: configuration)
         guard let strong = named.strong, let weak = named.weak else {
             throw UsageError("option '--\(named.strong == nil ? "strong" : "weak")' is required (or --config FILE with a routing pair)")
@@ -57,7 +85,10 @@ enum EvalCommand: Command {
         let seed = UInt64(try arguments.int("seed", range: 0...Int.max) ?? 1)
         let sharpness = try MemorySource.kernelSharpness(arguments, configuration: configuration)
         let json = arguments.flag("json")
-        let evalSet = try readEvalSet(arguments)
+        for option in ["holdout", "seeds"] where arguments.string(option) != nil && !arguments.flag("learning-curve") {
+            throw UsageError("option '--\(option)' belongs to --learning-curve")
+        }
+        let evalSet = try readEvalSet(arguments, withVotes: arguments.flag("learning-curve"))
         let pair = evalSet.set.pair(strong: strong, weak: weak, modelName: (configuration?.modelNames ?? []).resolve)
         guard !pair.prompts.isEmpty else {
             throw CommandFailure("no query of the evaluation set has a quality for both \(strong) and \(weak)")
@@ -65,6 +96,9 @@ enum EvalCommand: Command {
         printStandardError("evaluation set: \(evalSet.set.summary.rowsRead) rows, \(evalSet.set.queries.count) queries kept, "
                            + "\(pair.prompts.count) with both models (\(pair.leftOut) without)\n")
         ImportCommand.reportProblems(evalSet.set.summary, shown: 3)
+        if arguments.flag("learning-curve") {
+            return try EvalLearningCurve.run(arguments, input: evalSet, pair: pair, sharpness: sharpness, configuration: configuration)
+        }
 
         let source = try MemorySource(arguments, configuration: configuration)
         let tiers = try arguments.int("tiers", range: 1...100)
@@ -112,17 +146,31 @@ enum EvalCommand: Command {
         }
         if let plotPath = arguments.string("plot") {
             let plot = report.plot(title: arguments.string("title") ?? "\(strong) vs \(weak)", qualityLabel: evalSet.qualityLabel)
-            do {
-                try Data(plot.svg.utf8).write(to: URL(fileURLWithPath: plotPath))
-            } catch {
-                throw CommandFailure("cannot write \(plotPath): \(error.localizedDescription)")
-            }
-            printStandardError("figure written to \(plotPath)\n")
+            try write(plot: plot.svg, to: plotPath)
         }
         return 0
     }
 
-    private static func readEvalSet(_ arguments: ParsedArguments) throws -> (set: EvalSet, qualityLabel: String) {
+    /// Writes a figure of `--plot`, and says so.
+    static func write(plot svg: String, to path: String) throws {
+        do {
+            try Data(svg.utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw CommandFailure("cannot write \(path): \(error.localizedDescription)")
+        }
+        printStandardError("figure written to \(path)\n")
+    }
+
+    /// An evaluation set as read, with what its quality is called and, for the formats whose
+    /// answers become battles (golden, judge-scores), those battles as `import` makes them.
+    struct Input {
+        let set: EvalSet
+        let qualityLabel: String
+        /// Of the set's queries only (the contaminated left out); nil for jsonl, or when not asked for.
+        let votes: [LabelledBattle]?
+    }
+
+    static func readEvalSet(_ arguments: ParsedArguments, withVotes: Bool) throws -> Input {
         let inputs = arguments.strings("eval")
         guard let first = inputs.first else { throw UsageError("option '--eval' is required") }
         let formats = ["jsonl", "golden", "judge-scores"]
@@ -133,20 +181,28 @@ enum EvalCommand: Command {
         }
         var set: EvalSet
         let label: String
+        var votes: [LabelledBattle]?
+        // The votes arrive now, as far as time decay is concerned.
+        let now = BattleTime.string(Date())
         switch format {
         case "jsonl":
             set = try EvalSet.readJSONLines(files: InputFiles.expand(inputs, extensions: ["jsonl"]))
             label = "Mean quality"
         case "golden":
-            set = EvalSet(golden: try GoldenLabels.read(files: InputFiles.expand(inputs, extensions: ["csv"])))
+            let labels = try GoldenLabels.read(files: InputFiles.expand(inputs, extensions: ["csv"]))
+            set = EvalSet(golden: labels)
+            votes = withVotes ? labels.battles(time: now) : nil
             label = "Accuracy"
         default:
-            set = EvalSet(judgeScores: try JudgeScores.read(questions: questions!, judgments: InputFiles.expand(inputs, extensions: ["jsonl"])))
+            let scores = try JudgeScores.read(questions: questions!, judgments: InputFiles.expand(inputs, extensions: ["jsonl"]))
+            set = EvalSet(judgeScores: scores)
+            votes = withVotes ? scores.battles(source: sourceName(format: JudgeScoresFormat.name, file: questions!), time: now) : nil
             label = "Mean judge score (1–10)"
         }
         if let contamination = arguments.string("contamination") {
             set.remove(contaminated: try ContaminationList.read(contamination))
         }
-        return (set, label)
+        let kept = Set(set.queries.map(\.prompt))
+        return Input(set: set, qualityLabel: label, votes: votes?.filter { kept.contains($0.prompt) })
     }
 }

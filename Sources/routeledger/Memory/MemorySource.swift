@@ -55,12 +55,32 @@ struct MemorySource {
         return (arguments.string("strong").map(names.resolve) ?? configured?.strong, arguments.string("weak").map(names.resolve) ?? configured?.weak)
     }
 
-    init(_ arguments: ParsedArguments, configuration: RouteLedgerConfiguration?) throws {
+    /// `--memory` naming an empty memory: what `eval --learning-curve` starts from when no
+    /// battle is known before the evaluation set's votes.
+    static let emptyMemory = "none"
+
+    /// `allowingEmpty`: whether `--memory none` may name an empty memory (of `--embedder`'s
+    /// prompts, `routing.tiers` or 10 tiers).
+    init(_ arguments: ParsedArguments, configuration: RouteLedgerConfiguration?, allowingEmpty: Bool = false) throws {
         self.configuration = configuration
         let databaseMemory = RouteLedgerConfiguration.databaseMemory
         let database = arguments.string("database")
         guard let memory = arguments.string("memory") ?? (database != nil ? databaseMemory : configuration?.memoryPath) else {
             throw UsageError("give the battle memory: --memory DIR, --database URL (PostgreSQL's battles table) or --config FILE")
+        }
+        if memory == Self.emptyMemory && arguments.string("memory") != nil {
+            guard allowingEmpty, database == nil else {
+                throw UsageError(allowingEmpty ? "give one battle memory, --memory none or --database URL, not both"
+                                               : "option '--memory': an empty memory ('none') is for eval --learning-curve only")
+            }
+            let embedder = try EmbedderChoice.load(arguments, forMemory: nil)
+            battles = LoadedBattles(battles: [], embeddings: [], dimension: embedder.dimension, embedder: embedder.identity)
+            tierCount = configuration?.routing.tiers ?? MemoryDirectory.defaultTierCount
+            storedRouting = nil
+            chosenSharpness = nil
+            embeddings = PromptEmbeddings(embedder: embedder, battles: battles)
+            name = "an empty memory"
+            return
         }
         guard memory == databaseMemory || database == nil else {
             throw UsageError("give one battle memory, --memory DIR or --database URL, not both (--memory database --database URL reads the table there)")

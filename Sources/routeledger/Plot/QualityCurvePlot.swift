@@ -37,10 +37,10 @@ struct QualityCurvePlot {
     var svg: String {
         var document = SVGDocument(width: width, height: height)
         document.rectangle(x: 0, y: 0, width: width, height: height, fill: "#ffffff")
-        let (low, high, step) = qualityAxis()
+        let axis = qualityAxis()
         let plotWidth = width - left - right
         func x(_ share: Double) -> Double { left + share * plotWidth }
-        func y(_ quality: Double) -> Double { top + (high - quality) / (high - low) * plotHeight }
+        func y(_ quality: Double) -> Double { top + (axis.high - quality) / (axis.high - axis.low) * plotHeight }
 
         // Bold sans-serif runs about 0.62 em per character: a long title is set smaller to fit.
         let titleSize = min(17, (width - 30) / (Double(title.count) * 0.62))
@@ -52,9 +52,9 @@ struct QualityCurvePlot {
             document.line(x(share), top, x(share), top + plotHeight, grid)
             document.text("\(percent)", x: x(share), y: top + plotHeight + 18, size: 12, anchor: .middle)
         }
-        for tick in stride(from: low, through: high + step / 2, by: step) {
+        for tick in axis.ticks {
             document.line(left, y(tick), left + plotWidth, y(tick), grid)
-            document.text(formatTick(tick, step: step), x: left - 8, y: y(tick) + 4, size: 12, anchor: .end)
+            document.text(axis.label(tick), x: left - 8, y: y(tick) + 4, size: 12, anchor: .end)
         }
         document.rectangle(x: left, y: top, width: plotWidth, height: plotHeight, fill: "none",
                            stroke: SVGDocument.Stroke(color: "#444444", width: 1))
@@ -82,20 +82,8 @@ struct QualityCurvePlot {
     }
 
     /// A quality range that holds every curve and both reference lines, with round ticks.
-    func qualityAxis() -> (low: Double, high: Double, step: Double) {
-        let values = series.flatMap { $0.points.map(\.quality) } + [strongOnly.quality, weakOnly.quality]
-        var low = values.min() ?? 0
-        var high = values.max() ?? 1
-        if high - low < 1e-9 {
-            low -= 0.5
-            high += 0.5
-        }
-        let rawStep = (high - low) / 6
-        let magnitude = pow(10, (log10(rawStep)).rounded(.down))
-        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= rawStep } ?? 10 * magnitude
-        low = (low / step).rounded(.down) * step
-        high = (high / step).rounded(.up) * step
-        return (low, high, step)
+    func qualityAxis() -> LinearAxis {
+        LinearAxis(covering: series.flatMap { $0.points.map(\.quality) } + [strongOnly.quality, weakOnly.quality])
     }
 
     static func thinned(_ points: [QualityPoint]) -> [QualityPoint] {
@@ -104,11 +92,5 @@ struct QualityCurvePlot {
         var kept = Swift.stride(from: 0, to: points.count, by: stride).map { points[$0] }
         if kept.last != points.last { kept.append(points.last!) }
         return kept
-    }
-
-    /// As many decimals as the step needs (0.025 → 3), so ticks read as round numbers.
-    private func formatTick(_ value: Double, step: Double) -> String {
-        let decimals = (0...6).first { abs((step * pow(10, Double($0))).rounded() - step * pow(10, Double($0))) < 1e-9 } ?? 6
-        return String(format: "%.\(decimals)f", value)
     }
 }

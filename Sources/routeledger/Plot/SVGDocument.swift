@@ -35,6 +35,12 @@ struct SVGDocument {
         elements.append("<polyline points=\"\(list)\" fill=\"none\" stroke-linejoin=\"round\" \(stroke.attributes)/>")
     }
 
+    /// A closed, filled shape without an outline (a band between two curves).
+    mutating func polygon(_ points: [(x: Double, y: Double)], fill: String, opacity: Double) {
+        let list = points.map { "\(number($0.x)),\(number($0.y))" }.joined(separator: " ")
+        elements.append("<polygon points=\"\(list)\" fill=\"\(fill)\" fill-opacity=\"\(number(opacity))\" stroke=\"none\"/>")
+    }
+
     mutating func rectangle(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: Stroke? = nil) {
         elements.append("<rect x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(width))\" height=\"\(number(height))\" "
                         + "fill=\"\(fill)\"" + (stroke.map { " \($0.attributes)" } ?? "") + "/>")
