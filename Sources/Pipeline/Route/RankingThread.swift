@@ -13,6 +13,8 @@ final class RankingThread: Sendable {
     init(ranker: RouteBatchRanker) {
         let (batches, rankings, stopped) = (batches, rankings, stopped)
         Thread.detachNewThread {
+            // Named for `top -H` and /proc (docs/ARCHITECTURE.md, "What runs where").
+            nameCurrentThread("route-ranking")
             let workspace = RankingWorkspace()
             // `batches` is only ever finished without an error.
             while let batch = try? batches.take() {

@@ -137,7 +137,10 @@ public final class RouteStage: Sendable {
     }
 
     /// Runs until shutdown is requested; the batch in flight is finished and committed first.
+    /// The calling thread becomes the stage's thread (named `route`): it polls, parses, decides,
+    /// produces and commits, while a thread of the stage's own ranks.
     public func run() throws {
+        nameCurrentThread("route")
         let processor = RouteBatchProcessor(configuration: configuration, embedder: embedder)
         // Kept across sessions: decisions made before a restart still count until booked.
         let budgets = try configuration.tenantBudgetRefreshSeconds.map { seconds in
