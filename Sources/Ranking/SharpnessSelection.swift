@@ -3,7 +3,7 @@ import Foundation
 /// The kernel sharpness γ chosen for a memory by cross-validation on the memory itself, never on
 /// the queries it will route.
 ///
-/// The memory's distinct prompts (battles with the same embedding are one prompt) are sampled
+/// The memory's distinct prompts are sampled
 /// (at most `maximumPrompts`) and dealt into folds. Each fold's prompts are routed by a ranker
 /// over every other battle of the memory, under every candidate γ from one similarity product,
 /// and scored by the log-likelihood of their own battles' outcomes under the per-query
@@ -48,32 +48,25 @@ public struct SharpnessSelection: Sendable, Equatable {
                 candidates: [Double] = candidates) {
         precondition(folds >= 2 && maximumPrompts >= folds, "cross-validation needs at least two folds of one prompt")
         precondition(candidates.contains(1), "RouteLLM's kernel is always a candidate")
-        let battlesOfPrompt = Self.battlesByPrompt(memory)
+        var battlesOfPrompt = [[Int]](repeating: [], count: memory.promptCount)
+        for battle in 0..<memory.count { battlesOfPrompt[Int(memory.promptOfBattle[battle])].append(battle) }
         var generator = SeededGenerator(seed: seed)
         let sample = Array(battlesOfPrompt.indices.shuffled(using: &generator).prefix(maximumPrompts))
         guard sample.count >= 2 * folds else {
             self.init(chosen: 1, scores: [], heldOutPrompts: 0, heldOutBattles: 0)
             return
         }
-        var promptOfBattle = [Int](repeating: -1, count: memory.count)
-        for (prompt, battles) in battlesOfPrompt.enumerated() {
-            for battle in battles { promptOfBattle[battle] = prompt }
-        }
-
         // logLikelihoods[candidate][held-out prompt]
         var logLikelihoods = [[Double]](repeating: [], count: candidates.count)
         let workspace = RankingWorkspace()
         for fold in 0..<folds {
             let heldOut = stride(from: fold, to: sample.count, by: folds).map { sample[$0] }
             let heldOutSet = Set(heldOut)
-            let training = memory.subset { !heldOutSet.contains(promptOfBattle[$0]) }.groupedByMatchup()
+            let training = memory.subset { !heldOutSet.contains(Int(memory.promptOfBattle[$0])) }.groupedByMatchup()
             let ranker = SimilarityWeightedRanker(memory: training, tierOfModel: tierOfModel, sameTierRule: sameTierRule, decay: decay)
             var queries = [Float]()
             queries.reserveCapacity(heldOut.count * memory.dimension)
-            for prompt in heldOut {
-                let row = battlesOfPrompt[prompt][0] * memory.dimension
-                queries += memory.embeddings[row..<(row + memory.dimension)]
-            }
+            for prompt in heldOut { queries += memory.promptEmbedding(prompt) }
             // Rows of the memory are unit length, so ranking cannot refuse them.
             let ratings = try! ranker.rank(FloatMatrix(rows: heldOut.count, columns: memory.dimension, values: queries),
                                            sharpnesses: candidates, workspace: workspace)
@@ -119,23 +112,6 @@ public struct SharpnessSelection: Sendable, Equatable {
         return chosen == best.sharpness && chosen != 1
             ? "γ = \(KernelSharpness.fixed(chosen)): \(gain) against γ = 1, \(heldOut)"
             : "γ = \(KernelSharpness.fixed(chosen)): no γ beats 1 by two standard errors (best \(gain)), \(heldOut)"
-    }
-
-    /// The memory's battles grouped by prompt (identical embedding rows), in order of first
-    /// appearance.
-    private static func battlesByPrompt(_ memory: BattleMemory) -> [[Int]] {
-        var promptOfRow: [[Float]: Int] = [:]
-        var battles: [[Int]] = []
-        for battle in 0..<memory.count {
-            let row = Array(memory.embeddings[(battle * memory.dimension)..<((battle + 1) * memory.dimension)])
-            if let prompt = promptOfRow[row] {
-                battles[prompt].append(battle)
-            } else {
-                promptOfRow[row] = battles.count
-                battles.append([battle])
-            }
-        }
-        return battles
     }
 
     /// log P(outcome) under the query's tier ratings; a tie counts half a win each way, as in

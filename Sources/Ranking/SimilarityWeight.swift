@@ -19,12 +19,8 @@ import Foundation
 ///
 /// When no battle is positively similar (max s ≤ 0) the ratio means nothing (its sign flips), so
 /// every battle weighs the same and the query gets the unweighted fit.
-@inlinable
-public func similarityWeight(_ similarity: Float, maximum: Float, sharpness: Float = 1) -> Float {
-    Float(pow(10, Double(sharpness) * (Double(similarity) / Double(maximum) - 1)))
-}
-
-/// `similarityWeight` on 16 lanes at once, with `octavesPerUnit` = γ · log2(10) / max s as a
+///
+/// Computed on 16 lanes at once, with `octavesPerUnit` = γ · log2(10) / max s as a
 /// float and its remainder (`octavesPerUnitRemainder`, the part a float cannot hold):
 /// 10^(γ · (s / max s − 1)) as 2^((s − max s) · octavesPerUnit). At a sharp kernel the argument
 /// spans tens of octaves, where one float rounding of it would cost 1e-6 of a weight; so the

@@ -7,9 +7,10 @@ import Foundation
 /// those weights.
 ///
 /// The fit depends on the battles only through the weighted win counts between tiers, so a
-/// batch costs one SGEMM (queries × battles similarities), one pass over the similarities that
-/// sums weights into a small histogram per query (tier pair × outcome), and a Newton solve of a
-/// few tiers per query.
+/// batch costs one SGEMM (queries × distinct prompts similarities), one pass over the
+/// similarities that sums weights into a small histogram per query (tier pair × outcome, each
+/// prompt's weight times its tally of battles there), and a Newton solve of a few tiers per
+/// query.
 public struct SimilarityWeightedRanker: Sendable {
     public let memory: BattleMemory
     public let tierOfModel: [Int]
@@ -17,13 +18,21 @@ public struct SimilarityWeightedRanker: Sendable {
     public let sameTierRule: SameTierRule
     /// γ of the weight `10 · 10^(γ · s / max s)`; 1 is RouteLLM's kernel (see `similarityWeight`).
     public let sharpness: Double
-    /// Consecutive battles that share a histogram slot, in memory order. A slot is
+    /// Consecutive prompts (rows of `memory.promptEmbeddings`) whose battles all fall in one
+    /// histogram slot, that slot, in memory order; or a run of prompts whose battles fall in
+    /// several (`severalSlots`), weighed by their tallies. A slot is
     /// (tier of a × tierCount + tier of b) × 3 + outcome kind, or `discardSlot` for a same-tier
     /// battle the rule leaves out. A memory grouped by matchup (`BattleMemory.groupedByMatchup`)
     /// has long runs, whose weights are summed as vectors before touching the histogram.
     private let runs: [SlotRun]
-    /// Per battle, the time-decay factor of its weight; nil without decay.
-    private let decayFactors: [Float]?
+    /// Per prompt, what its weight counts for in its one slot: its battles' number, or with time
+    /// decay the sum of their decay factors (1 for a prompt of several slots); nil when every
+    /// prompt is one battle without decay.
+    private let promptScales: [Double]?
+    /// The tallies of the prompts of several slots: prompt p's are
+    /// `tallies[tallyStart[p]..<tallyStart[p + 1]]` (none for a prompt of one slot).
+    private let tallyStart: [Int32]
+    private let tallies: [SlotTally]
 
     private var discardSlot: Int { tierCount * tierCount * 3 }
     private var slotCount: Int { discardSlot + 1 }
@@ -34,14 +43,14 @@ public struct SimilarityWeightedRanker: Sendable {
         precondition(KernelSharpness.range.contains(sharpness), "the kernel sharpness lies in \(KernelSharpness.range)")
         precondition(tierOfModel.allSatisfy { $0 >= 0 }, "tiers are numbered from 0")
         let tierCount = (tierOfModel.max() ?? 0) + 1
-        precondition(tierCount * tierCount * 3 < Int(UInt16.max), "too many tiers")
+        precondition(tierCount * tierCount * 3 < Int(SlotRun.severalSlots), "too many tiers")
         self.memory = memory
         self.tierOfModel = tierOfModel
         self.tierCount = tierCount
         self.sameTierRule = sameTierRule
         self.sharpness = sharpness
         let discard = tierCount * tierCount * 3
-        let slotOfBattle = (0..<memory.count).map { index in
+        func slot(ofBattle index: Int) -> UInt16 {
             let tierA = tierOfModel[Int(memory.modelA[index])]
             let tierB = tierOfModel[Int(memory.modelB[index])]
             if tierA == tierB && sameTierRule == .exclude { return UInt16(discard) }
@@ -52,16 +61,44 @@ public struct SimilarityWeightedRanker: Sendable {
             }
             return UInt16((tierA * tierCount + tierB) * 3 + kind)
         }
+
+        // Each prompt's weight per slot: its battles' count, or the sum of their decay factors.
+        var promptTallies = [[SlotTally]](repeating: [], count: memory.promptCount)
+        for battle in 0..<memory.count {
+            let factor = decay.map { Double($0.factor(battleTime: memory.times[battle])) } ?? 1
+            let prompt = Int(memory.promptOfBattle[battle])
+            let battleSlot = slot(ofBattle: battle)
+            if let known = promptTallies[prompt].firstIndex(where: { $0.slot == battleSlot }) {
+                promptTallies[prompt][known].weight += factor
+            } else {
+                promptTallies[prompt].append(SlotTally(slot: battleSlot, weight: factor))
+            }
+        }
+        // A prompt of several slots keeps its tallies, less the discarded ones.
+        var tallyStart: [Int32] = [0]
+        var tallies: [SlotTally] = []
         var runs: [SlotRun] = []
-        for (index, slot) in slotOfBattle.enumerated() {
-            if let last = runs.last, last.slot == slot {
+        var scales = [Double](repeating: 1, count: memory.promptCount)
+        for (prompt, slots) in promptTallies.enumerated() {
+            let runSlot: UInt16
+            if slots.count == 1 {
+                runSlot = slots[0].slot
+                scales[prompt] = slots[0].weight
+            } else {
+                runSlot = SlotRun.severalSlots
+                tallies += slots.filter { Int($0.slot) != discard }
+            }
+            tallyStart.append(Int32(tallies.count))
+            if let last = runs.last, last.slot == runSlot {
                 runs[runs.count - 1].end += 1
             } else {
-                runs.append(SlotRun(start: Int32(index), end: Int32(index + 1), slot: slot))
+                runs.append(SlotRun(start: Int32(prompt), end: Int32(prompt + 1), slot: runSlot))
             }
         }
         self.runs = runs
-        decayFactors = decay.map { decay in memory.times.map(decay.factor(battleTime:)) }
+        self.tallyStart = tallyStart
+        self.tallies = tallies
+        promptScales = scales.allSatisfy { $0 == 1 } ? nil : scales
     }
 
     /// Per-query tier ratings for a batch of query embeddings (rows of `queries`, any length
@@ -82,17 +119,17 @@ public struct SimilarityWeightedRanker: Sendable {
         var unitQueries = queries
         try unitQueries.normalizeRows()
         let batch = queries.rows
-        let battles = memory.count
+        let prompts = memory.promptCount
         let clock = ContinuousClock()
 
         let started = clock.now
-        let similarities = workspace.similarities(count: batch * battles)
-        if battles > 0 && batch > 0 {
+        let similarities = workspace.similarities(count: batch * prompts)
+        if prompts > 0 && batch > 0 {
             unitQueries.values.withUnsafeBufferPointer { q in
-                memory.embeddings.withUnsafeBufferPointer { e in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(battles),
+                memory.promptEmbeddings.withUnsafeBufferPointer { e in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(prompts),
                                 Int32(memory.dimension), 1, q.baseAddress, Int32(memory.dimension),
-                                e.baseAddress, Int32(memory.dimension), 0, similarities.baseAddress, Int32(battles))
+                                e.baseAddress, Int32(memory.dimension), 0, similarities.baseAddress, Int32(prompts))
                 }
             }
         }
@@ -105,7 +142,7 @@ public struct SimilarityWeightedRanker: Sendable {
     /// Weighs the batch's similarities into a histogram per query and fits each.
     private func tierRatings(similarities: UnsafeMutableBufferPointer<Float>, batch: Int, sharpness: Double,
                              workspace: RankingWorkspace, profile: RankingProfile?) -> [TierRatings] {
-        let battles = memory.count
+        let prompts = memory.promptCount
         let clock = ContinuousClock()
         var started = clock.now
         let slots = slotCount
@@ -113,16 +150,20 @@ public struct SimilarityWeightedRanker: Sendable {
         let sharedSimilarities = SendableBuffer(similarities)
         let sharedHistograms = SendableBuffer(histograms)
         runs.withUnsafeBufferPointer { runBuffer in
-            (decayFactors ?? []).withUnsafeBufferPointer { factorBuffer in
-                let shared = SendableRankingInputs(runs: runBuffer, factors: decayFactors == nil ? nil : factorBuffer.baseAddress,
-                                                   sharpness: Float(sharpness))
-                forEachQuery(batch) { query in
-                    let histogram = sharedHistograms.base.baseAddress! + query * slots
-                    histogram.initialize(repeating: 0, count: slots)
-                    guard battles > 0 else { return }
-                    accumulateWeights(similarities: UnsafePointer(sharedSimilarities.base.baseAddress! + query * battles),
-                                      runs: shared.runs, factors: shared.factors, sharpness: shared.sharpness, count: battles,
-                                      into: histogram)
+            (promptScales ?? []).withUnsafeBufferPointer { scaleBuffer in
+                tallyStart.withUnsafeBufferPointer { tallyStartBuffer in
+                    tallies.withUnsafeBufferPointer { tallyBuffer in
+                        let shared = SendableRankingInputs(
+                            runs: runBuffer, scales: promptScales == nil ? nil : scaleBuffer.baseAddress,
+                            tallyStart: tallyStartBuffer.baseAddress!, tallies: tallyBuffer.baseAddress, sharpness: Float(sharpness))
+                        forEachQuery(batch) { query in
+                            let histogram = sharedHistograms.base.baseAddress! + query * slots
+                            histogram.initialize(repeating: 0, count: slots)
+                            guard prompts > 0 else { return }
+                            accumulateWeights(similarities: UnsafePointer(sharedSimilarities.base.baseAddress! + query * prompts),
+                                              inputs: shared, count: prompts, into: histogram)
+                        }
+                    }
                 }
             }
         }
@@ -163,13 +204,14 @@ public struct SimilarityWeightedRanker: Sendable {
     }
 }
 
-/// Sums each battle's similarity weight (times its decay factor, if any) into its slot. The hot
-/// loop of the router: one max pass and one weighting pass over the query's row of
-/// similarities, 16 lanes at a time. Weights are computed a chunk at a time into a buffer that
-/// stays in L1, then summed run by run into their slots.
+/// Sums each prompt's similarity weight, times what it counts for, into its slots. The hot loop
+/// of the router: one max pass and one weighting pass over the query's row of similarities, 16
+/// lanes at a time. Weights are computed a chunk at a time into a buffer that stays in L1, then
+/// summed run by run into their slots.
 @inline(__always)
-private func accumulateWeights(similarities: UnsafePointer<Float>, runs: UnsafeBufferPointer<SlotRun>, factors: UnsafePointer<Float>?,
-                               sharpness: Float, count: Int, into histogram: UnsafeMutablePointer<Double>) {
+private func accumulateWeights(similarities: UnsafePointer<Float>, inputs: SendableRankingInputs, count: Int,
+                               into histogram: UnsafeMutablePointer<Double>) {
+    let runs = inputs.runs
     let raw = UnsafeRawPointer(similarities)
     let vectorEnd = count - count % 16
     var lanesMaximum = SIMD16<Float>(repeating: -.infinity)
@@ -182,7 +224,7 @@ private func accumulateWeights(similarities: UnsafePointer<Float>, runs: UnsafeB
 
     // No positive similarity: every battle weighs the same (the unweighted fit).
     let uniform = !(maximum > 0 && maximum.isFinite)
-    let exactOctavesPerUnit = Double(sharpness) * log2(10.0) / Double(maximum)
+    let exactOctavesPerUnit = Double(inputs.sharpness) * log2(10.0) / Double(maximum)
     let octavesPerUnit = Float(exactOctavesPerUnit)
     let octavesPerUnitRemainder = Float(exactOctavesPerUnit - Double(octavesPerUnit))
     withUnsafeTemporaryAllocation(of: Float.self, capacity: weightChunk) { weights in
@@ -197,18 +239,32 @@ private func accumulateWeights(similarities: UnsafePointer<Float>, runs: UnsafeB
                                                                     octavesPerUnitRemainder: octavesPerUnitRemainder),
                                       toByteOffset: (start - chunkStart) * 4, as: SIMD16<Float>.self)
             }
-            for index in chunkVectorEnd..<chunkEnd {
-                weights[index - chunkStart] = uniform ? 1 : similarityWeight(similarities[index], maximum: maximum, sharpness: sharpness)
-            }
-            if let factors {
-                for index in chunkStart..<chunkEnd { weights[index - chunkStart] *= factors[index] }
+            if uniform {
+                for index in chunkStart..<chunkEnd { weights[index - chunkStart] = 1 }
+            } else if chunkVectorEnd < chunkEnd {
+                // The last few through the same lanes (padded), so a prompt's weight never depends
+                // on where in the memory it lies.
+                var lanes = SIMD16<Float>(repeating: maximum)
+                for index in chunkVectorEnd..<chunkEnd { lanes[index - chunkVectorEnd] = similarities[index] }
+                let tail = similarityWeights(lanes, maximum: maximum, octavesPerUnit: octavesPerUnit,
+                                             octavesPerUnitRemainder: octavesPerUnitRemainder)
+                for index in chunkVectorEnd..<chunkEnd { weights[index - chunkStart] = tail[index - chunkVectorEnd] }
             }
             // Every run that overlaps this chunk, the last one possibly continuing in the next.
             while runIndex < runs.count {
                 let run = runs[runIndex]
                 let from = max(Int(run.start), chunkStart) - chunkStart
                 let to = min(Int(run.end), chunkEnd) - chunkStart
-                histogram[Int(run.slot)] += sum(weights, from: from, to: to)
+                if run.slot == SlotRun.severalSlots {
+                    for prompt in (chunkStart + from)..<(chunkStart + to) {
+                        let weight = Double(weights[prompt - chunkStart])
+                        for tally in Int(inputs.tallyStart[prompt])..<Int(inputs.tallyStart[prompt + 1]) {
+                            histogram[Int(inputs.tallies![tally].slot)] += weight * inputs.tallies![tally].weight
+                        }
+                    }
+                } else {
+                    histogram[Int(run.slot)] += sum(weights, from: from, to: to, scales: inputs.scales.map { $0 + chunkStart })
+                }
                 if Int(run.end) > chunkEnd { break }
                 runIndex += 1
             }
@@ -216,39 +272,57 @@ private func accumulateWeights(similarities: UnsafePointer<Float>, runs: UnsafeB
     }
 }
 
-/// Sum of `values[from..<to]`: eight float lanes (each summing few terms, so rounding stays near
-/// float precision) reduced in Double.
+/// Sum of `values[from..<to]`, each times its scale if there are scales, in Double: the same
+/// sum whether a prompt's battles come as one scaled weight or as that many weights.
 @inline(__always)
-private func sum(_ values: UnsafeMutableBufferPointer<Float>, from: Int, to: Int) -> Double {
-    var total = 0.0
+private func sum(_ values: UnsafeMutableBufferPointer<Float>, from: Int, to: Int, scales: UnsafePointer<Double>?) -> Double {
+    let raw = UnsafeRawPointer(values.baseAddress!)
+    var lanes = SIMD8<Double>()
     var index = from
-    if to - from >= 16 {
-        let raw = UnsafeRawPointer(values.baseAddress!)
-        var lanes = SIMD8<Float>()
+    if let scales {
+        let scalesRaw = UnsafeRawPointer(scales)
         while index + 8 <= to {
-            lanes += raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            let weights = SIMD8<Double>(raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
+            lanes.addProduct(weights, scalesRaw.loadUnaligned(fromByteOffset: index * 8, as: SIMD8<Double>.self))
             index += 8
         }
-        for lane in 0..<8 { total += Double(lanes[lane]) }
+    } else {
+        while index + 8 <= to {
+            lanes += SIMD8<Double>(raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
+            index += 8
+        }
     }
+    var total = lanes.sum()
     while index < to {
-        total += Double(values[index])
+        total += Double(values[index]) * (scales?[index] ?? 1)
         index += 1
     }
     return total
 }
 
-/// Battles start..<end of the memory share one histogram slot.
+/// Prompts start..<end of the memory share one histogram slot, or are all of several slots.
 struct SlotRun {
+    /// The slot of a run whose prompts each have battles in several slots.
+    static let severalSlots = UInt16.max
+
     let start: Int32
     var end: Int32
     let slot: UInt16
 }
 
+/// What one prompt's battles in one slot count for: their number, or the sum of their decay
+/// factors.
+struct SlotTally {
+    let slot: UInt16
+    var weight: Double
+}
+
 /// The read-only inputs the weighting workers share.
 private struct SendableRankingInputs: @unchecked Sendable {
     let runs: UnsafeBufferPointer<SlotRun>
-    let factors: UnsafePointer<Float>?
+    let scales: UnsafePointer<Double>?
+    let tallyStart: UnsafePointer<Int32>
+    let tallies: UnsafePointer<SlotTally>?
     let sharpness: Float
 }
 

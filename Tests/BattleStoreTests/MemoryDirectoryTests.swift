@@ -20,7 +20,7 @@ import Testing
         let reopened = try MemoryDirectory.open(folder.url)
         let loaded = try reopened.load()
         #expect(loaded.battles == battles)
-        #expect(loaded.embeddings == [0.6, 0.8, 0, -1])
+        #expect(loaded.battleEmbeddings() == [0.6, 0.8, 0, -1])
         #expect(reopened.manifest.battleCount == 2)
         #expect(reopened.manifest.models.map(\.name) == ["strong", "weak"])
         #expect(reopened.manifest.models.map(\.battles) == [2, 2])
@@ -81,7 +81,7 @@ import Testing
         #expect(!text.contains("half-writ"))
         let loaded = try MemoryDirectory.open(folder.url).load()
         #expect(loaded.battles.map(\.prompt) == ["kept", "next"])
-        #expect(loaded.embeddings == [1, 0, 0, 1])
+        #expect(loaded.battleEmbeddings() == [1, 0, 0, 1])
         #expect(try Data(contentsOf: folder.path("embeddings.f32")).count == 4 * 4)
     }
 

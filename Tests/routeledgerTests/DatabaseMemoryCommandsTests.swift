@@ -229,7 +229,7 @@ import TestSupport
             // The workspace memory's two battles, with their vectors: strong wins topic one, weak topic two.
             let memory = try MemoryDirectory.open(workspace.appendingPathComponent("memory"))
             let loaded = try memory.load()
-            _ = try DatabaseImport.append(loaded.battles, embeddings: loaded.embeddings, embedder: loaded.embedder, tierCount: 10, rounds: 20,
+            _ = try DatabaseImport.append(loaded.battles, embeddings: loaded.battleEmbeddings(), embedder: loaded.embedder, tierCount: 10, rounds: 20,
                                       on: try database.connect())
 
             let producer = try KafkaProducer(configuration: broker.producerConfiguration())

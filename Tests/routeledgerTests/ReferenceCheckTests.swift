@@ -40,7 +40,7 @@ import Testing
             let q = (0..<dimension).map { Double(reference.queries.values[query * dimension + $0]) }
             let norm = q.reduce(0) { $0 + $1 * $1 }.squareRoot()
             let similarities = (0..<memory.count).map { battle in
-                (0..<dimension).reduce(0.0) { $0 + q[$1] / norm * Double(memory.embeddings[battle * dimension + $1]) }
+                zip(q, memory.embedding(ofBattle: battle)).reduce(0.0) { $0 + $1.0 / norm * Double($1.1) }
             }
             let maximum = try #require(similarities.max())
             var counts = PairwiseCounts(playerCount: reference.tierCount)

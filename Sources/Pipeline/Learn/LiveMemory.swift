@@ -101,12 +101,11 @@ public struct LiveMemory: Sendable {
                 < (old.modelA[right], old.modelB[right], old.outcomes[right].rawValue, right)
         }
         var rebuilt = BattleMemory(dimension: old.dimension, expectedBattles: order.count)
-        let dimension = old.dimension
         for index in order {
             do {
                 try rebuilt.append(modelA: old.models[Int(old.modelA[index])], modelB: old.models[Int(old.modelB[index])],
                                    outcome: old.outcomes[index],
-                                   embedding: old.embeddings[(index * dimension)..<((index + 1) * dimension)], time: old.times[index])
+                                   embedding: old.embedding(ofBattle: index), time: old.times[index])
             } catch {
                 preconditionFailure("a battle already in the memory was refused again: \(error)")
             }

@@ -39,7 +39,7 @@ public struct TableMemory: Sendable {
     }
 
     /// The memory's battles with their prompts (read by id), for what tells battles apart by
-    /// prompt, such as an evaluation's folds. The embeddings are the memory's own array.
+    /// prompt, such as an evaluation's folds. The prompts' embeddings are the memory's own array.
     public func labelledBattles(embedder: EmbedderIdentity, on connection: PostgresConnection) throws -> LoadedBattles {
         let memory = memory
         let prompts = try BattleTable(connection).prompts(of: live.ids)
@@ -49,6 +49,7 @@ public struct TableMemory: Sendable {
                                   modelB: memory.models[Int(memory.modelB[index])], winner: memory.outcomes[index],
                                   source: live.sources[index], foughtAt: time.isNaN ? nil : Date(timeIntervalSince1970: time))
         }
-        return LoadedBattles(battles: battles, embeddings: memory.embeddings, dimension: memory.dimension, embedder: embedder)
+        return LoadedBattles(battles: battles, promptEmbeddings: memory.promptEmbeddings, promptOfBattle: memory.promptOfBattle,
+                             dimension: memory.dimension, embedder: embedder)
     }
 }

@@ -18,13 +18,8 @@ extension LoadedBattles {
             routed.append(battle)
             rows.append(index)
         }
-        // With every battle kept, the rows are the same and the embeddings are shared, not copied.
-        guard rows.count < battles.count else {
-            return LoadedBattles(battles: routed, embeddings: embeddings, dimension: dimension, embedder: embedder)
-        }
-        var kept: [Float] = []
-        kept.reserveCapacity(rows.count * dimension)
-        for index in rows { kept += embedding(index) }
-        return LoadedBattles(battles: routed, embeddings: kept, dimension: dimension, embedder: embedder)
+        // The prompts' rows are shared, not copied: a row no kept battle names costs nothing to the router.
+        return LoadedBattles(battles: routed, promptEmbeddings: promptEmbeddings, promptOfBattle: rows.map { promptOfBattle[$0] },
+                             dimension: dimension, embedder: embedder)
     }
 }

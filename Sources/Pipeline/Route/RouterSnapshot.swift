@@ -137,12 +137,10 @@ public struct RouterSnapshot: Sendable {
     private static func memoryStrongUpTo(ranker: SimilarityWeightedRanker, candidateTiers: [Int]) throws(RouterSetupError) -> [Double] {
         let memory = ranker.memory
         guard memory.count > 0 else { throw .emptyMemory }
-        let sample = Array(stride(from: 0, to: memory.count, by: max(1, memory.count / 2_000)).prefix(2_000))
+        let sample = Array(stride(from: 0, to: memory.promptCount, by: max(1, memory.promptCount / 2_000)).prefix(2_000))
         var values: [Float] = []
         values.reserveCapacity(sample.count * memory.dimension)
-        for index in sample {
-            values += memory.embeddings[(index * memory.dimension)..<((index + 1) * memory.dimension)]
-        }
+        for prompt in sample { values += memory.promptEmbedding(prompt) }
         return try strongUpTo(of: FloatMatrix(rows: sample.count, columns: memory.dimension, values: values), ranker: ranker,
                               candidateTiers: candidateTiers)
     }

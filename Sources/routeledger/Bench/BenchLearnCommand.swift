@@ -100,7 +100,7 @@ enum BenchLearnCommand: Command {
                 LabelledBattle(prompt: "synthetic battle \(index)", modelA: memory.models[Int(memory.modelA[index])],
                           modelB: memory.models[Int(memory.modelB[index])], winner: memory.outcomes[index], source: "synthetic", foughtAt: nil)
             }
-            try importBattles(synthetic, embeddings: memory.embeddings, embedder: embedder.identity, into: database)
+            try importBattles(synthetic, embeddings: (0..<memory.count).flatMap { memory.embedding(ofBattle: $0) }, embedder: embedder.identity, into: database)
             setup.refitEveryVotes = probes + 1
             let configuration = setup.configuration(strong: memory.models[0], weak: memory.models[1])
             var started = ContinuousClock.now
