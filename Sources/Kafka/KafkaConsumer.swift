@@ -6,9 +6,11 @@ import Synchronization
 /// offsets (or send them in a producer's transaction), and `close` at the end. Rebalances happen
 /// inside `poll`, between batches, so a finished batch is never split by one; records of a
 /// partition revoked during a `poll` call are left out of what it returns, and its new owner
-/// reads them from the last committed offset.
+/// reads them from the last committed offset. A caller that polls again before committing the
+/// records it holds (a pipelined stage) drops those of `partitionsRevokedByLastPoll`.
 public final class KafkaConsumer: Sendable {
     private let client: RdKafkaClient
+    private let revokedByLastPoll = Mutex<Set<KafkaTopicPartition>>([])
     /// A consumer error met after records were collected, reported by the next `poll`.
     private let deferredError = Mutex<KafkaError?>(nil)
     private let closed = Atomic(false)
@@ -54,6 +56,7 @@ public final class KafkaConsumer: Sendable {
         if let error = deferredError.withLock({ error in defer { error = nil }; return error }) { throw error }
         if let error = client.events.takeAssignmentError() { throw error }
         _ = client.events.takeRevoked()
+        revokedByLastPoll.withLock { $0 = [] }
         var messages: [KafkaMessage] = []
         messages.reserveCapacity(min(maxMessages, 4_096))
         while messages.count < maxMessages, let next = client.consumeOne(timeout: messages.isEmpty ? timeout : .zero) {
@@ -74,9 +77,17 @@ public final class KafkaConsumer: Sendable {
         return withoutRevoked(messages)
     }
 
+    /// The partitions taken from this member during the last `poll` that returned (not threw):
+    /// records of them polled earlier and not yet committed belong to their new owner now, which
+    /// reads them from the last committed offset.
+    public var partitionsRevokedByLastPoll: Set<KafkaTopicPartition> {
+        revokedByLastPoll.withLock { $0 }
+    }
+
     private func withoutRevoked(_ messages: [KafkaMessage]) -> [KafkaMessage] {
         let revoked = client.events.takeRevoked()
         guard !revoked.isEmpty else { return messages }
+        revokedByLastPoll.withLock { $0 = revoked }
         return messages.filter { !revoked.contains(KafkaTopicPartition(topic: $0.topic, partition: $0.partition)) }
     }
 

@@ -49,5 +49,27 @@ import Testing
         #expect(try parse("0.1") == .number(0.1))
         #expect(try parse("-0.000123456789e-3") == .number(-1.23456789e-7))
         #expect(try parse("1e400") == .number(.infinity))
+        // Past the fast path (more digits than 2^53 holds, a power past 10^22) and at its edges.
+        #expect(try parse("9007199254740993") == .number(9_007_199_254_740_992))   // 2^53 + 1 rounds to even
+        #expect(try parse("1e23") == .number(1e23))
+        #expect(try parse("4.35e-30") == .number(4.35e-30))
+        guard case .number(let negativeZero) = try parse("-0") else { Issue.record("-0 is not a number"); return }
+        #expect(negativeZero == 0 && negativeZero.sign == .minus)
+    }
+
+    /// Every number an event's vector can hold comes out as the standard library's own
+    /// correctly rounded conversion of the same text gives: float32 values in their shortest
+    /// form (how clients send vectors) and doubles in theirs, of every magnitude.
+    @Test func numbersMatchTheStandardConversion() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let float = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator))
+            let double = Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator))
+            let unit = Float.random(in: -1...1, using: &generator)
+            let texts = [float.isFinite ? float.description : nil, double.isFinite ? double.description : nil, unit.description]
+            for text in texts.compactMap({ $0 }) {
+                #expect(try parse(text) == .number(Double(text)!), "\(text)")
+            }
+        }
     }
 }

@@ -224,27 +224,72 @@ private struct JSONParser {
     /// conversion of the same characters.
     private mutating func parseNumber() throws(JSONSyntaxError) -> Double {
         let start = position
-        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        let negative = bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
         guard position < bytes.count, isDigit(bytes[position]) else { throw error("invalid number") }
+        // The digits as one integer and a power of ten, while they fit: what the fast path needs.
+        var significand: UInt64 = 0
+        var digitsKept = true
+        var exponent = 0
+        func take(_ byte: UInt8) {
+            guard digitsKept else { return }
+            let (times10, overflow) = significand.multipliedReportingOverflow(by: 10)
+            guard !overflow, times10 <= Self.exactIntegerLimit - UInt64(byte - UInt8(ascii: "0")) else {
+                digitsKept = false
+                return
+            }
+            significand = times10 + UInt64(byte - UInt8(ascii: "0"))
+        }
         if bytes[position] == UInt8(ascii: "0") {
             position += 1
         } else {
-            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+            while position < bytes.count, isDigit(bytes[position]) {
+                take(bytes[position])
+                position += 1
+            }
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             position += 1
             guard position < bytes.count, isDigit(bytes[position]) else { throw error("invalid number") }
-            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+            while position < bytes.count, isDigit(bytes[position]) {
+                take(bytes[position])
+                exponent -= 1
+                position += 1
+            }
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
             position += 1
-            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+            var sign = 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                if bytes[position] == UInt8(ascii: "-") { sign = -1 }
+                position += 1
+            }
             guard position < bytes.count, isDigit(bytes[position]) else { throw error("invalid number") }
-            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
+            var written = 0
+            while position < bytes.count, isDigit(bytes[position]) {
+                written = min(written * 10 + Int(bytes[position] - UInt8(ascii: "0")), 1_000_000)
+                position += 1
+            }
+            exponent += sign * written
+        }
+        // Clinger's fast path: a significand below 2^53 and a power of ten up to 10^22 are both
+        // exact doubles, so one multiplication or division rounds correctly — the value the full
+        // conversion below gives. Event vectors (float32 in shortest form) almost always take it.
+        if digitsKept, abs(exponent) < Self.exactPowersOfTen.count {
+            let magnitude = exponent < 0 ? Double(significand) / Self.exactPowersOfTen[-exponent]
+                : Double(significand) * Self.exactPowersOfTen[exponent]
+            return negative ? -magnitude : magnitude
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
         guard let value = Double(text) else { throw JSONSyntaxError(message: "invalid number", offset: start) }
         return value
+    }
+
+    /// 2^53: every integer up to it is a double exactly.
+    private static let exactIntegerLimit: UInt64 = 1 << 53
+    /// 10^0 … 10^22, each a double exactly (5^22 < 2^53).
+    private static let exactPowersOfTen: [Double] = (0...22).map { power in
+        (0..<power).reduce(1.0) { value, _ in value * 10 }
     }
 
     private func isDigit(_ byte: UInt8) -> Bool {

@@ -38,14 +38,16 @@ public struct RouteBatchResult: Sendable {
     public var strongUpTo: [Double] = []
 }
 
-/// The route stage's work on one micro-batch, apart from Kafka: parse and validate every event,
-/// embed the prompts that came without a vector in one call, rank the whole batch in one call,
-/// and decide. Every input yields either a decision (on the model's topic and the decisions
-/// topic) or a dead-letter record, so committing the batch's offsets loses nothing.
+/// The route stage's work on one micro-batch, apart from Kafka, in three steps: parse and check
+/// every event, rank the batch (`RouteBatchRanker`: embed the prompts that came without a
+/// vector in one call, rank every vector in one call), and decide. Every input yields either a
+/// decision (on the model's topic and the decisions topic) or a dead-letter record, so
+/// committing the batch's offsets loses nothing. The route stage runs the steps of consecutive
+/// batches side by side; `process` runs them one after the other.
 public final class RouteBatchProcessor {
     private let configuration: RouteLedgerConfiguration
-    /// Nil when every event must bring its own embedding (`embedder.kind: given`).
-    private let embedder: (any Embedder)?
+    /// Embeds and ranks; the route stage hands it to its ranking thread.
+    let ranker: RouteBatchRanker
     private let limits: QueryEvent.Limits
     private let knownModels: ModelNames
     /// What a batch is estimated at when the caller gives no prices.
@@ -55,7 +57,7 @@ public final class RouteBatchProcessor {
 
     public init(configuration: RouteLedgerConfiguration, embedder: (any Embedder)?) {
         self.configuration = configuration
-        self.embedder = embedder
+        ranker = RouteBatchRanker(embedder: embedder)
         limits = QueryEvent.Limits(maxPromptBytes: configuration.maxPromptBytes)
         knownModels = configuration.modelNames
         configuredPrices = RoutePrices(configuration: configuration).inEffect(at: Date())
@@ -70,114 +72,89 @@ public final class RouteBatchProcessor {
     public func process(_ batch: [InputRecord], with snapshot: RouterSnapshot, threshold: Double? = nil,
                         prices: [String: RoutePrice]? = nil, now: Date = Date(),
                         exhausted: [String: ExhaustedBudget] = [:]) -> RouteBatchResult {
-        let threshold = threshold ?? snapshot.threshold
-        let prices = prices ?? configuredPrices
-        var outcomes = [Result<QueryEvent, EventRejection>](repeating: .failure(EventRejection(.malformedJSON, "")), count: batch.count)
-        for (index, record) in batch.enumerated() {
+        decide(ranker.rank(parse(batch, for: snapshot), workspace: workspace), threshold: threshold, prices: prices, now: now,
+               exhausted: exhausted)
+    }
+
+    /// Parses every event of `batch` and checks it against `snapshot`, the router it will be
+    /// routed with, and the vectors the events brought.
+    func parse(_ batch: [InputRecord], for snapshot: RouterSnapshot) -> ParsedRouteBatch {
+        let dimension = snapshot.ranker.memory.dimension
+        var events: [Result<QueryEvent, EventRejection>] = []
+        var vectors: [Result<[Float], EventRejection>?] = []
+        events.reserveCapacity(batch.count)
+        vectors.reserveCapacity(batch.count)
+        for record in batch {
             do throws(EventRejection) {
                 let event = try QueryEvent(bytes: record.value, limits: limits, knownModels: knownModels)
                 if let allowed = event.allowedModels, !snapshot.candidates.contains(where: allowed.contains) {
                     throw EventRejection(.unknownModel, "none of the models in 'models' (\(allowed.joined(separator: ", "))) is routed to now "
                                          + "(candidates: \(snapshot.candidates.joined(separator: ", ")))")
                 }
-                if let budget = exhausted[event.tenant], budget.policy == .deadletter {
-                    throw EventRejection(.budgetExhausted, budget.reason)
-                }
-                outcomes[index] = .success(event)
+                events.append(.success(event))
+                vectors.append(event.embedding.map { given in
+                    Result { () throws(GivenEmbeddingError) in try checkedGivenEmbedding(given, dimension: dimension) }
+                        .mapError { EventRejection(.badEmbedding, $0.description) }
+                })
             } catch {
-                outcomes[index] = .failure(error)
+                events.append(.failure(error))
+                vectors.append(nil)
             }
         }
+        return ParsedRouteBatch(records: batch, snapshot: snapshot, events: events, vectors: vectors)
+    }
+
+    /// Decides every ranked event of `batch` at `threshold` (see `process`), in input order.
+    func decide(_ batch: RankedRouteBatch, threshold: Double? = nil, prices: [String: RoutePrice]? = nil, now: Date = Date(),
+                exhausted: [String: ExhaustedBudget] = [:]) -> RouteBatchResult {
+        let snapshot = batch.parsed.snapshot
+        let threshold = threshold ?? snapshot.threshold
+        let prices = prices ?? configuredPrices
         var result = RouteBatchResult()
-        let clock = ContinuousClock()
-        let embeddingStarted = clock.now
-        let vectors = embeddings(for: &outcomes, dimension: snapshot.ranker.memory.dimension, embedded: &result.embeddedTexts)
-        result.embeddingTime = clock.now - embeddingStarted
-
-        let accepted = outcomes.indices.filter { vectors[$0] != nil }
-        let queries = FloatMatrix(rows: accepted.count, columns: snapshot.ranker.memory.dimension,
-                                  values: accepted.flatMap { vectors[$0]! })
-        result.queries = queries
-        let ratings: [TierRatings]
-        let rankingStarted = clock.now
-        do {
-            ratings = try snapshot.ranker.rank(queries, workspace: workspace)
-        } catch {
-            // Vectors were checked above; a failure here is a defect in that check.
-            preconditionFailure("a checked embedding was refused by the ranker: \(error)")
-        }
-        result.rankingTime = clock.now - rankingStarted
-        result.strongUpTo = ratings.map(snapshot.strongUpTo)
-        var ratingsOf: [Int: TierRatings] = [:]
-        for (position, index) in accepted.enumerated() { ratingsOf[index] = ratings[position] }
-
+        result.embeddedTexts = batch.embeddedTexts
+        result.embeddingTime = batch.embeddingTime
+        result.rankingTime = batch.rankingTime
+        var decidedVectors: [Float] = []
         let decidedAt = formatTimestamp(now)
-        for (index, record) in batch.enumerated() {
-            switch outcomes[index] {
+        for (index, record) in batch.parsed.records.enumerated() {
+            switch outcome(of: index, in: batch, exhausted: exhausted) {
             case .failure(let rejection):
                 result.rejections[rejection.kind, default: 0] += 1
                 let deadLetter = DeadLetterRecord(stage: "route", source: record.source, rejection: rejection, raw: record.value, at: now)
                 result.records.append(OutputRecord(topic: configuration.topics.deadLetter, key: record.key, value: encode(deadLetter)))
-            case .success(let event):
+            case .success(let (event, vector, ratings)):
                 // At its budget a tenant gets the cheapest model it allows, whatever the router says.
                 let allowed = exhausted[event.tenant] == nil ? event.allowedModels
                     : [snapshot.candidates.first { event.allowedModels?.contains($0) ?? true }!]
-                let decision = decide(event, allowing: allowed, ratings: ratingsOf[index]!, snapshot: snapshot, threshold: threshold,
+                let decision = decide(event, allowing: allowed, ratings: ratings, snapshot: snapshot, threshold: threshold,
                                       prices: prices, source: record.source, decidedAt: decidedAt)
                 let decisionJSON = encode(decision)
                 result.decisions.append(decision)
                 result.records.append(OutputRecord(topic: configuration.topics.route(for: decision.model), key: record.key,
                                                    value: event.enriched(with: decisionJSON)))
                 result.records.append(OutputRecord(topic: configuration.topics.decisions, key: record.key, value: decisionJSON))
+                decidedVectors += vector
+                result.strongUpTo.append(snapshot.strongUpTo(ratings))
             }
         }
+        result.queries = FloatMatrix(rows: result.strongUpTo.count, columns: snapshot.ranker.memory.dimension, values: decidedVectors)
         return result
     }
 
-    /// One unit vector per accepted event: its own (checked), or the embedder's. An event whose
-    /// vector is unusable becomes a rejection.
-    private func embeddings(for outcomes: inout [Result<QueryEvent, EventRejection>], dimension: Int, embedded: inout Int) -> [[Float]?] {
-        var vectors = [[Float]?](repeating: nil, count: outcomes.count)
-        var toEmbed: [Int] = []
-        for index in outcomes.indices {
-            guard case .success(let event) = outcomes[index] else { continue }
-            guard let given = event.embedding else {
-                toEmbed.append(index)
-                continue
+    /// What record `index` of `batch` comes to: its event with its vector and ratings, or the
+    /// first reason to refuse it — unreadable, then its tenant's budget spent with the
+    /// dead-letter policy, then no usable vector.
+    private func outcome(of index: Int, in batch: RankedRouteBatch, exhausted: [String: ExhaustedBudget])
+        -> Result<(QueryEvent, [Float], TierRatings), EventRejection> {
+        batch.parsed.events[index].flatMap { event in
+            if let budget = exhausted[event.tenant], budget.policy == .deadletter {
+                return .failure(EventRejection(.budgetExhausted, budget.reason))
             }
-            do {
-                vectors[index] = try checkedGivenEmbedding(given, dimension: dimension)
-            } catch {
-                outcomes[index] = .failure(EventRejection(.badEmbedding, error.description))
+            guard let vector = batch.parsed.vectors[index] else {
+                preconditionFailure("the ranker gives every parsed event a vector or a rejection")
             }
+            return vector.map { (event, $0, batch.ratings[index]!) }
         }
-        guard !toEmbed.isEmpty else { return vectors }
-        guard let embedder else {
-            for index in toEmbed {
-                outcomes[index] = .failure(EventRejection(.embeddingFailed,
-                    "the event has no 'embedding' and this router embeds nothing itself (embedder.kind is given)"))
-            }
-            return vectors
-        }
-        guard embedder.dimension == dimension else {
-            for index in toEmbed {
-                outcomes[index] = .failure(EventRejection(.embeddingFailed,
-                    "the embedder gives \(embedder.dimension) dimensions, the battle memory has \(dimension)"))
-            }
-            return vectors
-        }
-        let texts = toEmbed.map { index -> String in
-            guard case .success(let event) = outcomes[index] else { return "" }
-            return event.routingText
-        }
-        embedded = texts.count
-        for (index, embedding) in zip(toEmbed, embedEach(texts, with: embedder)) {
-            switch embedding {
-            case .success(let vector): vectors[index] = vector
-            case .failure(let error): outcomes[index] = .failure(EventRejection(.embeddingFailed, "\(error)"))
-            }
-        }
-        return vectors
     }
 
     private func decide(_ event: QueryEvent, allowing allowed: [String]?, ratings: TierRatings, snapshot: RouterSnapshot,
@@ -196,7 +173,7 @@ public final class RouteBatchProcessor {
             candidates: zip(names, choice.referenceWinRates).map { RoutingDecision.Candidate(model: $0, referenceWinRate: $1) },
             threshold: threshold, routerKind: RouterSnapshot.routerKind, routerVersion: routing.routerVersion,
             memoryBattles: snapshot.ranker.memory.count, ratingsVersion: snapshot.ratingsVersion,
-            embedder: event.embedding == nil ? embedder?.identity.description ?? "given" : "given",
+            embedder: event.embedding == nil ? ranker.embedder?.identity.description ?? "given" : "given",
             estimatedInputTokens: inputTokens, estimatedOutputTokens: outputTokens,
             estimatedCostMicroUSD: price.tokenPrice.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,
             referenceCostMicroUSD: referencePrice.tokenPrice.cost(inputTokens: inputTokens, outputTokens: outputTokens).microunits,

@@ -137,7 +137,10 @@ public final class RouteStage: Sendable {
     }
 
     /// Runs until shutdown is requested; the batch in flight is finished and committed first.
+    /// The calling thread becomes the stage's thread (named `route`): it polls, parses, decides,
+    /// produces and commits, while a thread of the stage's own ranks.
     public func run() throws {
+        nameCurrentThread("route")
         let processor = RouteBatchProcessor(configuration: configuration, embedder: embedder)
         // Kept across sessions: decisions made before a restart still count until booked.
         let budgets = try configuration.tenantBudgetRefreshSeconds.map { seconds in
@@ -148,7 +151,19 @@ public final class RouteStage: Sendable {
                           message: "kafka failure; restarting from the committed offsets")
     }
 
+    /// A batch polled and parsed, being ranked on the ranking thread.
+    private struct BatchInFlight {
+        let messages: [KafkaMessage]
+        let polledAt: ContinuousClock.Instant
+        let partitions: Set<KafkaTopicPartition>
+    }
+
     /// One consumer and producer, from start (or restart) until shutdown or a failure.
+    ///
+    /// Pipelined one batch deep: while batch n is ranked on the ranking thread (both cores),
+    /// this thread polls and parses batch n + 1, then takes n's ranking, starts n + 1's, and
+    /// decides, produces and commits n (see docs/ARCHITECTURE.md, "What runs where"). Batches
+    /// are still decided and committed one at a time and in order, each with its own offsets.
     private func runSession(_ processor: RouteBatchProcessor, budgets: TenantBudgetGuard?) throws {
         let consumer = try KafkaConsumer(configuration: configuration.kafkaConsumer(group: configuration.kafka.groupID))
         let transactionalID = configuration.exactlyOnce ? configuration.kafka.transactionalID : nil
@@ -158,61 +173,96 @@ public final class RouteStage: Sendable {
         log(.info, "consuming", ["topic": configuration.topics.queries, "group": configuration.kafka.groupID,
                                  "exactly_once": configuration.exactlyOnce])
         var watch = PollWatch(status, metrics: counters.metrics, log: log)
+        let ranking = RankingThread(ranker: processor.ranker)
         var closed = false
         defer {
+            ranking.stop()
             watch.ended(stopping: shutdown.isRequested)
             if !closed { try? consumer.close() }
         }
+        var inFlight: BatchInFlight?
         while !shutdown.isRequested {
             let messages = try consumer.poll(maxMessages: configuration.batch.maxEvents,
                                              timeout: .milliseconds(max(configuration.batch.lingerMilliseconds, 1)))
+            let polledAt = ContinuousClock.now
             _ = try watch.polled(consumer)
-            guard !messages.isEmpty else { continue }
-            let started = ContinuousClock.now
-            let inputs = messages.map { message in
-                InputRecord(source: RecordPosition(message),
-                            key: message.key, value: message.value)
+            if let batch = inFlight, !batch.partitions.isDisjoint(with: consumer.partitionsRevokedByLastPoll) {
+                // Part of the batch in flight now belongs to another member, which reads it from
+                // the committed offsets: it is dropped undecided, and what this member still owns
+                // is read again from there.
+                _ = ranking.ranking()
+                inFlight = nil
+                try consumer.rewindToCommitted(timeout: .seconds(60))
+                log(.info, "partitions revoked while their records were being ranked; reading again from the committed offsets",
+                    ["revoked": consumer.partitionsRevokedByLastPoll.count])
+                continue
             }
-            let router = snapshot.withLock { $0 }
-            let threshold = thresholds.nextBatch(router: router)
-            // One decision time for the batch: its decisions are estimated at the prices in
-            // effect then, which the ledger charges them at.
-            let decidedAt = Date()
-            let estimatedAt = prices.withLock { $0 }.inEffect(at: decidedAt)
-            var result = processor.process(inputs, with: router, threshold: threshold.threshold, prices: estimatedAt, now: decidedAt,
-                                           exhausted: budgets?.exhausted() ?? [:])
-            if let record = threshold.record { result.records.append(record) }
-            let offsets = KafkaTopicPartitionOffset.committing(messages)
-            if configuration.exactlyOnce {
-                try producer.beginTransaction()
-                do {
-                    try send(result.records, with: producer)
-                    try producer.sendOffsetsToTransaction(offsets, groupMetadata: try consumer.groupMetadata(), timeout: .seconds(60))
-                    try producer.commitTransaction(timeout: .seconds(60))
-                } catch {
-                    try? producer.abortTransaction(timeout: .seconds(60))
-                    throw error
+            var next: BatchInFlight?
+            if !messages.isEmpty {
+                let inputs = messages.map { InputRecord(source: RecordPosition($0), key: $0.key, value: $0.value) }
+                let parsed = processor.parse(inputs, for: snapshot.withLock { $0 })
+                next = BatchInFlight(messages: messages, polledAt: polledAt,
+                                     partitions: Set(messages.map { KafkaTopicPartition(topic: $0.topic, partition: $0.partition) }))
+                let previous = inFlight.map { ($0, ranking.ranking()) }
+                ranking.start(parsed)
+                if let (batch, ranked) = previous {
+                    try deliver(batch, ranked, processor: processor, budgets: budgets, consumer: consumer, producer: producer)
                 }
-            } else {
-                try send(result.records, with: producer)
-                try producer.flush(timeout: .seconds(120)).requireDelivered()
-                try consumer.commit(offsets)
+            } else if let batch = inFlight {
+                try deliver(batch, ranking.ranking(), processor: processor, budgets: budgets, consumer: consumer, producer: producer)
             }
-            counters.record(result, messages: messages, latency: ContinuousClock.now - started)
-            if let promptCache {
-                let (hits, misses) = promptCache.takeCounts()
-                counters.metrics.increment(.promptCacheHits, by: Double(hits))
-                counters.metrics.increment(.promptCacheMisses, by: Double(misses))
-            }
-            status.progressed()
-            live.withLock { $0.traffic.add(result.queries, strongUpTo: result.strongUpTo) }
-            reviewLiveShare(at: threshold.threshold, ratingsVersion: router.ratingsVersion, after: nil)
-            thresholds.committed(threshold, decisions: result.decisions, prices: estimatedAt)
-            budgets?.committed(result.decisions)
+            inFlight = next
+        }
+        // The batch in flight is finished and committed before leaving the group.
+        if let batch = inFlight {
+            try deliver(batch, ranking.ranking(), processor: processor, budgets: budgets, consumer: consumer, producer: producer)
         }
         closed = true
         try consumer.close()
         log(.info, "stopped", ["reason": shutdown.reason ?? "shutdown", "routed": counters.snapshot().routed])
+    }
+
+    /// Decides a ranked batch at the threshold, prices and budgets in effect once the batch
+    /// before it is committed, produces the decisions, and commits its offsets: in one
+    /// transaction with `exactly_once`, otherwise after every output is acknowledged.
+    private func deliver(_ batch: BatchInFlight, _ ranked: RankedRouteBatch, processor: RouteBatchProcessor,
+                         budgets: TenantBudgetGuard?, consumer: KafkaConsumer, producer: KafkaProducer) throws {
+        let router = ranked.parsed.snapshot
+        let threshold = thresholds.nextBatch(router: router)
+        // One decision time for the batch: its decisions are estimated at the prices in
+        // effect then, which the ledger charges them at.
+        let decidedAt = Date()
+        let estimatedAt = prices.withLock { $0 }.inEffect(at: decidedAt)
+        var result = processor.decide(ranked, threshold: threshold.threshold, prices: estimatedAt, now: decidedAt,
+                                      exhausted: budgets?.exhausted() ?? [:])
+        if let record = threshold.record { result.records.append(record) }
+        let offsets = KafkaTopicPartitionOffset.committing(batch.messages)
+        if configuration.exactlyOnce {
+            try producer.beginTransaction()
+            do {
+                try send(result.records, with: producer)
+                try producer.sendOffsetsToTransaction(offsets, groupMetadata: try consumer.groupMetadata(), timeout: .seconds(60))
+                try producer.commitTransaction(timeout: .seconds(60))
+            } catch {
+                try? producer.abortTransaction(timeout: .seconds(60))
+                throw error
+            }
+        } else {
+            try send(result.records, with: producer)
+            try producer.flush(timeout: .seconds(120)).requireDelivered()
+            try consumer.commit(offsets)
+        }
+        counters.record(result, messages: batch.messages, latency: ContinuousClock.now - batch.polledAt)
+        if let promptCache {
+            let (hits, misses) = promptCache.takeCounts()
+            counters.metrics.increment(.promptCacheHits, by: Double(hits))
+            counters.metrics.increment(.promptCacheMisses, by: Double(misses))
+        }
+        status.progressed()
+        live.withLock { $0.traffic.add(result.queries, strongUpTo: result.strongUpTo) }
+        reviewLiveShare(at: threshold.threshold, ratingsVersion: router.ratingsVersion, after: nil)
+        thresholds.committed(threshold, decisions: result.decisions, prices: estimatedAt)
+        budgets?.committed(result.decisions)
     }
 
     private func send(_ records: [OutputRecord], with producer: KafkaProducer) throws {

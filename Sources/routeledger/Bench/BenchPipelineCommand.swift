@@ -23,7 +23,8 @@ enum BenchPipelineCommand: Command {
         same size with no Kafka, JSON or embedding (ratio_to_router_alone).
         The clock starts once the first --warmup events are decided (group join and first fetch
         excluded). Batch latency is the time from a batch's poll to its commit: the longest any
-        decision in it waited inside the stage.
+        decision in it waited inside the stage. The stage ranks one batch while it parses the next
+        and commits the one before, so a batch's latency spans up to two rankings.
         """
     static let options: [Option] = [
         .value("events", "N", "Events to time (default 20000 given, 2000 minilm)."),
