@@ -121,6 +121,13 @@ public struct SimilarityWeightedRanker: Sendable {
 
     /// The tier ratings of the batch under each kernel sharpness in turn, from one similarity
     /// product: what choosing the sharpness by cross-validation compares.
+    ///
+    /// The similarities are computed a tile of prompts at a time, and each query's largest
+    /// similarity taken from the tile while it is still in cache; then one pass over the
+    /// finished rows weighs every prompt with its query's maximum. (Weighing each tile at once,
+    /// with the largest similarity seen so far and again later where a larger one came after,
+    /// also reads each row once, but weighs half of it twice on average: the exponentials cost
+    /// more than the read saves.)
     public func rank(_ queries: FloatMatrix, sharpnesses: [Double], workspace: RankingWorkspace = RankingWorkspace(),
                      profile: RankingProfile? = nil) throws(EmbeddingRowError) -> [[TierRatings]] {
         precondition(sharpnesses.allSatisfy(KernelSharpness.range.contains), "the kernel sharpness lies in \(KernelSharpness.range)")
@@ -131,69 +138,73 @@ public struct SimilarityWeightedRanker: Sendable {
         try unitQueries.normalizeRows()
         let batch = queries.rows
         let prompts = memory.promptCount
+        let dimension = memory.dimension
+        let slots = slotCount
         let clock = ContinuousClock()
+        let similarities = SendableBuffer(workspace.similarities(count: batch * prompts))
+        let histograms = SendableBuffer(workspace.histograms(count: sharpnesses.count * batch * slots))
+        histograms.base.initialize(repeating: 0)
+        let maxima = SendableBuffer(UnsafeMutableBufferPointer<Float>.allocate(capacity: batch))
+        defer { maxima.base.deallocate() }
+        maxima.base.initialize(repeating: -.infinity)
 
-        let started = clock.now
-        let similarities = workspace.similarities(count: batch * prompts)
-        if prompts > 0 && batch > 0 {
+        for tileStart in stride(from: 0, to: batch > 0 ? prompts : 0, by: similarityTileWidth) {
+            let width = min(similarityTileWidth, prompts - tileStart)
+            let started = clock.now
             unitQueries.values.withUnsafeBufferPointer { q in
                 memory.promptEmbeddings.withUnsafeBufferPointer { e in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(prompts),
-                                Int32(memory.dimension), 1, q.baseAddress, Int32(memory.dimension),
-                                e.baseAddress, Int32(memory.dimension), 0, similarities.baseAddress, Int32(prompts))
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(width), Int32(dimension), 1,
+                                q.baseAddress, Int32(dimension), e.baseAddress! + tileStart * dimension, Int32(dimension), 0,
+                                similarities.base.baseAddress! + tileStart, Int32(prompts))
                 }
             }
+            forEachQuery(batch) { query in
+                let tileMaximum = maximumOf(similarities.base.baseAddress! + query * prompts + tileStart, count: width)
+                maxima.base[query] = max(maxima.base[query], tileMaximum)
+            }
+            profile?.add(.similarity, clock.now - started)
         }
-        profile?.add(.similarity, clock.now - started)
-        return sharpnesses.map { sharpness in
-            tierRatings(similarities: similarities, batch: batch, sharpness: sharpness, workspace: workspace, profile: profile)
-        }
-    }
-
-    /// Weighs the batch's similarities into a histogram per query and fits each.
-    private func tierRatings(similarities: UnsafeMutableBufferPointer<Float>, batch: Int, sharpness: Double,
-                             workspace: RankingWorkspace, profile: RankingProfile?) -> [TierRatings] {
-        let prompts = memory.promptCount
-        let clock = ContinuousClock()
         var started = clock.now
-        let slots = slotCount
-        let histograms = workspace.histograms(count: batch * slots)
-        let sharedSimilarities = SendableBuffer(similarities)
-        let sharedHistograms = SendableBuffer(histograms)
-        runs.withUnsafeBufferPointer { runBuffer in
-            (promptScales ?? []).withUnsafeBufferPointer { scaleBuffer in
-                tallyStart.withUnsafeBufferPointer { tallyStartBuffer in
-                    tallies.withUnsafeBufferPointer { tallyBuffer in
-                        let shared = SendableRankingInputs(
-                            runs: runBuffer, scales: promptScales == nil ? nil : scaleBuffer.baseAddress,
-                            tallyStart: tallyStartBuffer.baseAddress!, tallies: tallyBuffer.baseAddress, sharpness: Float(sharpness))
-                        forEachQuery(batch) { query in
-                            let histogram = sharedHistograms.base.baseAddress! + query * slots
-                            histogram.initialize(repeating: 0, count: slots)
-                            guard prompts > 0 else { return }
-                            accumulateWeights(similarities: UnsafePointer(sharedSimilarities.base.baseAddress! + query * prompts),
-                                              inputs: shared, count: prompts, into: histogram)
-                        }
-                    }
+        withRankingInputs { inputs in
+            // An empty memory leaves every histogram empty: the equal ratings of no battles.
+            forEachQuery(prompts > 0 ? batch : 0) { query in
+                let row = UnsafePointer(similarities.base.baseAddress! + query * prompts)
+                for (index, sharpness) in sharpnesses.enumerated() {
+                    accumulateWeights(row: row, count: prompts, maximum: maxima.base[query], sharpness: sharpness, inputs: inputs,
+                                      into: histograms.base.baseAddress! + (index * batch + query) * slots)
                 }
             }
         }
         profile?.add(.weighting, clock.now - started)
 
         started = clock.now
-        let results = UnsafeMutableBufferPointer<TierRatings>.allocate(capacity: batch)
+        let results = UnsafeMutableBufferPointer<TierRatings>.allocate(capacity: sharpnesses.count * batch)
         defer { results.deallocate() }
         let output = SendableBuffer(results)
-        forEachQuery(batch) { query in
-            let histogram = UnsafePointer(sharedHistograms.base.baseAddress! + query * slots)
+        forEachQuery(sharpnesses.count * batch) { index in
+            let histogram = UnsafePointer(histograms.base.baseAddress! + index * slots)
             let ratings = BradleyTerry.fitRatings(Self.counts(fromHistogram: histogram, tierCount: tierCount, sameTierRule: sameTierRule),
                                                   start: startingLogStrengths)
-            (output.base.baseAddress! + query).initialize(to: TierRatings(ratings: ratings))
+            (output.base.baseAddress! + index).initialize(to: TierRatings(ratings: ratings))
         }
         profile?.add(.fit, clock.now - started)
-        let ratings = Array(results)
-        results.baseAddress!.deinitialize(count: batch)
+        let ratings = sharpnesses.indices.map { index in Array(results[(index * batch)..<((index + 1) * batch)]) }
+        results.baseAddress!.deinitialize(count: sharpnesses.count * batch)
         return ratings
+    }
+
+    /// The read-only tables of the weighting, shared with its workers.
+    private func withRankingInputs(_ body: (SendableRankingInputs) -> Void) {
+        runs.withUnsafeBufferPointer { runBuffer in
+            (promptScales ?? []).withUnsafeBufferPointer { scaleBuffer in
+                tallyStart.withUnsafeBufferPointer { tallyStartBuffer in
+                    tallies.withUnsafeBufferPointer { tallyBuffer in
+                        body(SendableRankingInputs(runs: runBuffer, scales: promptScales == nil ? nil : scaleBuffer.baseAddress,
+                                                   tallyStart: tallyStartBuffer.baseAddress!, tallies: tallyBuffer.baseAddress))
+                    }
+                }
+            }
+        }
     }
 
     /// The histogram of one query turned back into pairwise counts, through the same counting
@@ -216,14 +227,9 @@ public struct SimilarityWeightedRanker: Sendable {
     }
 }
 
-/// Sums each prompt's similarity weight, times what it counts for, into its slots. The hot loop
-/// of the router: one max pass and one weighting pass over the query's row of similarities, 16
-/// lanes at a time. Weights are computed a chunk at a time into a buffer that stays in L1, then
-/// summed run by run into their slots.
+/// The largest of `count` similarities.
 @inline(__always)
-private func accumulateWeights(similarities: UnsafePointer<Float>, inputs: SendableRankingInputs, count: Int,
-                               into histogram: UnsafeMutablePointer<Double>) {
-    let runs = inputs.runs
+private func maximumOf(_ similarities: UnsafePointer<Float>, count: Int) -> Float {
     let raw = UnsafeRawPointer(similarities)
     let vectorEnd = count - count % 16
     var lanesMaximum = SIMD16<Float>(repeating: -.infinity)
@@ -233,18 +239,28 @@ private func accumulateWeights(similarities: UnsafePointer<Float>, inputs: Senda
     }
     var maximum = lanesMaximum.max()
     for index in vectorEnd..<count { maximum = max(maximum, similarities[index]) }
+    return maximum
+}
 
+/// Sums the similarity weight of each prompt of a query's row, times what it counts for, into
+/// its slots: the hot loop of the router, 16 lanes at a time. Weights are computed a chunk at a
+/// time into a buffer that stays in L1, then summed run by run into their slots.
+@inline(__always)
+private func accumulateWeights(row similarities: UnsafePointer<Float>, count: Int, maximum: Float, sharpness: Double,
+                               inputs: SendableRankingInputs, into histogram: UnsafeMutablePointer<Double>) {
+    let runs = inputs.runs
+    let raw = UnsafeRawPointer(similarities)
     // No positive similarity: every battle weighs the same (the unweighted fit).
     let uniform = !(maximum > 0 && maximum.isFinite)
-    let exactOctavesPerUnit = Double(inputs.sharpness) * log2(10.0) / Double(maximum)
+    let exactOctavesPerUnit = sharpness * log2(10.0) / Double(maximum)
     let octavesPerUnit = Float(exactOctavesPerUnit)
     let octavesPerUnitRemainder = Float(exactOctavesPerUnit - Double(octavesPerUnit))
+    var runIndex = 0
     withUnsafeTemporaryAllocation(of: Float.self, capacity: weightChunk) { weights in
         let weightsRaw = UnsafeMutableRawPointer(weights.baseAddress!)
-        var runIndex = 0
         for chunkStart in stride(from: 0, to: count, by: weightChunk) {
             let chunkEnd = min(chunkStart + weightChunk, count)
-            let chunkVectorEnd = uniform ? chunkStart : max(chunkStart, min(chunkEnd, vectorEnd))
+            let chunkVectorEnd = uniform ? chunkStart : chunkStart + (chunkEnd - chunkStart) / 16 * 16
             for start in stride(from: chunkStart, to: chunkVectorEnd, by: 16) {
                 let lanes = raw.loadUnaligned(fromByteOffset: start * 4, as: SIMD16<Float>.self)
                 weightsRaw.storeBytes(of: similarityWeights(lanes, maximum: maximum, octavesPerUnit: octavesPerUnit,
@@ -335,8 +351,11 @@ private struct SendableRankingInputs: @unchecked Sendable {
     let scales: UnsafePointer<Double>?
     let tallyStart: UnsafePointer<Int32>
     let tallies: UnsafePointer<SlotTally>?
-    let sharpness: Float
 }
+
+/// Prompts per tile of the similarity product: a batch of 256 queries makes a 4 MB tile, which
+/// stays in the last-level cache between its SGEMM and the search for its maxima.
+private let similarityTileWidth = 4_096
 
 private let weightChunk = 512
 

@@ -107,4 +107,46 @@ import Testing
             }
         }
     }
+
+    /// The similarities are computed a tile of 4,096 prompts at a time, and each query's largest
+    /// similarity gathered over the tiles. Over three tiles and a bit, with each query's nearest
+    /// prompt placed in the first, a middle or the last tile, the answers are those of the plain
+    /// computation over the whole row (double precision, the formula as written); the
+    /// similarities are exact, so what is left is the weights' float rounding.
+    @Test(arguments: [1.0, 8.0])
+    func theMaximumGatheredOverTilesWeighsTheWholeRow(sharpness: Double) throws {
+        var generator = SeededGenerator(seed: 13)
+        let prompts = 3 * 4_096 + 100
+        var memory = BattleMemory(dimension: 16)
+        var embeddings: [[Float]] = []
+        for prompt in 0..<prompts {
+            // The queries' own directions, placed at these prompts, are their nearest.
+            let embedding = direction(using: &generator)
+            embeddings.append(embedding)
+            let pair = Self.models.shuffled(using: &generator)
+            try memory.append(modelA: pair[0], modelB: pair[1], outcome: prompt % 3 == 0 ? .modelB : .modelA, embedding: embedding)
+        }
+        let nearest = [0, 5_000, 8_191, 8_192, prompts - 1]
+        let queries = FloatMatrix(rows: nearest.count, columns: 16, values: nearest.flatMap { embeddings[$0] })
+        let tierOfModel = [0, 1, 2, 3, 4]
+        let answers = try SimilarityWeightedRanker(memory: memory, tierOfModel: tierOfModel, sharpness: sharpness).rank(queries)
+        for (query, prompt) in nearest.enumerated() {
+            let q = embeddings[prompt].map { Double($0) / 2 }
+            let similarities = (0..<memory.count).map { battle in
+                zip(q, memory.embedding(ofBattle: battle)).reduce(0.0) { $0 + $1.0 * Double($1.1) }
+            }
+            let maximum = similarities.max()!
+            #expect(maximum == 1)
+            var counts = PairwiseCounts(playerCount: 5)
+            for battle in 0..<memory.count {
+                counts.add(memory.battle(battle), weight: pow(10, sharpness * (similarities[battle] / maximum - 1)))
+            }
+            let plain = TierRatings(ratings: BradleyTerry.fitRatings(counts))
+            for strong in 0..<5 {
+                for weak in 0..<5 where weak != strong {
+                    #expect(abs(answers[query].winRate(ofTier: strong, overTier: weak) - plain.winRate(ofTier: strong, overTier: weak)) < 1e-7)
+                }
+            }
+        }
+    }
 }
