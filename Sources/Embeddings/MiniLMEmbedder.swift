@@ -2,7 +2,8 @@ import Foundation
 import Ranking
 
 /// all-MiniLM-L6-v2 (sentence-transformers), run in process: WordPiece ids, the 6-layer BERT
-/// encoder on OpenBLAS, mean pooling over each text's tokens, L2 normalisation. 384 dimensions.
+/// encoder on OpenBLAS (or with int8 dense layers, `EncoderPrecision`), mean pooling over each
+/// text's tokens, L2 normalisation. 384 dimensions.
 public struct MiniLMEmbedder: Embedder {
     public static let name = "all-MiniLM-L6-v2"
     /// Bumped whenever a change here could move an embedding.
