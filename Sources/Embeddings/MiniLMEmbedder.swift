@@ -1,4 +1,5 @@
 import Foundation
+import Int8Kernels
 import Ranking
 
 /// all-MiniLM-L6-v2 (sentence-transformers), run in process: WordPiece ids, the 6-layer BERT
@@ -37,6 +38,12 @@ public struct MiniLMEmbedder: Embedder {
         guard vocabulary.count == configuration.vocabularySize else {
             throw .corrupt(file: vocabulary.source,
                            reason: "\(vocabulary.count) word pieces, config.json says \(configuration.vocabularySize)")
+        }
+        let step = Int8MatrixProduct.depthStep
+        if precision == .int8, !configuration.hiddenSize.isMultiple(of: step) || !configuration.intermediateSize.isMultiple(of: step)
+            || max(configuration.hiddenSize, configuration.intermediateSize) > Int8MatrixProduct.maximumDepth {
+            throw .unsupported("int8 precision needs layer widths that are multiples of \(step) up to \(Int8MatrixProduct.maximumDepth) "
+                               + "(config.json has \(configuration.hiddenSize) and \(configuration.intermediateSize)); use precision float")
         }
         let weightsFile = directory.appendingPathComponent("model.safetensors")
         let weights: BertWeights

@@ -42,4 +42,24 @@ import Testing
         #expect(MiniLMEmbedder.precision(of: int8.identity) == .int8)
         #expect(MiniLMEmbedder.precision(of: float.identity) == .float)
     }
+
+    @Test func aModelWhoseWidthsTheIntegerProductsCannotTakeIsRefusedAtLoad() throws {
+        // The products step through 16 inputs at a time: an intermediate width of 1,000
+        // (1,000 = 62 · 16 + 8) is refused before the weights are read, naming both widths.
+        let model = try locatedModel()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("odd-width-model-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for file in ["vocab.txt", "model.safetensors"] {
+            try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(file), withDestinationURL: model.appendingPathComponent(file))
+        }
+        let configuration = try String(contentsOf: model.appendingPathComponent("config.json"), encoding: .utf8)
+            .replacingOccurrences(of: #""intermediate_size": 1536"#, with: #""intermediate_size": 1000"#)
+        try Data(configuration.utf8).write(to: folder.appendingPathComponent("config.json"))
+        #expect {
+            _ = try MiniLMEmbedder(directory: folder, precision: .int8)
+        } throws: { error in
+            "\(error)".contains("multiples of 16") && "\(error)".contains("384 and 1000")
+        }
+    }
 }
