@@ -1,3 +1,4 @@
+import Dispatch
 import Int8Kernels
 
 /// A dense layer's `[outputs, inputs]` weight in int8: each output row scaled by its own
@@ -5,6 +6,9 @@ import Int8Kernels
 /// One scale per row rather than one per matrix because the rows of BERT's weights differ in
 /// range by an order of magnitude; a shared scale would leave the small rows a few levels.
 struct QuantizedWeight: Sendable {
+    /// Row groups per block of work handed to a core (48 token rows).
+    static let groupsPerBlock = 8
+
     let outputs: Int
     let inputs: Int
     let codes: [Int8]
@@ -30,9 +34,9 @@ struct QuantizedWeight: Sendable {
     }
 
     /// `output = input · weightᵀ` (+ `output` when accumulating) for `rows` rows: each row of
-    /// `input` is quantised to int8 with its own scale (dynamic: activations' ranges vary from
-    /// token to token far more than a fixed scale would allow), multiplied in integers and
-    /// scaled back. Rows are split over the cores.
+    /// `input` is quantised with its own scale (dynamic: activations' ranges vary from token to
+    /// token far more than a fixed scale would allow), multiplied in integers and scaled back.
+    /// Rows are handed to the cores in blocks.
     func multiply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let group = Int8MatrixProduct.rowGroup
         let groups = (rows + group - 1) / group
@@ -52,7 +56,13 @@ struct QuantizedWeight: Sendable {
             scales.withUnsafeBufferPointer { weightScales in
                 let weights = (codes: SharedWeightCodes(base: weightCodes.baseAddress!),
                                scales: SharedPointer(base: UnsafeMutablePointer(mutating: weightScales.baseAddress!)))
-                forEachPart(of: groups, minimumPerPart: BertEncoder.minimumRowsPerPart / group) { part in
+                // Blocks of a few groups, handed out as cores come free, rather than one half per
+                // core: a core slowed by other work then takes fewer blocks instead of holding up
+                // the product. Small products stay on the calling thread.
+                let blockGroups = Self.groupsPerBlock
+                let blocks = groups < 2 * blockGroups ? 1 : (groups + blockGroups - 1) / blockGroups
+                DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                    let part = (blocks == 1 ? 0..<groups : (block * blockGroups)..<min((block + 1) * blockGroups, groups))
                     let partRows = (part.lowerBound * group)..<min(part.upperBound * group, rows)
                     Int8MatrixProduct.quantizeRows(shared.input.base, rows: partRows, depth: inputs,
                                                    codes: shared.codes.base, scales: shared.rowScales.base)
