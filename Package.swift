@@ -20,8 +20,13 @@ let package = Package(
         .target(name: "Ranking", dependencies: ["CBLAS"]),
         // Optimised in debug builds too: the encoder's element-wise loops run hundreds of times
         // slower unoptimised, which would make the reference tests take minutes.
-        .target(name: "Embeddings", dependencies: ["Ranking", "CBLAS"],
+        .target(name: "Embeddings", dependencies: ["Ranking", "CBLAS", "Int8Kernels"],
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // The int8 encoder's integer products, compiled for AVX2 (Haswell and later; the
+        // embedder refuses int8 on a CPU without it), optimised in debug builds for the same
+        // reason as Embeddings.
+        .target(name: "Int8Kernels",
+                swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"]), .unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "Ledger", dependencies: ["Postgres", "Streams"]),
         .target(name: "Kafka", dependencies: ["CRdKafka", "Streams"]),
         .target(name: "BattleStore", dependencies: ["Ranking", "Embeddings"]),

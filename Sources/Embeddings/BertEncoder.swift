@@ -99,19 +99,19 @@ struct BertEncoder: Sendable {
             layer.queryKeyValueBias.withUnsafeBufferPointer { bias in
                 for row in 0..<tokens { (queryKeyValue + row * 3 * hidden).update(from: bias.baseAddress!, count: 3 * hidden) }
             }
-            linear(x, rows: tokens, inputs: hidden, layer.queryKeyValue, outputs: 3 * hidden, into: queryKeyValue, accumulate: true)
+            layer.queryKeyValue.multiply(x, rows: tokens, into: queryKeyValue, accumulate: true)
         }
         EmbeddingProfile.measure(profile, .attention) {
             attend(queryKeyValue, starts: starts, into: context)
         }
         EmbeddingProfile.measure(profile, .gemm) {
-            linear(context, rows: tokens, inputs: hidden, layer.attentionOutput, outputs: hidden, into: intermediate, accumulate: false)
+            layer.attentionOutput.multiply(context, rows: tokens, into: intermediate, accumulate: false)
         }
         EmbeddingProfile.measure(profile, .layerNorm) {
             addAndNormalize(x, update: intermediate, bias: layer.attentionOutputBias, norm: layer.attentionNorm, rows: tokens, epsilon: epsilon)
         }
         EmbeddingProfile.measure(profile, .gemm) {
-            linear(x, rows: tokens, inputs: hidden, layer.intermediate, outputs: c.intermediateSize, into: intermediate, accumulate: false)
+            layer.intermediate.multiply(x, rows: tokens, into: intermediate, accumulate: false)
         }
         EmbeddingProfile.measure(profile, .gelu) {
             let shared = SharedPointer(base: intermediate)
@@ -123,7 +123,7 @@ struct BertEncoder: Sendable {
             }
         }
         EmbeddingProfile.measure(profile, .gemm) {
-            linear(intermediate, rows: tokens, inputs: c.intermediateSize, layer.output, outputs: hidden, into: context, accumulate: false)
+            layer.output.multiply(intermediate, rows: tokens, into: context, accumulate: false)
         }
         EmbeddingProfile.measure(profile, .layerNorm) {
             addAndNormalize(x, update: context, bias: layer.outputBias, norm: layer.outputNorm, rows: tokens, epsilon: epsilon)
@@ -180,15 +180,6 @@ struct BertEncoder: Sendable {
                     for column in 0..<headSize { output[row * hidden + column] *= inverse }
                 }
             }
-        }
-    }
-
-    /// `output = input · weightᵀ` (+ `output` when accumulating), PyTorch's `[out, in]` layout.
-    private func linear(_ input: UnsafePointer<Float>, rows: Int, inputs: Int, _ weight: [Float], outputs: Int,
-                        into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        weight.withUnsafeBufferPointer { w in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
-                        1, input, Int32(inputs), w.baseAddress, Int32(inputs), accumulate ? 1 : 0, output, Int32(outputs))
         }
     }
 

@@ -9,14 +9,14 @@ struct BertWeights: Sendable {
     struct Layer: Sendable {
         /// Query, key and value projections stacked into one `[3·hidden, hidden]` weight, so
         /// the three are one matrix product.
-        let queryKeyValue: [Float]
+        var queryKeyValue: DenseWeight
         let queryKeyValueBias: [Float]
-        let attentionOutput: [Float]
+        var attentionOutput: DenseWeight
         let attentionOutputBias: [Float]
         let attentionNorm: LayerNorm
-        let intermediate: [Float]
+        var intermediate: DenseWeight
         let intermediateBias: [Float]
-        let output: [Float]
+        var output: DenseWeight
         let outputBias: [Float]
         let outputNorm: LayerNorm
     }
@@ -26,7 +26,7 @@ struct BertWeights: Sendable {
     /// single segment.
     let positionEmbeddings: [Float]
     let embeddingNorm: LayerNorm
-    let layers: [Layer]
+    private(set) var layers: [Layer]
 
     init(_ file: SafetensorsFile, configuration c: BertConfiguration) throws(SafetensorsError) {
         // Checkpoints saved from a BertModel name tensors plainly; from a larger model, "bert.…".
@@ -47,21 +47,35 @@ struct BertWeights: Sendable {
         for index in 0..<c.layerCount {
             let p = "encoder.layer.\(index)."
             layers.append(Layer(
-                queryKeyValue: try tensor(p + "attention.self.query.weight", [hidden, hidden])
+                queryKeyValue: .float(try tensor(p + "attention.self.query.weight", [hidden, hidden])
                     + tensor(p + "attention.self.key.weight", [hidden, hidden])
-                    + tensor(p + "attention.self.value.weight", [hidden, hidden]),
+                    + tensor(p + "attention.self.value.weight", [hidden, hidden]), outputs: 3 * hidden, inputs: hidden),
                 queryKeyValueBias: try tensor(p + "attention.self.query.bias", [hidden])
                     + tensor(p + "attention.self.key.bias", [hidden])
                     + tensor(p + "attention.self.value.bias", [hidden]),
-                attentionOutput: try tensor(p + "attention.output.dense.weight", [hidden, hidden]),
+                attentionOutput: .float(try tensor(p + "attention.output.dense.weight", [hidden, hidden]), outputs: hidden, inputs: hidden),
                 attentionOutputBias: try tensor(p + "attention.output.dense.bias", [hidden]),
                 attentionNorm: try norm(p + "attention.output.LayerNorm"),
-                intermediate: try tensor(p + "intermediate.dense.weight", [c.intermediateSize, hidden]),
+                intermediate: .float(try tensor(p + "intermediate.dense.weight", [c.intermediateSize, hidden]),
+                                     outputs: c.intermediateSize, inputs: hidden),
                 intermediateBias: try tensor(p + "intermediate.dense.bias", [c.intermediateSize]),
-                output: try tensor(p + "output.dense.weight", [hidden, c.intermediateSize]),
+                output: .float(try tensor(p + "output.dense.weight", [hidden, c.intermediateSize]), outputs: hidden, inputs: c.intermediateSize),
                 outputBias: try tensor(p + "output.dense.bias", [hidden]),
                 outputNorm: try norm(p + "output.LayerNorm")))
         }
         self.layers = layers
+    }
+
+    /// These weights with every layer's four dense weights at `precision`; the embeddings and
+    /// norms, and the biases, stay float.
+    func converted(to precision: EncoderPrecision) -> BertWeights {
+        var converted = self
+        for index in converted.layers.indices {
+            converted.layers[index].queryKeyValue = layers[index].queryKeyValue.converted(to: precision)
+            converted.layers[index].attentionOutput = layers[index].attentionOutput.converted(to: precision)
+            converted.layers[index].intermediate = layers[index].intermediate.converted(to: precision)
+            converted.layers[index].output = layers[index].output.converted(to: precision)
+        }
+        return converted
     }
 }

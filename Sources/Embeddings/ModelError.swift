@@ -9,6 +9,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case unreadable(file: String, reason: String)
     /// A file is there but is not what the model needs (truncated, wrong shapes, bad header).
     case corrupt(file: String, reason: String)
+    /// This machine cannot run what was asked of the model; the reason names the alternative.
+    case unsupported(String)
 
     static let fix = "run ops/fetch-model.sh (or pass --model-dir DIR / set ROUTELEDGER_MODEL_DIR)"
 
@@ -25,6 +27,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             "cannot read model file \(file): \(reason); \(Self.fix)"
         case .corrupt(let file, let reason):
             "model file \(file) is damaged: \(reason); delete it and run ops/fetch-model.sh again"
+        case .unsupported(let reason):
+            reason
         }
     }
 }

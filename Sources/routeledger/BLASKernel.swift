@@ -1,3 +1,4 @@
+import Embeddings
 import Foundation
 import Ranking
 
@@ -44,10 +45,7 @@ enum BLASKernel {
     }
 
     private static func coreTypeForThisCPU() -> String? {
-        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-        else { return nil }
-        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        let flags = CPUFlags.current
         if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]) { return "SkylakeX" }
         if flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
         return nil

@@ -7,16 +7,6 @@ import Testing
 @Suite struct MiniLMEmbedderTests {
     static let embedder = Result { try MiniLMEmbedder(directory: locatedModel()) }
 
-    func cosine(_ a: some Collection<Float>, _ b: some Collection<Float>) -> Double {
-        var dot = 0.0, normA = 0.0, normB = 0.0
-        for (x, y) in zip(a, b) {
-            dot += Double(x) * Double(y)
-            normA += Double(x) * Double(x)
-            normB += Double(y) * Double(y)
-        }
-        return dot / (normA.squareRoot() * normB.squareRoot())
-    }
-
     @Test func matchesTheReferenceEmbeddingOfEveryText() throws {
         let embedder = try Self.embedder.get()
         let fixture = try ReferenceFixture.load()

@@ -54,3 +54,14 @@ struct ReferenceFixture {
 func locatedModel() throws -> URL {
     try ModelLocation.locate()
 }
+
+/// The cosine of the angle between `a` and `b`, in double precision.
+func cosine(_ a: some Collection<Float>, _ b: some Collection<Float>) -> Double {
+    var dot = 0.0, normA = 0.0, normB = 0.0
+    for (x, y) in zip(a, b) {
+        dot += Double(x) * Double(y)
+        normA += Double(x) * Double(x)
+        normB += Double(y) * Double(y)
+    }
+    return dot / (normA.squareRoot() * normB.squareRoot())
+}

@@ -144,6 +144,25 @@ import Testing
         }
     }
 
+    /// `embedder.precision`: float unless set, int8 from the file or the environment, and
+    /// refused where there is no MiniLM to run at it or with a word it does not know.
+    @Test func theEncoderPrecisionIsFloatOrInt8ForMiniLMOnly() throws {
+        func file(_ embedder: String) throws -> URL {
+            try minimal { $0.replacingOccurrences(of: #""memory": "/m""#, with: #""memory": "/m", "embedder": \#(embedder)"#) }
+        }
+        #expect(try RouteLedgerConfiguration.load(file: minimal(), environment: [:]).encoderPrecision == .float)
+        #expect(try RouteLedgerConfiguration.load(file: file(#"{"precision": "int8"}"#), environment: [:]).encoderPrecision == .int8)
+        let overridden = try RouteLedgerConfiguration.load(file: file(#"{"precision": "int8"}"#),
+                                                           environment: ["ROUTELEDGER_EMBEDDER_PRECISION": "float"])
+        #expect(overridden.encoderPrecision == .float)
+        #expect(problems(try file(#"{"kind": "hashing", "precision": "int8"}"#))
+                == ["embedder.precision: 'int8' applies to embedder.kind minilm only"])
+        #expect(problems(try file(#"{"kind": "given", "precision": "int8"}"#))
+                == ["embedder.precision: 'int8' applies to embedder.kind minilm only"])
+        let unknown = problems(try file(#"{"precision": "int4"}"#))
+        #expect(unknown.count == 1 && unknown[0].hasPrefix("embedder.precision: expected float or int8, got 'int4'"), "\(unknown)")
+    }
+
     /// The live window and its minimum: 2,000 and 500 unless given; a minimum above the window
     /// (which never holds more) or a window of 0 is refused naming the setting.
     @Test func theLiveWindowAndItsMinimumAreReadAndCheckedByName() throws {

@@ -52,7 +52,8 @@ import TestSupport
     private func route(_ configuration: RouteLedgerConfiguration, allowing models: [String]? = nil) throws -> RouteBatchResult {
         let stages = try StageAssembly(configuration: configuration, shutdown: ShutdownSignal()).routeStages()
         let stage = try #require(stages.first as? RouteStage)
-        let embedder = try configuration.embedder?.load(modelDirectory: configuration.modelDirectory, batchSize: 32)
+        let embedder = try configuration.embedder?.load(modelDirectory: configuration.modelDirectory, batchSize: 32,
+                                                          precision: configuration.encoderPrecision)
         let processor = RouteBatchProcessor(configuration: configuration, embedder: embedder)
         let queries = ["What is the order of the group S_3?", "Which country has the largest population?"]
         let records = try queries.enumerated().map { offset, prompt in

@@ -87,7 +87,8 @@ public struct StageAssembly {
     public func learnStage() throws -> LearnStage {
         let database = try databaseSettings()
         guard let choice = configuration.embedder else { throw LearningError.needsEmbedder }
-        let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch)
+        let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch,
+                                                    precision: configuration.encoderPrecision)
         return LearnStage(configuration: configuration, embedder: embedder, database: database, shutdown: shutdown, metrics: metrics,
                           log: stageLog("learn"))
     }
@@ -105,7 +106,8 @@ public struct StageAssembly {
     }
 
     private func followedMemory() throws -> (FollowedMemory, (any Embedder)?) {
-        let embedder = try configuration.embedder?.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch)
+        let embedder = try configuration.embedder?.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch,
+                                                    precision: configuration.encoderPrecision)
         let connection = try PostgresConnection(try databaseSettings())
         return (try FollowedMemory.load(configuration: configuration, connection: connection, embedder: embedder), embedder)
     }
@@ -140,7 +142,8 @@ public struct StageAssembly {
     /// The configured embedder, which must be the one the memory's vectors came from.
     private func memoryEmbedder(_ memory: EmbedderIdentity) throws -> (any Embedder)? {
         guard let choice = configuration.embedder else { return nil }
-        let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch)
+        let embedder = try choice.load(modelDirectory: configuration.modelDirectory, batchSize: Self.embeddingBatch,
+                                                    precision: configuration.encoderPrecision)
         guard embedder.identity == memory else {
             throw StageAssemblyError.embedderMismatch(memory: memory, configured: embedder.identity)
         }

@@ -11,7 +11,7 @@ public enum StageAssemblyError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .embedderMismatch(let memory, let configured):
             "the memory's embeddings come from \(memory), but the configured embedder is \(configured): "
-                + "queries and battles must be embedded alike (re-import the memory, or set embedder.kind)"
+                + "queries and battles must be embedded alike (re-import the memory, or set embedder.kind and embedder.precision)"
         case .invalidDatabaseURL(let message):
             "database.url: \(message)"
         }

@@ -16,11 +16,12 @@ public enum EmbedderChoice: String, Sendable, CaseIterable {
     }
 
     /// Loads the embedder; MiniLM's files from `modelDirectory`, or where `ModelLocation` looks
-    /// without one. A missing or damaged model is an error naming the fix.
-    public func load(modelDirectory: String?, batchSize: Int) throws(ModelError) -> any Embedder {
+    /// without one, its encoder at `precision` (which the hashing embedder has none of). A
+    /// missing or damaged model is an error naming the fix.
+    public func load(modelDirectory: String?, batchSize: Int, precision: EncoderPrecision) throws(ModelError) -> any Embedder {
         switch self {
         case .hashing: HashingEmbedder()
-        case .minilm: try MiniLMEmbedder(modelDirectory: modelDirectory, batchSize: batchSize)
+        case .minilm: try MiniLMEmbedder(modelDirectory: modelDirectory, batchSize: batchSize, precision: precision)
         }
     }
 }

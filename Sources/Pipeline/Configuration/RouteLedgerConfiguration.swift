@@ -1,3 +1,4 @@
+import Embeddings
 import Foundation
 import Kafka
 import Ledger
@@ -153,6 +154,9 @@ public struct RouteLedgerConfiguration: Sendable {
     /// its own vector.
     public var embedder: EmbedderChoice? = .minilm
     public var modelDirectory: String?
+    /// The MiniLM encoder's arithmetic (`embedder.precision`); part of the embedder's identity,
+    /// so it must be the precision the memory was embedded at.
+    public var encoderPrecision = EncoderPrecision.float
     /// Distinct prompts whose vectors the route stage keeps (`embedder.cache_entries`); 0 turns
     /// the cache off.
     public var embeddingCacheEntries = 10_000
@@ -183,6 +187,7 @@ public struct RouteLedgerConfiguration: Sendable {
         ("ROUTELEDGER_MEMORY", "memory"),
         ("ROUTELEDGER_EMBEDDER", "embedder.kind"),
         ("ROUTELEDGER_MODEL_DIR", "embedder.model_dir"),
+        ("ROUTELEDGER_EMBEDDER_PRECISION", "embedder.precision"),
         ("ROUTELEDGER_THRESHOLD", "routing.threshold"),
         ("ROUTELEDGER_STRONG_SHARE", "routing.strong_share"),
         ("ROUTELEDGER_ROUTER_VERSION", "routing.router_version"),
@@ -386,6 +391,9 @@ public struct RouteLedgerConfiguration: Sendable {
             let kinds = EmbedderChoice.allCases.map { ($0.rawValue, Optional($0)) } + [("given", nil)]
             if let kind = section.choice("kind", from: kinds) { embedder = kind }
             modelDirectory = section.string("model_dir")
+            if let precision = section.choice("precision", from: EncoderPrecision.allCases.map { ($0.rawValue, $0) }) {
+                encoderPrecision = precision
+            }
             if let entries = section.integer("cache_entries", in: 0...10_000_000) { embeddingCacheEntries = entries }
             section.finish()
         }
@@ -455,6 +463,9 @@ public struct RouteLedgerConfiguration: Sendable {
         if routing.cheaper.contains(routing.strong) { problems.append("routing: the strong model cannot also be a cheaper one") }
         if memoryPath.isEmpty {
             problems.append("memory: give the battle memory directory, or \"\(Self.databaseMemory)\" for PostgreSQL (or ROUTELEDGER_MEMORY)")
+        }
+        if encoderPrecision != .float, embedder != .minilm {
+            problems.append("embedder.precision: '\(encoderPrecision.rawValue)' applies to embedder.kind minilm only")
         }
         if learning.groupID.isEmpty { problems.append("learning.group_id: must not be empty") }
         if ledger.groupID.isEmpty { problems.append("ledger.group_id: must not be empty") }

@@ -18,14 +18,19 @@ enum BenchEmbedCommand: Command {
         the GFLOP/s of SGEMM alone on the encoder's dense shapes for the same batches, timed in
         passes interleaved with the batch-32 passes (the bound on this machine), their ratio, and
         the share of time in each phase (tokenizer, embedding lookup, gemm, attention, gelu,
-        layer norm, pooling). The hashing embedder runs on one thread.
+        layer norm, pooling). --precision both times the float and the int8 encoder in the same
+        run, their passes interleaved batch size by batch size: the int8 figures carry an int8_
+        prefix, and int8_speedup_batch_N is the int8 rate over the float rate. The hashing
+        embedder runs on one thread.
         """
     static let options: [Option] = [
         .value("reference", "DIR", "The MiniLM reference folder (texts.jsonl, embeddings.f32)."),
         .value("batches", "LIST", "Batch sizes, comma-separated (default 1,32,128)."),
         .value("seconds", "S", "Time per batch size (default 3)."),
         .flag("json", "Print one JSON object instead of text."),
-    ] + EmbedderChoice.options
+    ] + EmbedderChoice.options.filter { $0.name != "precision" } + [
+        .value("precision", "float|int8|both", "MiniLM's dense layers in float32 (default), int8, or both timed in the same run."),
+    ]
 
     /// The batch whose GFLOP/s and phases are reported.
     static let reportedBatch = 32
@@ -33,6 +38,7 @@ enum BenchEmbedCommand: Command {
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
         let choice = try EmbedderChoice.parse(arguments)
+        let precision = try arguments.choice("precision", from: EncoderPrecision.allCases.map(\.rawValue) + ["both"]) ?? "float"
         let directory = URL(fileURLWithPath: try arguments.requiredString("reference"))
         let seconds = try arguments.double("seconds", range: 0...3_600) ?? 3
         let batches = try batchSizes(arguments.string("batches") ?? "1,32,128")
@@ -50,60 +56,75 @@ enum BenchEmbedCommand: Command {
             }
         case .minilm:
             printStandardError("\(BLASKernel.description)\n")
-            guard let loaded = try choice.load(arguments, batchSize: reportedBatch) as? MiniLMEmbedder else {
-                throw CommandFailure("the MiniLM embedder did not load")
+            let precisions = EncoderPrecision(rawValue: precision).map { [$0] } ?? [.float, .int8]
+            let embedders = try precisions.map { precision in
+                guard let loaded = try choice.load(modelDirectory: arguments.string("model-dir"), batchSize: reportedBatch,
+                                                   precision: precision) as? MiniLMEmbedder else {
+                    throw CommandFailure("the MiniLM embedder did not load")
+                }
+                return loaded
             }
-            figures += minilmFigures(loaded, reference: reference, batches: batches, seconds: seconds)
+            figures += minilmFigures(embedders, reference: reference, batches: batches, seconds: seconds)
         }
         printFigures(figures, json: json)
         return 0
     }
 
-    private static func minilmFigures(_ loaded: MiniLMEmbedder, reference: ArenaReference, batches: [Int],
+    /// The figures of each embedder, the first's unprefixed and each other's prefixed by its
+    /// precision, with every later one's rate over the first's; passes of all of them are
+    /// interleaved, batch size by batch size, so that they share the machine's conditions.
+    private static func minilmFigures(_ embedders: [MiniLMEmbedder], reference: ArenaReference, batches: [Int],
                                       seconds: Double) -> [(String, Any)] {
-        let check = loaded.embed(reference.prompts)
-        // Both sides are unit vectors, so the dot product is the cosine.
-        let worstCosine = (0..<check.rows).map { row in
-            zip(check.row(row), reference.embeddings[row]).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-        }.min() ?? .nan
-        let tokenCounts = reference.prompts.map { loaded.tokenizer.tokenize($0).count }
-        var figures: [(String, Any)] = [
-            ("embedder", loaded.identity.description),
-            ("tokens", tokenCounts.reduce(0, +)),
-            ("max_one_minus_cosine_to_reference", 1 - worstCosine),
-        ]
+        let prefixes = embedders.indices.map { $0 == 0 ? "" : embedders[$0].precision.rawValue + "_" }
+        var figures: [(String, Any)] = []
+        let tokenCounts = reference.prompts.map { embedders[0].tokenizer.tokenize($0).count }
+        figures.append(("tokens", tokenCounts.reduce(0, +)))
+        for (embedder, prefix) in zip(embedders, prefixes) {
+            let check = embedder.embed(reference.prompts)
+            // Both sides are unit vectors, so the dot product is the cosine.
+            let worstCosine = (0..<check.rows).map { row in
+                zip(check.row(row), reference.embeddings[row]).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            }.min() ?? .nan
+            figures += [(prefix + "embedder", embedder.identity.description), (prefix + "max_one_minus_cosine_to_reference", 1 - worstCosine)]
+        }
         let bound = SGEMMBound(batchTokens: chunks(tokenCounts, batch: reportedBatch).map { $0.reduce(0, +) },
-                               hidden: loaded.dimension)
+                               hidden: embedders[0].dimension)
         var boundBatches = [Double](repeating: .infinity, count: bound.batchTokens.count)
         let timeBound = { boundBatches = zip(boundBatches, bound.timeBatches()).map { min($0, $1) } }
-        var reportedPass = Double.nan
+        var reportedPasses = [Double](repeating: .nan, count: embedders.count)
         for batch in Set(batches + [reportedBatch]).sorted() {
-            var embedder = loaded
-            embedder.batchSize = batch
             let isReported = batch == reportedBatch
-            let pass = fastestPass(reference.prompts, batch: batch, seconds: seconds, embed: { embedder.embed($0) },
-                                   between: isReported ? timeBound : nil)
-            if isReported { reportedPass = pass }
-            if batches.contains(batch) {
-                figures.append(("texts_per_second_batch_\(batch)", Double(reference.prompts.count) / pass))
+            var rates: [Double] = []
+            for (index, loaded) in embedders.enumerated() {
+                var embedder = loaded
+                embedder.batchSize = batch
+                let pass = fastestPass(reference.prompts, batch: batch, seconds: seconds, embed: { embedder.embed($0) },
+                                       between: isReported ? timeBound : nil)
+                if isReported { reportedPasses[index] = pass }
+                rates.append(Double(reference.prompts.count) / pass)
             }
+            guard batches.contains(batch) else { continue }
+            for (rate, prefix) in zip(rates, prefixes) { figures.append((prefix + "texts_per_second_batch_\(batch)", rate)) }
+            for (rate, prefix) in zip(rates, prefixes).dropFirst() { figures.append((prefix + "speedup_batch_\(batch)", rate / rates[0])) }
         }
 
-        let profile = EmbeddingProfile()
-        var profiled = loaded
-        profiled.batchSize = reportedBatch
-        _ = profiled.embed(reference.prompts, profile: profile)
-        let gflops = profile.floatingPointOperations / reportedPass / 1e9
         let sgemmGFLOPs = bound.operations / boundBatches.reduce(0, +) / 1e9
-        figures += [
-            ("gflop_per_text", profile.floatingPointOperations / Double(reference.prompts.count) / 1e9),
-            ("gflops", gflops),
-            ("sgemm_gflops", sgemmGFLOPs),
-            ("gflops_ratio_to_sgemm", gflops / sgemmGFLOPs),
-        ]
-        let profiledTotal = profile.durations.values.reduce(Duration.zero, +).seconds
-        for phase in EmbeddingProfile.Phase.allCases where phase != .hashing {
-            figures.append(("\(phase.rawValue)_share", (profile.durations[phase] ?? .zero).seconds / profiledTotal))
+        figures.append(("sgemm_gflops", sgemmGFLOPs))
+        for (index, (loaded, prefix)) in zip(embedders, prefixes).enumerated() {
+            let profile = EmbeddingProfile()
+            var profiled = loaded
+            profiled.batchSize = reportedBatch
+            _ = profiled.embed(reference.prompts, profile: profile)
+            let gflops = profile.floatingPointOperations / reportedPasses[index] / 1e9
+            figures += [
+                (prefix + "gflop_per_text", profile.floatingPointOperations / Double(reference.prompts.count) / 1e9),
+                (prefix + "gflops", gflops),
+                (prefix + "gflops_ratio_to_sgemm", gflops / sgemmGFLOPs),
+            ]
+            let profiledTotal = profile.durations.values.reduce(Duration.zero, +).seconds
+            for phase in EmbeddingProfile.Phase.allCases where phase != .hashing {
+                figures.append((prefix + "\(phase.rawValue)_share", (profile.durations[phase] ?? .zero).seconds / profiledTotal))
+            }
         }
         return figures
     }

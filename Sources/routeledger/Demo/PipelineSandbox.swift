@@ -52,6 +52,7 @@ final class PipelineSandbox {
             configuration.memoryPath = RouteLedgerConfiguration.databaseMemory
             configuration.databaseURL = cluster.url
             configuration.embedder = choice
+            configuration.encoderPrecision = (embedder as? MiniLMEmbedder)?.precision ?? .float
             configuration.batch.maxEvents = 64
             configuration.learning.followIntervalMilliseconds = 250
             configuration.learning.refitEveryVotes = refitEveryVotes

@@ -173,7 +173,8 @@ enum ImportCommand: Command {
             guard let choice = EmbedderChoice(identity: identity) else {
                 throw CommandFailure("the database's battles were embedded by \(identity), which this tool cannot run")
             }
-            embedder = try choice.load(arguments, batchSize: 32)
+            try choice.refuseMiniLMOptions(arguments)
+            embedder = try choice.load(arguments, batchSize: 32, precisionOtherwise: MiniLMEmbedder.precision(of: identity))
         } else {
             embedder = try EmbedderChoice.parse(arguments).load(arguments, batchSize: 32)
         }
