@@ -1,5 +1,6 @@
 import Foundation
 
+CPURequirement.check()
 BLASKernel.settle()
 
 let commands = CommandGroup(
