@@ -16,7 +16,8 @@ import Testing
         "CLibPQ": [],
         "Streams": [],
         "Ranking": ["CBLAS"],
-        "Embeddings": ["Ranking", "CBLAS"],
+        "Int8Kernels": [],
+        "Embeddings": ["Ranking", "CBLAS", "Int8Kernels"],
         "Kafka": ["CRdKafka", "Streams"],
         "Postgres": ["CLibPQ"],
         "Ledger": ["Postgres", "Streams"],
@@ -28,7 +29,7 @@ import Testing
     ]
 
     /// The toolchain's own modules, which any module may import.
-    static let toolchainModules: Set<String> = ["Foundation", "Dispatch", "Glibc", "Synchronization"]
+    static let toolchainModules: Set<String> = ["Foundation", "Dispatch", "Glibc", "Synchronization", "_Builtin_intrinsics"]
 
     /// The folders under Sources/.
     private static func moduleFolders() throws -> Set<String> {
