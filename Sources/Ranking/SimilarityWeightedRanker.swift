@@ -143,7 +143,7 @@ public struct SimilarityWeightedRanker: Sendable {
         let clock = ContinuousClock()
         let similarities = SendableBuffer(workspace.similarities(count: batch * prompts))
         let histograms = SendableBuffer(workspace.histograms(count: sharpnesses.count * batch * slots))
-        histograms.base.initialize(repeating: 0)
+        histograms.base.baseAddress?.initialize(repeating: 0, count: sharpnesses.count * batch * slots)
         let maxima = SendableBuffer(UnsafeMutableBufferPointer<Float>.allocate(capacity: batch))
         defer { maxima.base.deallocate() }
         maxima.base.initialize(repeating: -.infinity)
