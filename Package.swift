@@ -2,6 +2,21 @@
 import Foundation
 import PackageDescription
 
+// The BLAS the numerical modules link: `ROUTELEDGER_BLAS=openblas` (the default, Debian's
+// libopenblas-dev) or `blis` (Debian's libblis-pthread-dev; ops/setup.sh installs it when the
+// variable says so). OpenBLAS measured faster on the router's and the encoder's shapes (README,
+// "Which BLAS").
+let blas = ProcessInfo.processInfo.environment["ROUTELEDGER_BLAS"] ?? "openblas"
+guard ["openblas", "blis"].contains(blas) else {
+    fatalError("ROUTELEDGER_BLAS is '\(blas)'; it names the BLAS to link: openblas (default) or blis")
+}
+let blisLibraries = "/usr/lib/x86_64-linux-gnu/blis-pthread"
+/// What the modules calling the BLAS need to know of the choice: a compilation condition, and
+/// for BLIS where Debian keeps its library (off the default search path).
+let blasSwiftSettings: [SwiftSetting] = blas == "blis" ? [.define("ROUTELEDGER_BLIS")] : []
+let blasLinkerSettings: [LinkerSetting] = blas == "blis"
+    ? [.unsafeFlags(["-L\(blisLibraries)", "-Xlinker", "-rpath", "-Xlinker", blisLibraries])] : []
+
 let package = Package(
     name: "RouteLedger",
     products: [
@@ -9,8 +24,9 @@ let package = Package(
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        blas == "blis"
+            ? .systemLibrary(name: "CBLAS", path: "Sources/CBLAS/BLIS", providers: [.apt(["libblis-pthread-dev"])])
+            : .systemLibrary(name: "CBLAS", path: "Sources/CBLAS/OpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka",
                        providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
@@ -20,7 +36,8 @@ let package = Package(
         // The router's weighting runs 16 lanes at a time: compiled for AVX2 with FMA (every x86-64
         // CPU since 2013; routeledger refuses to start on one without), about three times the
         // speed of the baseline target's SSE2.
-        .target(name: "Ranking", dependencies: ["CBLAS"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
+        .target(name: "Ranking", dependencies: ["CBLAS"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + blasSwiftSettings,
+                linkerSettings: blasLinkerSettings),
         // Optimised in debug builds too: the encoder's element-wise loops run hundreds of times
         // slower unoptimised, which would make the reference tests take minutes.
         .target(name: "Embeddings", dependencies: ["Ranking", "CBLAS", "Int8Kernels"],
@@ -40,7 +57,8 @@ let package = Package(
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"], plugins: ["EmbedMigrations"]),
 
-        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "Streams", "Kafka", "Pipeline", "Ledger", "Postgres"]),
+        .executableTarget(name: "routeledger", dependencies: ["Ranking", "Embeddings", "BattleStore", "Streams", "Kafka", "Pipeline", "Ledger", "Postgres"],
+                          swiftSettings: blasSwiftSettings),
 
         // What several test targets share: where the shared fixtures are, a route stage on test topics.
         .target(name: "TestSupport", dependencies: ["Streams", "Postgres", "Pipeline", "Kafka", "Ledger", "Ranking"], path: "Tests/TestSupport"),

@@ -41,134 +41,220 @@ public enum BradleyTerry {
     }
 
     /// The maximiser of the (ridged) log-likelihood in log-strength units.
+    ///
+    /// Runs once per query on the router's path, so it allocates nothing but its answer: the
+    /// pairs that played and every vector and matrix of Newton's method live in one scratch
+    /// buffer on the stack, and one exponential per pair serves the objective, the gradient and
+    /// the Hessian at each point tried.
     static func fitLogStrengths(_ counts: PairwiseCounts, start: [Double]? = nil) -> [Double] {
         let k = counts.playerCount
         precondition(start == nil || start!.count == k, "one starting log-strength per player")
         let total = counts.totalWeight
         guard total > 0, total.isFinite else { return [Double](repeating: 0, count: k) }
+        var pairCount = 0
+        for i in 0..<k {
+            for j in (i + 1)..<k where counts.wins[i * k + j] + counts.wins[j * k + i] > 0 { pairCount += 1 }
+        }
         var z = start ?? [Double](repeating: 0, count: k)
-        let ridge = relativeRidge * total
-        var value = objective(counts, z, ridge: ridge)
-        var gradient = [Double](repeating: 0, count: k)
-        var hessian = [Double](repeating: 0, count: k * k)
-        for _ in 0..<maximumIterations {
-            derivatives(counts, z, ridge: ridge, gradient: &gradient, hessian: &hessian)
-            guard var step = choleskySolve(hessian, gradient, size: k) else { break }
-            for i in 0..<k { step[i] = -step[i] }
-            let slope = zip(gradient, step).reduce(0) { $0 + $1.0 * $1.1 }
-            // Near the answer a step promises a decrease (−slope / 2) far below one rounding of
-            // the value: steps of about 1e-10 that are rounding noise and never settle below the
-            // tolerance. Such a step is taken without a line search, and the fit is done.
-            if step.reduce(0, { max($0, abs($1)) }) < roundingFloorStep && -slope <= resolvableDecrease * abs(value) {
-                for i in 0..<k { z[i] += step[i] }
-                break
+        let layout = FitScratch.Layout(players: k, pairs: pairCount)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: layout.doubles) { buffer in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * pairCount) { pairPlayers in
+                let scratch = FitScratch(layout, buffer: buffer.baseAddress!, pairPlayers: pairPlayers.baseAddress!)
+                scratch.load(counts, ridge: relativeRidge * total)
+                z.withUnsafeMutableBufferPointer { newton(scratch, z: $0.baseAddress!) }
             }
-            // Backtracking line search (Armijo); near the optimum rounding can make the full
-            // step look no better, which the tolerance on the value absorbs.
-            var length = 1.0
-            var candidate = z
-            var candidateValue = value
-            while true {
-                for i in 0..<k { candidate[i] = z[i] + length * step[i] }
-                candidateValue = objective(counts, candidate, ridge: ridge)
-                if candidateValue <= value + 1e-4 * length * slope + 1e-14 * abs(value) { break }
-                length /= 2
-                if length < 1e-12 { return z }
-            }
-            let largestMove = step.reduce(0) { max($0, abs($1)) } * length
-            z = candidate
-            value = candidateValue
-            if largestMove < stepTolerance { break }
         }
         return z
     }
 
-    /// Negative log-likelihood plus the ridge.
-    static func objective(_ counts: PairwiseCounts, _ z: [Double], ridge: Double) -> Double {
-        let k = counts.playerCount
-        var sum = 0.0
-        for i in 0..<k {
-            for j in 0..<k where j != i {
-                let w = counts.wins[i * k + j]
-                if w > 0 { sum += w * softplus(z[j] - z[i]) }
+    /// Newton's method with a backtracking (Armijo) line search, from `z` in place.
+    private static func newton(_ scratch: FitScratch, z: UnsafeMutablePointer<Double>) {
+        let k = scratch.layout.players
+        var (gradient, hessian) = (scratch.gradient, scratch.hessian)
+        var (candidateGradient, candidateHessian) = (scratch.candidateGradient, scratch.candidateHessian)
+        let (step, candidate) = (scratch.step, scratch.candidate)
+        var value = scratch.evaluate(at: z, gradient: gradient, hessian: hessian)
+        for _ in 0..<maximumIterations {
+            guard scratch.solve(hessian, gradient, into: step) else { break }
+            var slope = 0.0
+            var largestStep = 0.0
+            for i in 0..<k {
+                step[i] = -step[i]
+                slope += gradient[i] * step[i]
+                largestStep = max(largestStep, abs(step[i]))
             }
-            // Same-player rows: x = −ln 10 in column i, so the logit is −z[i].
-            sum += counts.selfRowsLabelledOne[i] * softplus(z[i])
-            sum += counts.selfRowsLabelledZero[i] * softplus(-z[i])
-            sum += 0.5 * ridge * z[i] * z[i]
-        }
-        return sum
-    }
-
-    static func derivatives(_ counts: PairwiseCounts, _ z: [Double], ridge: Double,
-                            gradient: inout [Double], hessian: inout [Double]) {
-        let k = counts.playerCount
-        for i in 0..<k {
-            gradient[i] = ridge * z[i]
-            for j in 0..<k { hessian[i * k + j] = i == j ? ridge : 0 }
-        }
-        for i in 0..<k {
-            for j in (i + 1)..<k {
-                let winsIJ = counts.wins[i * k + j]
-                let games = winsIJ + counts.wins[j * k + i]
-                guard games > 0 else { continue }
-                let p = sigmoid(z[i] - z[j])
-                let slope = games * p - winsIJ
-                let curvature = games * p * (1 - p)
-                gradient[i] += slope
-                gradient[j] -= slope
-                hessian[i * k + i] += curvature
-                hessian[j * k + j] += curvature
-                hessian[i * k + j] -= curvature
-                hessian[j * k + i] -= curvature
+            // Near the answer a step promises a decrease (−slope / 2) far below one rounding of
+            // the value: steps of about 1e-10 that are rounding noise and never settle below the
+            // tolerance. Such a step is taken without a line search, and the fit is done.
+            if largestStep < roundingFloorStep && -slope <= resolvableDecrease * abs(value) {
+                for i in 0..<k { z[i] += step[i] }
+                return
             }
-            let labelledOne = counts.selfRowsLabelledOne[i]
-            let labelledZero = counts.selfRowsLabelledZero[i]
-            let selfRows = labelledOne + labelledZero
-            if selfRows > 0 {
-                let p = sigmoid(z[i])
-                gradient[i] += selfRows * p - labelledZero
-                hessian[i * k + i] += selfRows * p * (1 - p)
+            // Near the optimum rounding can make the full step look no better, which the
+            // tolerance on the value absorbs.
+            var length = 1.0
+            var candidateValue: Double
+            while true {
+                for i in 0..<k { candidate[i] = z[i] + length * step[i] }
+                candidateValue = scratch.evaluate(at: candidate, gradient: candidateGradient, hessian: candidateHessian)
+                if candidateValue <= value + 1e-4 * length * slope + 1e-14 * abs(value) { break }
+                length /= 2
+                if length < 1e-12 { return }
             }
+            z.update(from: candidate, count: k)
+            value = candidateValue
+            swap(&gradient, &candidateGradient)
+            swap(&hessian, &candidateHessian)
+            if largestStep * length < stepTolerance { return }
         }
     }
 
-    /// Solves H x = b for a symmetric positive definite H (row-major, size × size).
-    static func choleskySolve(_ matrix: [Double], _ rhs: [Double], size n: Int) -> [Double]? {
-        var l = [Double](repeating: 0, count: n * n)
+    /// H x = b through the Cholesky factor L (written to `factor`, with the reciprocals of its
+    /// diagonal in place of the diagonal: one division per row instead of one per element);
+    /// false when H is not positive definite.
+    static func choleskySolve(_ matrix: UnsafePointer<Double>, _ rhs: UnsafePointer<Double>, size n: Int,
+                              factor l: UnsafeMutablePointer<Double>, into x: UnsafeMutablePointer<Double>) -> Bool {
         for i in 0..<n {
-            for j in 0...i {
+            for j in 0..<i {
                 var sum = matrix[i * n + j]
                 for p in 0..<j { sum -= l[i * n + p] * l[j * n + p] }
-                if i == j {
-                    guard sum > 0, sum.isFinite else { return nil }
-                    l[i * n + i] = sum.squareRoot()
-                } else {
-                    l[i * n + j] = sum / l[j * n + j]
-                }
+                l[i * n + j] = sum * l[j * n + j]
             }
+            var diagonal = matrix[i * n + i]
+            for p in 0..<i { diagonal -= l[i * n + p] * l[i * n + p] }
+            guard diagonal > 0, diagonal.isFinite else { return false }
+            l[i * n + i] = 1 / diagonal.squareRoot()
         }
-        var x = rhs
         for i in 0..<n {
-            var sum = x[i]
+            var sum = rhs[i]
             for p in 0..<i { sum -= l[i * n + p] * x[p] }
-            x[i] = sum / l[i * n + i]
+            x[i] = sum * l[i * n + i]
         }
         for i in stride(from: n - 1, through: 0, by: -1) {
             var sum = x[i]
             for p in (i + 1)..<n { sum -= l[p * n + i] * x[p] }
-            x[i] = sum / l[i * n + i]
+            x[i] = sum * l[i * n + i]
         }
-        return x
+        return true
     }
 }
 
-func sigmoid(_ x: Double) -> Double {
-    x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x))
+/// Everything one fit works in, carved from one buffer: the pairs that played (their players,
+/// i's wins, games), the self rows, and Newton's vectors and matrices.
+private struct FitScratch {
+    struct Layout {
+        let players: Int
+        let pairs: Int
+        /// pair wins and games, self rows (labelled one, total), then gradient, candidate
+        /// gradient, step, candidate (players each) and hessian, candidate hessian, factor
+        /// (players² each), then the ridge.
+        var doubles: Int { 2 * pairs + 2 * players + 4 * players + 3 * players * players + 1 }
+    }
+
+    let layout: Layout
+    let pairPlayers: UnsafeMutablePointer<Int32>
+    let pairWins: UnsafeMutablePointer<Double>
+    let pairGames: UnsafeMutablePointer<Double>
+    let selfLabelledZero: UnsafeMutablePointer<Double>
+    let selfRows: UnsafeMutablePointer<Double>
+    let gradient: UnsafeMutablePointer<Double>
+    let candidateGradient: UnsafeMutablePointer<Double>
+    let step: UnsafeMutablePointer<Double>
+    let candidate: UnsafeMutablePointer<Double>
+    let hessian: UnsafeMutablePointer<Double>
+    let candidateHessian: UnsafeMutablePointer<Double>
+    let factor: UnsafeMutablePointer<Double>
+    let ridge: UnsafeMutablePointer<Double>
+
+    init(_ layout: Layout, buffer: UnsafeMutablePointer<Double>, pairPlayers: UnsafeMutablePointer<Int32>) {
+        self.layout = layout
+        self.pairPlayers = pairPlayers
+        let (k, pairs) = (layout.players, layout.pairs)
+        pairWins = buffer
+        pairGames = pairWins + pairs
+        selfLabelledZero = pairGames + pairs
+        selfRows = selfLabelledZero + k
+        gradient = selfRows + k
+        candidateGradient = gradient + k
+        step = candidateGradient + k
+        candidate = step + k
+        hessian = candidate + k
+        candidateHessian = hessian + k * k
+        factor = candidateHessian + k * k
+        ridge = factor + k * k
+    }
+
+    func load(_ counts: PairwiseCounts, ridge: Double) {
+        let k = layout.players
+        var pair = 0
+        for i in 0..<k {
+            for j in (i + 1)..<k {
+                let games = counts.wins[i * k + j] + counts.wins[j * k + i]
+                guard games > 0 else { continue }
+                pairPlayers[2 * pair] = Int32(i)
+                pairPlayers[2 * pair + 1] = Int32(j)
+                pairWins[pair] = counts.wins[i * k + j]
+                pairGames[pair] = games
+                pair += 1
+            }
+            selfLabelledZero[i] = counts.selfRowsLabelledZero[i]
+            selfRows[i] = counts.selfRowsLabelledOne[i] + counts.selfRowsLabelledZero[i]
+        }
+        self.ridge.pointee = ridge
+    }
+
+    /// The negative log-likelihood plus the ridge at `z`, its gradient and its Hessian.
+    ///
+    /// A pair (i, j) with d = z_i − z_j adds wins_ij · softplus(−d) + wins_ji · softplus(d)
+    /// = games · softplus(−d) + wins_ji · d to the value, and games · σ(d) − wins_ij and
+    /// games · σ(d)(1 − σ(d)) to the derivatives, all from e = exp(−|d|). A self row (x = −ln 10
+    /// in its player's column, logit −z) adds the same with d = −z and wins_ij its label-1 weight.
+    func evaluate(at z: UnsafeMutablePointer<Double>, gradient: UnsafeMutablePointer<Double>,
+                  hessian: UnsafeMutablePointer<Double>) -> Double {
+        let k = layout.players
+        let ridge = self.ridge.pointee
+        var value = 0.0
+        for i in 0..<k {
+            gradient[i] = ridge * z[i]
+            value += 0.5 * ridge * z[i] * z[i]
+        }
+        hessian.update(repeating: 0, count: k * k)
+        for i in 0..<k { hessian[i * k + i] = ridge }
+        for pair in 0..<layout.pairs {
+            let (i, j) = (Int(pairPlayers[2 * pair]), Int(pairPlayers[2 * pair + 1]))
+            let games = pairGames[pair]
+            let d = z[i] - z[j]
+            let (p, softplusOfMinusD) = logistic(d)
+            value += games * softplusOfMinusD + (games - pairWins[pair]) * d
+            let slope = games * p - pairWins[pair]
+            let curvature = games * p * (1 - p)
+            gradient[i] += slope
+            gradient[j] -= slope
+            hessian[i * k + i] += curvature
+            hessian[j * k + j] += curvature
+            hessian[i * k + j] -= curvature
+            hessian[j * k + i] -= curvature
+        }
+        for i in 0..<k where selfRows[i] > 0 {
+            // Logit −z_i, label 1 for the labelled-one rows: softplus(z_i) for those, softplus(−z_i) for the others.
+            let (p, softplusOfMinusZ) = logistic(z[i])
+            value += selfRows[i] * softplusOfMinusZ + (selfRows[i] - selfLabelledZero[i]) * z[i]
+            gradient[i] += selfRows[i] * p - selfLabelledZero[i]
+            hessian[i * k + i] += selfRows[i] * p * (1 - p)
+        }
+        return value
+    }
+
+    func solve(_ hessian: UnsafeMutablePointer<Double>, _ gradient: UnsafeMutablePointer<Double>,
+               into x: UnsafeMutablePointer<Double>) -> Bool {
+        BradleyTerry.choleskySolve(hessian, gradient, size: layout.players, factor: factor, into: x)
+    }
 }
 
-/// log(1 + e^x) without overflow.
-func softplus(_ x: Double) -> Double {
-    max(x, 0) + log1p(exp(-abs(x)))
+/// σ(x) and softplus(−x) = log(1 + e^−x), from one exponential and without overflow.
+@inline(__always)
+private func logistic(_ x: Double) -> (sigmoid: Double, softplusOfMinus: Double) {
+    let e = exp(-abs(x))
+    let sigmoid = x >= 0 ? 1 / (1 + e) : e / (1 + e)
+    return (sigmoid, max(-x, 0) + log1p(e))
 }
-

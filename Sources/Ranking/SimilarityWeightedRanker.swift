@@ -9,8 +9,9 @@ import Foundation
 /// The fit depends on the battles only through the weighted win counts between tiers, so a
 /// batch costs one SGEMM (queries × distinct prompts similarities), one pass over the
 /// similarities that sums weights into a small histogram per query (tier pair × outcome, each
-/// prompt's weight times its tally of battles there), and a Newton solve of a few tiers per
-/// query.
+/// prompt's weight times its tally of battles there; for prompts with battles in several slots,
+/// as judge data has, one DGEMM of their weights by their tallies), and a Newton solve of a few
+/// tiers per query.
 public struct SimilarityWeightedRanker: Sendable {
     public let memory: BattleMemory
     public let tierOfModel: [Int]
@@ -29,10 +30,12 @@ public struct SimilarityWeightedRanker: Sendable {
     /// decay the sum of their decay factors (1 for a prompt of several slots); nil when every
     /// prompt is one battle without decay.
     private let promptScales: [Double]?
-    /// The tallies of the prompts of several slots: prompt p's are
-    /// `tallies[tallyStart[p]..<tallyStart[p + 1]]` (none for a prompt of one slot).
-    private let tallyStart: [Int32]
-    private let tallies: [SlotTally]
+    /// The tallies of the prompts of several slots, one row per such prompt in memory order, one
+    /// column per slot any of them uses (`tallySlots`): a query's weights of those prompts times
+    /// this matrix are their contribution to its histogram.
+    private let tallyMatrix: [Double]
+    private let tallySlots: [Int]
+    private var severalSlotPromptCount: Int { tallySlots.isEmpty ? 0 : tallyMatrix.count / tallySlots.count }
     /// Where every query's fit sets out from: the fit of the whole memory with every battle
     /// weighing 1 (times its decay). Every query's fit mixes its neighbours with all the
     /// battles, so its answer lies near this one (on arena-bench at γ = 1, 4 Newton steps on
@@ -55,16 +58,21 @@ public struct SimilarityWeightedRanker: Sendable {
         self.sameTierRule = sameTierRule
         self.sharpness = sharpness
         let discard = tierCount * tierCount * 3
+        // Between two tiers, "b lost to a" counts as "a beat b" and a tie the same either way
+        // round, so such battles take one slot: the winner's tier first, or the lower tier first
+        // in a tie. (Same-tier battles under RouteLLM's rule keep their outcome: it decides the
+        // label of their row.)
         func slot(ofBattle index: Int) -> UInt16 {
             let tierA = tierOfModel[Int(memory.modelA[index])]
             let tierB = tierOfModel[Int(memory.modelB[index])]
             if tierA == tierB && sameTierRule == .exclude { return UInt16(discard) }
-            let kind: Int = switch memory.outcomes[index] {
-            case .modelA: 0
-            case .modelB: 1
-            case .tie, .tieBothBad: 2
+            let (first, second, kind): (Int, Int, Int) = switch memory.outcomes[index] {
+            case .modelA: (tierA, tierB, 0)
+            case .modelB where tierA != tierB: (tierB, tierA, 0)
+            case .modelB: (tierA, tierB, 1)
+            case .tie, .tieBothBad: (min(tierA, tierB), max(tierA, tierB), 2)
             }
-            return UInt16((tierA * tierCount + tierB) * 3 + kind)
+            return UInt16((first * tierCount + second) * 3 + kind)
         }
 
         // Each prompt's weight per slot: its battles' count, or the sum of their decay factors.
@@ -79,11 +87,20 @@ public struct SimilarityWeightedRanker: Sendable {
                 promptTallies[prompt].append(SlotTally(slot: battleSlot, weight: factor))
             }
         }
-        // A prompt of several slots keeps its tallies, less the discarded ones.
-        var tallyStart: [Int32] = [0]
-        var tallies: [SlotTally] = []
+        // A prompt of several slots keeps its tallies (less the discarded ones) as a row of the
+        // tally matrix.
+        let severalSlotPrompts = promptTallies.indices.filter { promptTallies[$0].count > 1 }
+        let tallySlots = Set(severalSlotPrompts.flatMap { promptTallies[$0].map { Int($0.slot) } }).subtracting([discard]).sorted()
+        let columnOfSlot = Dictionary(uniqueKeysWithValues: tallySlots.enumerated().map { ($1, $0) })
+        var tallyMatrix = [Double](repeating: 0, count: severalSlotPrompts.count * tallySlots.count)
+        for (row, prompt) in severalSlotPrompts.enumerated() {
+            for tally in promptTallies[prompt] {
+                if let column = columnOfSlot[Int(tally.slot)] { tallyMatrix[row * tallySlots.count + column] = tally.weight }
+            }
+        }
         var runs: [SlotRun] = []
         var scales = [Double](repeating: 1, count: memory.promptCount)
+        var tallyRow: Int32 = 0
         for (prompt, slots) in promptTallies.enumerated() {
             let runSlot: UInt16
             if slots.count == 1 {
@@ -91,21 +108,22 @@ public struct SimilarityWeightedRanker: Sendable {
                 scales[prompt] = slots[0].weight
             } else {
                 runSlot = SlotRun.severalSlots
-                tallies += slots.filter { Int($0.slot) != discard }
             }
-            tallyStart.append(Int32(tallies.count))
             if let last = runs.last, last.slot == runSlot {
                 runs[runs.count - 1].end += 1
             } else {
-                runs.append(SlotRun(start: Int32(prompt), end: Int32(prompt + 1), slot: runSlot))
+                runs.append(SlotRun(start: Int32(prompt), end: Int32(prompt + 1), slot: runSlot, firstTallyRow: tallyRow))
             }
+            if runSlot == SlotRun.severalSlots { tallyRow += 1 }
         }
         var unweighted = [Double](repeating: 0, count: discard + 1)
         for (slots, scale) in zip(promptTallies, scales) where slots.count == 1 { unweighted[Int(slots[0].slot)] += scale }
-        for tally in tallies { unweighted[Int(tally.slot)] += tally.weight }
+        for prompt in severalSlotPrompts {
+            for tally in promptTallies[prompt] where Int(tally.slot) != discard { unweighted[Int(tally.slot)] += tally.weight }
+        }
         self.runs = runs
-        self.tallyStart = tallyStart
-        self.tallies = tallies
+        self.tallyMatrix = tallyMatrix
+        self.tallySlots = tallySlots
         promptScales = scales.allSatisfy { $0 == 1 } ? nil : scales
         startingLogStrengths = unweighted.withUnsafeBufferPointer { histogram in
             BradleyTerry.fitLogStrengths(Self.counts(fromHistogram: histogram.baseAddress!, tierCount: tierCount, sameTierRule: sameTierRule))
@@ -165,15 +183,22 @@ public struct SimilarityWeightedRanker: Sendable {
             profile?.add(.similarity, clock.now - started)
         }
         var started = clock.now
+        let tallyPrompts = severalSlotPromptCount
+        let tallyWeights = SendableBuffer(workspace.tallyWeights(count: sharpnesses.count * batch * tallyPrompts))
         withRankingInputs { inputs in
             // An empty memory leaves every histogram empty: the equal ratings of no battles.
             forEachQuery(prompts > 0 ? batch : 0) { query in
                 let row = UnsafePointer(similarities.base.baseAddress! + query * prompts)
                 for (index, sharpness) in sharpnesses.enumerated() {
                     accumulateWeights(row: row, count: prompts, maximum: maxima.base[query], sharpness: sharpness, inputs: inputs,
-                                      into: histograms.base.baseAddress! + (index * batch + query) * slots)
+                                      into: histograms.base.baseAddress! + (index * batch + query) * slots,
+                                      tallyWeights: tallyWeights.base.baseAddress.map { $0 + (index * batch + query) * tallyPrompts })
                 }
             }
+        }
+        if tallyPrompts > 0 && prompts > 0 {
+            addTallies(weights: tallyWeights.base.baseAddress!, rows: sharpnesses.count * batch, workspace: workspace,
+                       into: histograms.base.baseAddress!)
         }
         profile?.add(.weighting, clock.now - started)
 
@@ -197,13 +222,24 @@ public struct SimilarityWeightedRanker: Sendable {
     private func withRankingInputs(_ body: (SendableRankingInputs) -> Void) {
         runs.withUnsafeBufferPointer { runBuffer in
             (promptScales ?? []).withUnsafeBufferPointer { scaleBuffer in
-                tallyStart.withUnsafeBufferPointer { tallyStartBuffer in
-                    tallies.withUnsafeBufferPointer { tallyBuffer in
-                        body(SendableRankingInputs(runs: runBuffer, scales: promptScales == nil ? nil : scaleBuffer.baseAddress,
-                                                   tallyStart: tallyStartBuffer.baseAddress!, tallies: tallyBuffer.baseAddress))
-                    }
-                }
+                body(SendableRankingInputs(runs: runBuffer, scales: promptScales == nil ? nil : scaleBuffer.baseAddress))
             }
+        }
+    }
+
+    /// Adds to each histogram (one per row of `weights`) its query's weights of the prompts of
+    /// several slots times their tallies: one DGEMM (rows × those prompts, by the tally matrix),
+    /// then each column into its slot. Double throughout, as the one-slot sums are.
+    private func addTallies(weights: UnsafeMutablePointer<Double>, rows: Int, workspace: RankingWorkspace,
+                            into histograms: UnsafeMutablePointer<Double>) {
+        let (columns, tallyPrompts, slots) = (tallySlots.count, severalSlotPromptCount, slotCount)
+        let counts = workspace.tallyCounts(count: rows * columns).baseAddress!
+        tallyMatrix.withUnsafeBufferPointer { matrix in
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(tallyPrompts), 1,
+                        weights, Int32(tallyPrompts), matrix.baseAddress, Int32(columns), 0, counts, Int32(columns))
+        }
+        for row in 0..<rows {
+            for (column, slot) in tallySlots.enumerated() { histograms[row * slots + slot] += counts[row * columns + column] }
         }
     }
 
@@ -211,10 +247,9 @@ public struct SimilarityWeightedRanker: Sendable {
     /// rule as a single battle.
     private static func counts(fromHistogram histogram: UnsafePointer<Double>, tierCount: Int, sameTierRule: SameTierRule) -> PairwiseCounts {
         var counts = PairwiseCounts(playerCount: tierCount)
-        let kinds: [BattleOutcome] = [.modelA, .modelB, .tie]
         for tierA in 0..<tierCount {
             for tierB in 0..<tierCount {
-                for (kind, outcome) in kinds.enumerated() {
+                for (kind, outcome) in histogramOutcomes.enumerated() {
                     let weight = histogram[(tierA * tierCount + tierB) * 3 + kind]
                     if weight > 0 {
                         counts.add(IndexedBattle(a: tierA, b: tierB, outcome: outcome), weight: weight,
@@ -226,6 +261,9 @@ public struct SimilarityWeightedRanker: Sendable {
         return counts
     }
 }
+
+/// The outcome of each of a tier pair's three histogram slots.
+private let histogramOutcomes: [BattleOutcome] = [.modelA, .modelB, .tie]
 
 /// The largest of `count` similarities.
 @inline(__always)
@@ -244,10 +282,12 @@ private func maximumOf(_ similarities: UnsafePointer<Float>, count: Int) -> Floa
 
 /// Sums the similarity weight of each prompt of a query's row, times what it counts for, into
 /// its slots: the hot loop of the router, 16 lanes at a time. Weights are computed a chunk at a
-/// time into a buffer that stays in L1, then summed run by run into their slots.
+/// time into a buffer that stays in L1, then summed run by run into their slots; the weights of
+/// prompts of several slots go to `tallyWeights` instead, for the tally product.
 @inline(__always)
 private func accumulateWeights(row similarities: UnsafePointer<Float>, count: Int, maximum: Float, sharpness: Double,
-                               inputs: SendableRankingInputs, into histogram: UnsafeMutablePointer<Double>) {
+                               inputs: SendableRankingInputs, into histogram: UnsafeMutablePointer<Double>,
+                               tallyWeights: UnsafeMutablePointer<Double>?) {
     let runs = inputs.runs
     let raw = UnsafeRawPointer(similarities)
     // No positive similarity: every battle weighs the same (the unweighted fit).
@@ -284,11 +324,9 @@ private func accumulateWeights(row similarities: UnsafePointer<Float>, count: In
                 let from = max(Int(run.start), chunkStart) - chunkStart
                 let to = min(Int(run.end), chunkEnd) - chunkStart
                 if run.slot == SlotRun.severalSlots {
+                    let firstRow = Int(run.firstTallyRow) - Int(run.start)
                     for prompt in (chunkStart + from)..<(chunkStart + to) {
-                        let weight = Double(weights[prompt - chunkStart])
-                        for tally in Int(inputs.tallyStart[prompt])..<Int(inputs.tallyStart[prompt + 1]) {
-                            histogram[Int(inputs.tallies![tally].slot)] += weight * inputs.tallies![tally].weight
-                        }
+                        tallyWeights![firstRow + prompt] = Double(weights[prompt - chunkStart])
                     }
                 } else {
                     histogram[Int(run.slot)] += sum(weights, from: from, to: to, scales: inputs.scales.map { $0 + chunkStart })
@@ -336,6 +374,8 @@ struct SlotRun {
     let start: Int32
     var end: Int32
     let slot: UInt16
+    /// For a run of several-slot prompts, the tally-matrix row of its first prompt.
+    let firstTallyRow: Int32
 }
 
 /// What one prompt's battles in one slot count for: their number, or the sum of their decay
@@ -349,8 +389,6 @@ struct SlotTally {
 private struct SendableRankingInputs: @unchecked Sendable {
     let runs: UnsafeBufferPointer<SlotRun>
     let scales: UnsafePointer<Double>?
-    let tallyStart: UnsafePointer<Int32>
-    let tallies: UnsafePointer<SlotTally>?
 }
 
 /// Prompts per tile of the similarity product: a batch of 256 queries makes a 4 MB tile, which

@@ -16,7 +16,9 @@ enum BenchEmbedCommand: Command {
         disturbed by other work on the machine). For MiniLM it also prints 1 − the smallest cosine to the reference embeddings, the
         encoder's GFLOP/s at batch 32 (matrix-product arithmetic over the whole embedding time),
         the GFLOP/s of SGEMM alone on the encoder's dense shapes for the same batches, timed in
-        passes interleaved with the batch-32 passes (the bound on this machine), their ratio, and
+        passes interleaved with the batch-32 passes (the bound on this machine), their ratio, that
+        SGEMM rate's share of the CPU's FMA peak (cores × measured clock × vector lanes × 2 × 2 FMA
+        units), and
         the share of time in each phase (tokenizer, embedding lookup, gemm, attention, gelu,
         layer norm, pooling). --precision both times the float and the int8 encoder in the same
         run, their passes interleaved batch size by batch size: the int8 figures carry an int8_
@@ -109,7 +111,7 @@ enum BenchEmbedCommand: Command {
         }
 
         let sgemmGFLOPs = bound.operations / boundBatches.reduce(0, +) / 1e9
-        figures.append(("sgemm_gflops", sgemmGFLOPs))
+        figures += FMAPeak.measure().figures(sgemmGFLOPs: sgemmGFLOPs)
         for (index, (loaded, prefix)) in zip(embedders, prefixes).enumerated() {
             let profile = EmbeddingProfile()
             var profiled = loaded
@@ -193,7 +195,7 @@ struct SGEMMBound {
         return batchTokens.map { tokens in
             let started = clock.now
             for (shape, weight) in zip(shapes, weights) {
-                OpenBLAS.multiply(input, weight, into: &output, m: tokens, n: shape.outputs, k: shape.inputs, transposingB: true)
+                BLASLibrary.multiply(input, weight, into: &output, m: tokens, n: shape.outputs, k: shape.inputs, transposingB: true)
             }
             return (clock.now - started).seconds
         }

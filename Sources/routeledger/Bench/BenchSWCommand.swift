@@ -17,7 +17,9 @@ enum BenchSWCommand: Command {
         router holds them) and, in the same run, the per-battle layout in which each battle has a
         row of its own, routing --queries of the memory's own prompts (an even spread, repeated
         if there are fewer); prints battles, distinct prompts and both rates.
-        Timings cover similarity (SGEMM), weighting and the per-query fit, not embedding.
+        Timings cover similarity (SGEMM), weighting and the per-query fit, not embedding. A
+        synthetic run also times the similarity SGEMM alone and prints its GFLOP/s against the
+        CPU's FMA peak (cores × measured clock × vector lanes × 2 × 2 FMA units).
         --kernel-sharpness sets the router's γ (auto: chosen on the memory first, which a synthetic
         run reports as sharpness_selection_seconds, apart from the routing rate). The
         reference sets hold RouteLLM's answers (γ = 1): at another γ the differences measure how far
@@ -108,6 +110,7 @@ enum BenchSWCommand: Command {
         let timing = try RouterTiming.measure(queries, ranker: ranker, batch: batch, seconds: seconds, workspace: RankingWorkspace())
         let bound = sgemmOnlyQueriesPerSecond(memory: memory, batch: batch, seconds: seconds)
         let rawBytes = memory.promptCount * memory.dimension * MemoryLayout<Float>.size
+        let operationsPerQuery = 2 * Double(memory.promptCount) * Double(memory.dimension)
         let figures: [(String, Any)] = [
             ("battles", memory.count),
             ("distinct_prompts", memory.promptCount),
@@ -121,7 +124,8 @@ enum BenchSWCommand: Command {
             ("share_of_sgemm_bound", timing.queriesPerSecond / bound),
             ("memory_bytes", memory.allocatedBytes),
             ("memory_ratio_to_raw_floats", Double(memory.allocatedBytes) / Double(rawBytes)),
-        ] + (selection == nil ? [] : [("sharpness_selection_seconds", selectionSeconds)]) + timing.phaseFigures
+        ] + (selection == nil ? [] : [("sharpness_selection_seconds", selectionSeconds)])
+            + FMAPeak.measure().figures(sgemmGFLOPs: bound * operationsPerQuery / 1e9) + timing.phaseFigures
         printFigures(figures, json: json)
         return 0
     }
@@ -181,7 +185,7 @@ enum BenchSWCommand: Command {
         var multiplied = 0
         let started = clock.now
         repeat {
-            OpenBLAS.multiply(queries, memory.promptEmbeddings, into: &output, m: batch, n: memory.promptCount, k: d, transposingB: true)
+            BLASLibrary.multiply(queries, memory.promptEmbeddings, into: &output, m: batch, n: memory.promptCount, k: d, transposingB: true)
             multiplied += batch
         } while (clock.now - started).seconds < max(seconds / 2, 0.2)
         return Double(multiplied) / (clock.now - started).seconds
