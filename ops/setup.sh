@@ -22,6 +22,7 @@ packages=(
   librdkafka-dev
   libpq-dev
   libopenblas-dev
+  libblis-pthread-dev
   postgresql
   postgresql-contrib
 )

@@ -14,9 +14,11 @@ if [ -z "${ROUTELEDGER_TEST_DATABASE_URL:-}" ]; then
   export ROUTELEDGER_TEST_DATABASE_URL
 fi
 swift test "$@"
-# The whole suite (no arguments) also runs the Kafka-facing tests against Tansu, then fuzzes the
-# event parsers for a minute (ops/fuzz.sh; a crash fails the run).
+# The whole suite (no arguments) also runs the Kafka-facing tests against Tansu, fuzzes the
+# event parsers for a minute (ops/fuzz.sh; a crash fails the run), and builds and checks the
+# router against BLIS, the BLAS the build setting can choose instead (ops/blas-check.sh).
 if [ $# -eq 0 ]; then
   ops/tansu.sh test
   ops/fuzz.sh 60
+  ops/blas-check.sh
 fi

@@ -27,13 +27,14 @@ struct FMAPeak {
         defer { clocks.deallocate() }
         let output = ClockReadings(base: clocks)
         DispatchQueue.concurrentPerform(iterations: cores) { core in output.base[core] = measureClock() }
-        return FMAPeak(cores: cores, gigahertz: clocks.reduce(0, +) / Double(cores), lanes: lanes(of: CPUFlags.current))
+        let vendorIsAMD = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains("AuthenticAMD") ?? false
+        return FMAPeak(cores: cores, gigahertz: clocks.reduce(0, +) / Double(cores),
+                       lanes: lanes(flags: CPUFlags.current, vendorIsAMD: vendorIsAMD))
     }
 
-    static func lanes(of flags: Set<String>) -> Int {
+    static func lanes(flags: Set<String>, vendorIsAMD: Bool) -> Int {
         guard flags.contains("avx512f") else { return 8 }
-        let vendorIsAMD = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains("AuthenticAMD") ?? false
-        // Zen 4 has AVX-512 on 256-bit units; Zen 5 (full width) added VP2INTERSECT.
+        // Zen 4 runs AVX-512 on 256-bit units; Zen 5 (full width) added VP2INTERSECT.
         return vendorIsAMD && !flags.contains("avx512_vp2intersect") ? 8 : 16
     }
 
