@@ -2,8 +2,8 @@ import Embeddings
 import Foundation
 import Ranking
 
-/// Settles the BLAS before it is used: with OpenBLAS (the default build) its kernel for this CPU
-/// and how long its idle threads spin, with BLIS its thread count.
+/// Settles the BLAS before it is used: with OpenBLAS (the default build) its kernel for this CPU,
+/// with BLIS its thread count.
 ///
 /// Debian's OpenBLAS 0.3.21 does not recognise recent CPUs and falls back to its SSE3 kernels,
 /// about four times slower for SGEMM than the AVX-512 ones. OpenBLAS reads `OPENBLAS_CORETYPE`
@@ -11,21 +11,12 @@ import Ranking
 /// already in the environment is never overridden: some machines set it because other kernels
 /// miscompute there. A kernel chosen here is checked on one small product against a plain loop,
 /// and a disagreeing kernel is replaced by the next safer one.
-///
-/// OpenBLAS's threads spin (yielding) for about 2^28 cycles after each product before they
-/// sleep. The router and the encoder run their own work on every core between products, so the
-/// spinning threads take turns with it: `OPENBLAS_THREAD_TIMEOUT` is set to its least, 4 (the
-/// threads sleep at once; waking them costs microseconds per product). Measured on the
-/// arena-bench memory, the fit ran in 0.0033 against 0.0045 s per 1,000 queries (README, "Which
-/// BLAS"). Also set by the re-execution, also never overridden.
 enum BLASKernel {
     private static let coreTypeVariable = "OPENBLAS_CORETYPE"
     /// Set beside `OPENBLAS_CORETYPE` when this code chose it, so the check knows it may fall back.
     private static let chosenVariable = "ROUTELEDGER_OPENBLAS_CORETYPE_CHOSEN"
     /// Kernels to try, fastest first; each entry's fallback is the next one.
     private static let fallbackOrder = ["SkylakeX", "Haswell", "Prescott"]
-    private static let threadTimeoutVariable = "OPENBLAS_THREAD_TIMEOUT"
-    private static let threadTimeout = "4"
 
     /// Call first thing in `main`. Returns normally once the kernel is settled; may re-execute
     /// the process (which then starts over with the variable set).
@@ -39,18 +30,15 @@ enum BLASKernel {
         }
         #else
         let environment = ProcessInfo.processInfo.environment
-        var settings: [String: String] = environment[threadTimeoutVariable] == nil ? [threadTimeoutVariable: threadTimeout] : [:]
         if let current = environment[coreTypeVariable] {
-            if environment[chosenVariable] == current, !productMatchesPlainLoop(),
-               let index = fallbackOrder.firstIndex(of: current), index + 1 < fallbackOrder.count {
-                settings[coreTypeVariable] = fallbackOrder[index + 1]
-                settings[chosenVariable] = fallbackOrder[index + 1]
+            guard environment[chosenVariable] == current, !productMatchesPlainLoop() else { return }
+            if let index = fallbackOrder.firstIndex(of: current), index + 1 < fallbackOrder.count {
+                reexecute(with: fallbackOrder[index + 1])
             }
-        } else if let coreType = coreTypeForThisCPU() {
-            settings[coreTypeVariable] = coreType
-            settings[chosenVariable] = coreType
+            return
         }
-        if !settings.isEmpty { reexecute(with: settings) }
+        guard let coreType = coreTypeForThisCPU() else { return }
+        reexecute(with: coreType)
         #endif
     }
 
@@ -66,8 +54,7 @@ enum BLASKernel {
         case let value? where environment[chosenVariable] == value: origin = "chosen from the CPU flags"
         case _?: origin = "set by \(coreTypeVariable) in the environment"
         }
-        let timeout = environment[threadTimeoutVariable].map { "\(threadTimeoutVariable)=\($0)" } ?? "OpenBLAS's default thread timeout"
-        return "OpenBLAS kernel \(BLASLibrary.kernelName) (\(origin)), \(BLASLibrary.threadCount) threads, \(timeout)"
+        return "OpenBLAS kernel \(BLASLibrary.kernelName) (\(origin)), \(BLASLibrary.threadCount) threads"
         #endif
     }
 
@@ -78,11 +65,13 @@ enum BLASKernel {
         return nil
     }
 
-    private static func reexecute(with settings: [String: String]) {
-        for (name, value) in settings { setenv(name, value, 1) }
+    private static func reexecute(with coreType: String) {
+        setenv(coreTypeVariable, coreType, 1)
+        setenv(chosenVariable, coreType, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // Only reached if exec failed: carry on with the library as it loaded.
-        for name in settings.keys { unsetenv(name) }
+        // Only reached if exec failed: carry on with the kernel already loaded.
+        unsetenv(coreTypeVariable)
+        unsetenv(chosenVariable)
     }
 
     /// One SGEMM of awkward shape against a float64 loop.
