@@ -14,11 +14,7 @@ case "${1:-3}" in
   *[!0-9]*|0) echo "bench-blas.sh: ROUNDS is a positive whole number, not '$1' (see --help)" >&2; exit 2 ;;
 esac
 rounds=${1:-3}
-shared=""
-for candidate in "${ROUTELEDGER_SHARED_DIR:-}" "$here/../shared" /work/shared; do
-  if [ -n "$candidate" ] && [ -d "$candidate/reference/minilm" ]; then shared=$candidate; break; fi
-done
-[ -n "$shared" ] || { echo "bench-blas.sh: shared fixtures not found; set ROUTELEDGER_SHARED_DIR" >&2; exit 1; }
+shared=$("$here/ops/shared-dir.sh" reference/minilm)
 
 cd "$here"
 echo "bench-blas.sh: building (release) against OpenBLAS and against BLIS" >&2

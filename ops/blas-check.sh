@@ -2,8 +2,8 @@
 # Build routeledger against the other BLAS (ROUTELEDGER_BLAS=blis, debug, in .build/blis) and check
 # its router on the small SW reference set: largest win-rate difference ≤ 1e-6 and the same tiers,
 # with BLIS's kernel in the log. Keeps the build setting that selects BLIS from falling out of use.
-# Expects ops/setup.sh to have run (it installs libblis-pthread-dev). Shared fixtures are found as
-# the tests find them: $ROUTELEDGER_SHARED_DIR, ../shared beside the repository, /work/shared.
+# Expects ops/setup.sh to have run (it installs libblis-pthread-dev). Shared fixtures are found by
+# ops/shared-dir.sh, as the tests find them.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 case "${1:-}" in
@@ -11,11 +11,7 @@ case "${1:-}" in
   "") ;;
   *) echo "blas-check.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 esac
-shared=""
-for candidate in "${ROUTELEDGER_SHARED_DIR:-}" "$here/../shared" /work/shared; do
-  if [ -n "$candidate" ] && [ -d "$candidate/reference/sw/small" ]; then shared=$candidate; break; fi
-done
-[ -n "$shared" ] || { echo "blas-check.sh: shared fixtures not found; set ROUTELEDGER_SHARED_DIR" >&2; exit 1; }
+shared=$("$here/ops/shared-dir.sh" reference/sw/small)
 
 echo "blas-check.sh: building against BLIS"
 (cd "$here" && ROUTELEDGER_BLAS=blis swift build --product routeledger --scratch-path "$here/.build/blis")

@@ -3,7 +3,7 @@ import Foundation
 /// The learning curve's figure: APGR of the router on the held-out block against the votes it
 /// has learnt (log scale), one thin line per seed, their mean bold with the band from the lowest
 /// to the highest seed, and the random router's APGR as a dashed line.
-struct LearningCurvePlot {
+struct LearningCurvePlot: PlotFrame {
     /// One seed's curve: APGR after each number of votes (the same numbers for every seed).
     struct Seed {
         let name: String
@@ -17,12 +17,6 @@ struct LearningCurvePlot {
     let random: Double
     var apgrLabel = "APGR (mean of PGR at 10 %…100 % strong calls)"
 
-    private let width = 760.0
-    private let plotHeight = 388.0
-    private let left = 78.0
-    private let right = 24.0
-    private let top = 70.0
-    private let legendLineHeight = 20.0
     private static let seedColors = ["#8fb3e8", "#e8a98f", "#94d1a0", "#d6a3dc", "#e0cf8a", "#9fd3d6"]
 
     /// The votes of every step, from the first seed.

@@ -3,7 +3,7 @@ import Foundation
 
 /// The figure of the RouteLLM paper: quality against the share of calls to the strong model,
 /// one curve per router, with the strong-only and weak-only qualities as horizontal lines.
-struct QualityCurvePlot {
+struct QualityCurvePlot: PlotFrame {
     struct Series {
         let name: String
         let points: [QualityPoint]
@@ -23,13 +23,6 @@ struct QualityCurvePlot {
     /// A curve of more points than this is thinned for drawing (every k-th point and the last):
     /// at this density the line looks the same and the file stays small.
     static let drawnPointsPerCurve = 1_000
-
-    private let width = 760.0
-    private let plotHeight = 388.0
-    private let left = 78.0
-    private let right = 24.0
-    private let top = 70.0
-    private let legendLineHeight = 20.0
 
     /// Room under the plot for the tick labels, the axis title and one legend line per series.
     private var height: Double { top + plotHeight + 50 + Double(series.count) * legendLineHeight + 10 }
