@@ -419,9 +419,9 @@ struct SlotTally {
 ///   ones (the rest weigh too little for their rounding to matter), and where there are at most
 ///   `mostRecomputed` of them their similarities are recomputed — the float vectors' dot product
 ///   summed in double, rounded once — the largest first, which every weight divides by. Where
-///   more are near, their errors average out (on `bench sw`'s 110,000 random prompts at γ = 8,
-///   over 600 near prompts per query) and recomputing them, a random read of memory each, would
-///   cost a tenth of the routing rate.
+///   more are near, their errors average out, and recomputing them, a random read of memory
+///   each, cost a tenth to a fifth of the routing rate on `bench sw`'s 110,000 random prompts
+///   at γ = 8 when all were recomputed.
 ///
 /// On the main reference set at γ = 8 (slope 92) about 90 prompts per query are near, and the win
 /// rate agrees with the plain double computation to 2e-7 instead of 1.5e-6.
