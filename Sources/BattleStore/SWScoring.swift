@@ -3,6 +3,20 @@ import Ranking
 /// The SW router's score of a query for a strong/weak pair: the strong model's win rate over the
 /// weak one from the query's tier ratings, P(strong tier beats weak tier).
 public enum SWScoring {
+    /// How cross-validation pools its folds' scores into one list, over which one threshold
+    /// sweeps.
+    public enum FoldPooling: String, Sendable, CaseIterable {
+        /// Each fold's win rates as they are: one threshold is one win rate in every fold.
+        case winRate = "win-rate"
+        /// Each fold's win rates replaced by their quantiles within the fold: one threshold sends
+        /// the same share of every fold to the strong model, as routers that each calibrate their
+        /// threshold to a strong share would. For a single router this changes nothing (APGR and
+        /// CPT depend only on the order of its scores); across folds it takes out the differences
+        /// of scale between their routers — a sharper kernel spreads its win rates wider, and a
+        /// fold's memory, missing that fold's prompts, leans slightly against them.
+        case quantile
+    }
+
     /// Queries are ranked this many at a time: the similarity block of a batch against 100,000
     /// battles is then 100 MB.
     public static let batchSize = 256
@@ -41,7 +55,7 @@ public enum SWScoring {
     public static func score(prompts: [String], embeddings: FloatMatrix, battles: LoadedBattles, strong: String, weak: String,
                              tierCount: Int, sameTierRule: SameTierRule = .exclude, decay: TimeDecay? = nil,
                              sharpness: KernelSharpness = .routeLLM, storedSharpness: Double? = nil,
-                             validation: CrossValidation?) throws -> Result {
+                             validation: CrossValidation?, pooling: FoldPooling = .winRate) throws -> Result {
         guard let validation else {
             return try score(embeddings: embeddings, routing: try battles.routingMemory(tierCount: tierCount), strong: strong, weak: weak,
                              sameTierRule: sameTierRule, decay: decay, sharpness: sharpness, storedSharpness: storedSharpness)
@@ -51,10 +65,26 @@ public enum SWScoring {
         for fold in try ratings(prompts: prompts, embeddings: embeddings, battles: battles, of: [strong, weak], tierCount: tierCount,
                                 sameTierRule: sameTierRule, decay: decay, sharpness: sharpness, validation: validation) {
             let (foldScores, router) = try pairScores(fold, strong: strong, weak: weak)
-            for (row, score) in zip(fold.rows, foldScores) { scores[row] = score }
+            for (row, score) in zip(fold.rows, pooling == .quantile ? quantiles(foldScores) : foldScores) { scores[row] = score }
             routers.append(router)
         }
         return Result(scores: scores, folds: routers)
+    }
+
+    /// Each value's mid-rank quantile among `values`: (how many are smaller + half of the equal
+    /// ones, itself included) / count, in (0, 1).
+    static func quantiles(_ values: [Double]) -> [Double] {
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        var quantiles = [Double](repeating: 0, count: values.count)
+        var groupStart = 0
+        while groupStart < order.count {
+            var groupEnd = groupStart + 1
+            while groupEnd < order.count && values[order[groupEnd]] == values[order[groupStart]] { groupEnd += 1 }
+            let quantile = (Double(groupStart) + Double(groupEnd - groupStart) / 2) / Double(values.count)
+            for position in groupStart..<groupEnd { quantiles[order[position]] = quantile }
+            groupStart = groupEnd
+        }
+        return quantiles
     }
 
     /// Scores every query (a row of `embeddings`) with one router, whose ratings and tiers may

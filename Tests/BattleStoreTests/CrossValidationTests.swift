@@ -1,3 +1,4 @@
+import Foundation
 import Embeddings
 import Ranking
 import Testing
@@ -58,6 +59,41 @@ import Testing
                                         tierCount: 10, validation: nil)
         #expect(leaky.scores[0..<8].allSatisfy { abs($0 - 170.0 / 220) < 1e-6 })
         #expect(leaky.scores[8..<12].allSatisfy { abs($0 - 80.0 / 220) < 1e-6 })
+    }
+
+    /// Mid-rank quantiles, worked by hand: 0.1 is below the other three (half of itself: 0.5 / 4),
+    /// the two 0.3s share ranks 1 and 2 (1 below, plus half of the two: 2 / 4), 0.9 tops them.
+    @Test func quantilesGiveTiesTheirMidRank() {
+        #expect(SWScoring.quantiles([0.3, 0.1, 0.3, 0.9]) == [0.5, 0.125, 0.5, 0.875])
+    }
+
+    /// Pooled by quantile, every fold sends the same share of its queries above any threshold,
+    /// however differently its router's win rates are spread; pooled by win rate (the control)
+    /// the folds' routers, each missing a third of the battles, score on scales of their own.
+    @Test func foldsPooledByQuantileSendTheSameShareOfEach() throws {
+        let prompts = (0..<12).map { "prompt \($0)" }
+        let dimension = 8
+        var battles: [LabelledBattle] = []
+        var rows: [Float] = []
+        for (index, prompt) in prompts.enumerated() {
+            battles.append(LabelledBattle(prompt: prompt, modelA: "strong", modelB: "weak", winner: index % 3 == 0 ? .modelB : .modelA,
+                                        source: "test", foughtAt: BattleTime.date("t")))
+            for component in 0..<dimension { rows.append(Float(sin(Double(index * 7 + component * 13 + 1)))) }
+        }
+        let loaded = LoadedBattles(battles: battles, embeddings: rows, dimension: dimension,
+                                   embedder: EmbedderIdentity(name: "sines", version: "1"))
+        let queries = FloatMatrix(rows: 12, columns: dimension, values: rows)
+        let validation = CrossValidation(prompts: prompts, folds: 3, seed: 1)
+        let foldOf = prompts.map { validation.fold(of: $0)! }
+        func sharesSent(_ pooling: SWScoring.FoldPooling) throws -> [[Int]] {
+            let scores = try SWScoring.score(prompts: prompts, embeddings: queries, battles: loaded, strong: "strong", weak: "weak",
+                                             tierCount: 10, validation: validation, pooling: pooling).scores
+            return [0.2, 0.4, 0.6, 0.8].map { threshold in
+                (0..<3).map { fold in (0..<12).count { foldOf[$0] == fold && scores[$0] > threshold } }
+            }
+        }
+        #expect(try sharesSent(.quantile).allSatisfy { Set($0).count == 1 })
+        #expect(try sharesSent(.winRate).contains { Set($0).count > 1 })
     }
 
     @Test func aModelMissingFromTheMemoryIsNamed() throws {

@@ -150,6 +150,23 @@ import TestSupport
         #expect(report["battles_per_router"] as? [Int] == [120, 120])
         let chosen = try #require(report["kernel_sharpness_per_router"] as? [Double])
         #expect(chosen.count == 2 && chosen[0] <= 1 && chosen[1] > 1, "\(chosen)")
+        // Two kernels: pooled by win rate the two folds' scores are on different scales, which
+        // the command says; pooled by quantile it does not need to.
+        #expect(report["fold_scores"] as? String == "win-rate")
+        #expect(result.error.contains("use different kernel sharpnesses"), "\(result.error)")
+        let quantile = try RouteLedgerTool.run(["eval", "--memory", memory, "--eval", evalSet, "--strong", "strong", "--weak", "weak",
+                                                "--folds", "2", "--seed", "1", "--kernel-sharpness", "auto", "--embedder", "hashing",
+                                                "--fold-scores", "quantile", "--json"])
+        #expect(quantile.status == 0, "\(quantile.error)")
+        let quantileReport = try #require(try JSONSerialization.jsonObject(with: Data(quantile.output.utf8)) as? [String: Any])
+        #expect(quantileReport["fold_scores"] as? String == "quantile")
+        #expect(!quantile.error.contains("use different kernel sharpnesses"))
+        for (extra, message) in [(["--folds", "2", "--fold-scores", "median"], "option '--fold-scores': 'median' is neither win-rate nor quantile"),
+                                 (["--fold-scores", "quantile"], "option '--fold-scores' belongs to --folds")] {
+            let refused = try RouteLedgerTool.run(["eval", "--memory", memory, "--eval", evalSet, "--strong", "strong", "--weak", "weak",
+                                                   "--embedder", "hashing"] + extra)
+            #expect(refused.status == 2 && refused.error.contains(message), "\(refused.error)")
+        }
 
         let fixed = try RouteLedgerTool.run(["eval", "--memory", memory, "--eval", evalSet, "--strong", "strong", "--weak", "weak",
                                              "--folds", "2", "--kernel-sharpness", "4", "--embedder", "hashing"])

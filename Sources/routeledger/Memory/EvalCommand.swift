@@ -28,6 +28,12 @@ enum EvalCommand: Command {
         With --kernel-sharpness auto each fold's router chooses γ by cross-validation on its own
         battles only (never on the fold's prompts); without --folds the memory's stored choice is
         used (one is made when none is stored). The γ of every router is reported.
+        --fold-scores chooses how the folds' scores are pooled before one threshold sweeps them:
+        win-rate (default) as they are; quantile, each fold's win rates replaced by their
+        quantiles within the fold, so that every threshold sends the same share of each fold to
+        the strong model, as routers that calibrate their threshold to a strong share would —
+        the comparison to use when the folds' routers differ in kernel sharpness (auto), whose
+        win rates are spread on different scales.
 
         --learning-curve (golden and judge-scores sets, whose answers become battles as import
         makes them): a seeded --holdout share of the prompts (default 0.2) is held out; the others
@@ -60,6 +66,7 @@ enum EvalCommand: Command {
         .value("weak", "MODEL", "Weak model (default: the configuration's cheapest candidate)."),
         .value("folds", "K", "K-fold cross-validation with the evaluation set as battle source."),
         .value("seed", "N", "Seed of the fold assignment (default 1)."),
+        .value("fold-scores", "HOW", "win-rate or quantile: how --folds pools its folds' scores (default win-rate)."),
         MemorySource.tiersOption,
         KernelSharpness.option,
         .value("plot", "FILE", "Write the quality-versus-strong-share figure as SVG."),
@@ -67,9 +74,22 @@ enum EvalCommand: Command {
         .flag("json", "Print one JSON object with the figures and curves."),
     ] + EvalLearningCurve.options + EvalCandidates.options + MemorySource.options + EmbedderChoice.memoryOptions
 
+    /// `--fold-scores`, which only cross-validation has.
+    private static func foldPooling(_ arguments: ParsedArguments, folds: Int?) throws -> SWScoring.FoldPooling {
+        guard let text = arguments.string("fold-scores") else { return .winRate }
+        guard folds != nil else { throw UsageError("option '--fold-scores' belongs to --folds") }
+        guard let pooling = SWScoring.FoldPooling(rawValue: text) else {
+            throw UsageError("option '--fold-scores': '\(text)' is neither \(SWScoring.FoldPooling.allCases.map(\.rawValue).joined(separator: " nor "))")
+        }
+        return pooling
+    }
+
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         _ = try arguments.positionals(atMost: 0)
         let configuration = try MemorySource.configuration(arguments)
+        if arguments.string("fold-scores") != nil && (arguments.string("candidates") != nil || arguments.flag("learning-curve")) {
+            throw UsageError("option '--fold-scores' belongs to the pair evaluation with --folds, not to --candidates or --learning-curve")
+        }
         if let candidates = arguments.string("candidates") {
             return try EvalCandidates.run(arguments, list: candidates, configuration: configuration)
         }
@@ -84,6 +104,7 @@ enum EvalCommand: Command {
         let folds = try arguments.int("folds", range: 2...1_000_000)
         let seed = UInt64(try arguments.int("seed", range: 0...Int.max) ?? 1)
         let sharpness = try MemorySource.kernelSharpness(arguments, configuration: configuration)
+        let pooling = try foldPooling(arguments, folds: folds)
         let json = arguments.flag("json")
         for option in ["holdout", "seeds"] where arguments.string(option) != nil && !arguments.flag("learning-curve") {
             throw UsageError("option '--\(option)' belongs to --learning-curve")
@@ -120,7 +141,7 @@ enum EvalCommand: Command {
             if let validation {
                 result = try SWScoring.score(prompts: pair.prompts, embeddings: matrix, battles: battles, strong: strong, weak: weak,
                                              tierCount: tiers ?? source.tierCount, sameTierRule: source.sameTierRule, decay: source.decay(),
-                                             sharpness: sharpness, validation: validation)
+                                             sharpness: sharpness, validation: validation, pooling: pooling)
             } else {
                 result = try SWScoring.score(embeddings: matrix, routing: try source.routingMemory(tiers: tiers), strong: strong, weak: weak,
                                              sameTierRule: source.sameTierRule, decay: source.decay(), sharpness: sharpness,
@@ -129,12 +150,18 @@ enum EvalCommand: Command {
         } catch let unknown as UnknownModel {
             throw UsageError(unknown.description)
         }
+        let kernels = Set(result.folds.map(\.sharpness))
+        if pooling == .winRate && kernels.count > 1 {
+            printStandardError("warning: the folds' routers use different kernel sharpnesses (\(kernels.sorted().map { KernelSharpness.fixed($0).description }.joined(separator: ", "))), "
+                               + "whose win rates are spread on different scales; --fold-scores quantile compares them at equal strong shares\n")
+        }
         for (index, fold) in result.folds.enumerated() where fold.strongTier == fold.weakTier {
             printStandardError("warning: fold \(index + 1): \(strong) and \(weak) share tier \(fold.strongTier), so all its queries score 0.5\n")
         }
 
         let evaluation = RoutingEvaluation(scores: result.scores, strongQuality: pair.strongQuality, weakQuality: pair.weakQuality)
-        let report = EvalReport(pair: pair, embedder: embedder.identity.description, folds: folds, seed: seed, sharpness: sharpness,
+        let report = EvalReport(pair: pair, embedder: embedder.identity.description, folds: folds, seed: seed, pooling: pooling,
+                                sharpness: sharpness,
                                 routers: result.folds,
                                 sw: RouterFigures(evaluation),
                                 random: .randomExpectation(strongOnly: evaluation.strongOnlyQuality, weakOnly: evaluation.weakOnlyQuality),

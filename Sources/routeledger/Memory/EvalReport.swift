@@ -8,6 +8,7 @@ struct EvalReport {
     let embedder: String
     let folds: Int?
     let seed: UInt64
+    let pooling: SWScoring.FoldPooling
     /// As asked for; each router's γ is in `routers`.
     let sharpness: KernelSharpness
     let routers: [SWScoring.FoldRouter]
@@ -29,7 +30,7 @@ struct EvalReport {
 
     var table: String {
         var text = "strong \(pair.strong), weak \(pair.weak); \(pair.prompts.count) queries; "
-        text += folds.map { "\($0)-fold cross-validation (seed \(seed))" } ?? "no cross-validation"
+        text += folds.map { "\($0)-fold cross-validation (seed \(seed), scores pooled by \(pooling.rawValue))" } ?? "no cross-validation"
         text += "; embedder \(embedder)\n"
         text += "battles per router: \(routers.map { String($0.battles) }.joined(separator: ", "))\n"
         text += "kernel sharpness per router (\(sharpness)): \(routers.map { KernelSharpness.fixed($0.sharpness).description }.joined(separator: ", "))\n\n"
@@ -61,6 +62,7 @@ struct EvalReport {
         return [
             "strong": pair.strong, "weak": pair.weak, "queries": pair.prompts.count, "left_out": pair.leftOut,
             "folds": folds ?? NSNull(), "seed": seed, "embedder": embedder,
+            "fold_scores": folds == nil ? NSNull() : pooling.rawValue,
             "battles_per_router": routers.map(\.battles),
             "kernel_sharpness": sharpness.description, "kernel_sharpness_per_router": routers.map(\.sharpness),
             "strong_only": strongOnly, "weak_only": weakOnly,
