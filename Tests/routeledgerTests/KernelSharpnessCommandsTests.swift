@@ -162,7 +162,11 @@ import TestSupport
         #expect(quantileReport["fold_scores"] as? String == "quantile")
         #expect(!quantile.error.contains("use different kernel sharpnesses"))
         for (extra, message) in [(["--folds", "2", "--fold-scores", "median"], "option '--fold-scores': 'median' is neither win-rate nor quantile"),
-                                 (["--fold-scores", "quantile"], "option '--fold-scores' belongs to --folds")] {
+                                 (["--fold-scores", "quantile"], "option '--fold-scores' belongs to --folds"),
+                                 (["--folds", "2", "--fold-scores", "quantile", "--learning-curve"],
+                                  "option '--fold-scores' belongs to the pair evaluation with --folds"),
+                                 (["--folds", "2", "--fold-scores", "quantile", "--candidates", "strong,weak"],
+                                  "option '--fold-scores' belongs to the pair evaluation with --folds")] {
             let refused = try RouteLedgerTool.run(["eval", "--memory", memory, "--eval", evalSet, "--strong", "strong", "--weak", "weak",
                                                    "--embedder", "hashing"] + extra)
             #expect(refused.status == 2 && refused.error.contains(message), "\(refused.error)")
