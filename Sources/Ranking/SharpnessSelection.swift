@@ -14,6 +14,7 @@ import Foundation
 /// RouteLLM's γ = 1 stays unless another candidate's held-out log-likelihood is higher by more
 /// than twice the standard error of the per-prompt difference: on a memory whose winners do not
 /// depend on the prompt every kernel fits about equally, and the choice must not follow noise.
+/// Of the candidates that clear that bar, the one with the highest likelihood is chosen.
 public struct SharpnessSelection: Sendable, Equatable {
     /// A candidate γ and how well it predicted the held-out battles.
     public struct Score: Sendable, Equatable {
@@ -29,6 +30,12 @@ public struct SharpnessSelection: Sendable, Equatable {
             self.meanLogLikelihood = meanLogLikelihood
             self.gainOverRouteLLM = gainOverRouteLLM
             self.standardError = standardError
+        }
+
+        var isClearlyBetterThanRouteLLM: Bool { gainOverRouteLLM > 2 * standardError }
+
+        var gainText: String {
+            "γ = \(KernelSharpness.fixed(sharpness)) " + String(format: "%+.4f ± %.4f", gainOverRouteLLM, standardError)
         }
     }
 
@@ -87,9 +94,7 @@ public struct SharpnessSelection: Sendable, Equatable {
             return Score(sharpness: sharpness, meanLogLikelihood: mean(values), gainOverRouteLLM: gain,
                          standardError: (variance / Double(differences.count)).squareRoot())
         }
-        let best = scores.max { $0.meanLogLikelihood < $1.meanLogLikelihood }!
-        let chosen = best.gainOverRouteLLM > 2 * best.standardError ? best.sharpness : 1
-        self.init(chosen: chosen, scores: scores, heldOutPrompts: sample.count,
+        self.init(chosen: Self.choice(among: scores), scores: scores, heldOutPrompts: sample.count,
                   heldOutBattles: sample.reduce(0) { $0 + battlesOfPrompt[$1].count })
     }
 
@@ -101,17 +106,24 @@ public struct SharpnessSelection: Sendable, Equatable {
         self.heldOutBattles = heldOutBattles
     }
 
+    /// The candidate with the highest held-out likelihood among those better than γ = 1 by more
+    /// than two standard errors; γ = 1 when none is. A sharper candidate whose mean is higher but
+    /// whose difference is noisier does not hide a milder one that is clearly better.
+    static func choice(among scores: [Score]) -> Double {
+        scores.filter(\.isClearlyBetterThanRouteLLM).max { $0.meanLogLikelihood < $1.meanLogLikelihood }?.sharpness ?? 1
+    }
+
     /// One line for a log or a summary: the choice, and what it rests on.
     public var summary: String {
         guard let best = scores.max(by: { $0.meanLogLikelihood < $1.meanLogLikelihood }) else {
             return "γ = \(KernelSharpness.fixed(chosen)): too few prompts to hold out, RouteLLM's kernel"
         }
-        let gain = "γ = \(KernelSharpness.fixed(best.sharpness)) "
-            + String(format: "%+.4f ± %.4f", best.gainOverRouteLLM, best.standardError)
         let heldOut = "held-out log-likelihood per prompt over \(heldOutPrompts) prompts (\(heldOutBattles) battles)"
-        return chosen == best.sharpness && chosen != 1
-            ? "γ = \(KernelSharpness.fixed(chosen)): \(gain) against γ = 1, \(heldOut)"
-            : "γ = \(KernelSharpness.fixed(chosen)): no γ beats 1 by two standard errors (best \(gain)), \(heldOut)"
+        guard let chosenScore = scores.first(where: { $0.sharpness == chosen && $0.isClearlyBetterThanRouteLLM }) else {
+            return "γ = \(KernelSharpness.fixed(chosen)): no γ beats 1 by two standard errors (best \(best.gainText)), \(heldOut)"
+        }
+        let fitsBetter = best == chosenScore ? "" : " (\(best.gainText) fits better, not by two standard errors)"
+        return "γ = \(KernelSharpness.fixed(chosen)): \(chosenScore.gainText) against γ = 1\(fitsBetter), \(heldOut)"
     }
 
     /// log P(outcome) under the query's tier ratings; a tie counts half a win each way, as in

@@ -88,18 +88,39 @@ import Testing
         #expect(chosen > routeLLM + 0.01, "APGR \(chosen) at γ \(selection.chosen) against \(routeLLM) at 1")
     }
 
-    /// Sharper kernels fit noise here; the choice stays at 1 or below, and routes no worse (the
-    /// qualities do not depend on the query, so every router's APGR is 0.55 up to the
-    /// calibration's ties: within 0.02).
-    @Test func aWinnerTheSameEverywhereKeepsRouteLLMsKernelOrAFlatterOne() throws {
-        var traffic = Traffic(topicDependent: false, seed: 4)
+    /// Sharper kernels fit noise here; the choice stays at 1 or below on every seed (each
+    /// candidate may clear the two-standard-error bar by chance, so one seed alone would not
+    /// show that the bar holds), and routes no worse (the qualities do not depend on the query,
+    /// so every router's APGR is 0.55 up to the calibration's ties: within 0.02).
+    @Test(arguments: [4, 5, 6, 7, 8] as [UInt64])
+    func aWinnerTheSameEverywhereKeepsRouteLLMsKernelOrAFlatterOne(seed: UInt64) throws {
+        var traffic = Traffic(topicDependent: false, seed: seed)
         let memory = try traffic.memory(prompts: 2_000)
-        let selection = SharpnessSelection(memory: memory, tierOfModel: [0, 1])
+        let selection = SharpnessSelection(memory: memory, tierOfModel: [0, 1], seed: seed)
         #expect(selection.chosen <= 1, "\(selection.scores)")
         var other = traffic
         let chosen = try traffic.apgr(of: memory, sharpness: selection.chosen, queries: 2_000)
         let routeLLM = try other.apgr(of: memory, sharpness: 1, queries: 2_000)
         #expect(chosen >= routeLLM - 0.02)
+    }
+
+    /// The bar is met by γ = 2 but not by γ = 4, whose mean is higher and whose difference is
+    /// noisier: γ = 2 is chosen, since it is clearly better than RouteLLM's kernel and the
+    /// evidence for going further is not there. Where no candidate clears the bar γ = 1 stays,
+    /// however high the best mean.
+    @Test func theBestCandidateThatClearsTheBarIsChosen() {
+        func score(_ sharpness: Double, gain: Double, standardError: Double) -> SharpnessSelection.Score {
+            .init(sharpness: sharpness, meanLogLikelihood: -0.7 + gain, gainOverRouteLLM: gain, standardError: standardError)
+        }
+        let routeLLM = score(1, gain: 0, standardError: 0)
+        let milder = score(2, gain: 0.0014, standardError: 0.0006)
+        let sharper = score(4, gain: 0.0020, standardError: 0.0013)
+        #expect(SharpnessSelection.choice(among: [score(0.5, gain: -0.001, standardError: 0.0002), routeLLM, milder, sharper]) == 2)
+        #expect(SharpnessSelection.choice(among: [routeLLM, score(2, gain: 0.0014, standardError: 0.0008), sharper]) == 1)
+        #expect(SharpnessSelection.choice(among: [routeLLM, milder, score(4, gain: 0.0030, standardError: 0.0013)]) == 4)
+        let selection = SharpnessSelection(chosen: 2, scores: [routeLLM, milder, sharper], heldOutPrompts: 1_000, heldOutBattles: 1_000)
+        #expect(selection.summary.hasPrefix("γ = 2: γ = 2 +0.0014 ± 0.0006 against γ = 1 (γ = 4 +0.0020 ± 0.0013 fits better"),
+                "\(selection.summary)")
     }
 
     /// No held-out prompt ever reaches the ranker that scores it: every prompt here is a random
