@@ -42,14 +42,16 @@ func similarityWeights(_ similarities: SIMD16<Float>, maximum: Float, octavesPer
     let shifted = octaves + roundingShift
     let whole = shifted - roundingShift
     let fraction = ((octaves - whole) + octavesError) * 0.693_147_18
-    var power = SIMD16<Float>(repeating: 1.0 / 5040)
-    power = power * fraction + 1.0 / 720
-    power = power * fraction + 1.0 / 120
-    power = power * fraction + 1.0 / 24
-    power = power * fraction + 1.0 / 6
-    power = power * fraction + 0.5
-    power = power * fraction + 1
-    power = power * fraction + 1
+    // e^fraction by Estrin's scheme in fused multiply-adds: pairs of terms, then pairs of
+    // pairs, so the chain of dependent operations is three deep instead of Horner's seven,
+    // which left the loop waiting on latency rather than on arithmetic.
+    let square = fraction * fraction
+    let fourth = square * square
+    let terms01 = SIMD16<Float>(repeating: 1).addingProduct(fraction, SIMD16(repeating: 1))
+    let terms23 = SIMD16<Float>(repeating: 0.5).addingProduct(fraction, SIMD16(repeating: 1.0 / 6))
+    let terms45 = SIMD16<Float>(repeating: 1.0 / 24).addingProduct(fraction, SIMD16(repeating: 1.0 / 120))
+    let terms67 = SIMD16<Float>(repeating: 1.0 / 720).addingProduct(fraction, SIMD16(repeating: 1.0 / 5040))
+    let power = terms01.addingProduct(square, terms23).addingProduct(fourth, terms45.addingProduct(square, terms67))
     let exponent = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- unsafeBitCast(roundingShift, to: SIMD16<Int32>.self)
     let scaled = unsafeBitCast(power, to: SIMD16<Int32>.self) &+ (exponent &<< 23)
     return unsafeBitCast(scaled, to: SIMD16<Float>.self)

@@ -140,10 +140,10 @@ public struct SimilarityWeightedRanker: Sendable {
     /// The tier ratings of the batch under each kernel sharpness in turn, from one similarity
     /// product: what choosing the sharpness by cross-validation compares.
     ///
-    /// The similarities are one SGEMM; each query's row is then searched for its largest
-    /// similarity a chunk at a time (counting its near similarities from the chunk while it is
-    /// in L1, `NearSimilarities`), and one more pass over the row weighs every prompt with that
-    /// maximum. (Computing the product a tile of prompts at a time, each tile searched while in
+    /// The similarities are one SGEMM; then, query by query, the row is searched for its
+    /// largest similarity a chunk at a time (counting its near similarities from the chunk while
+    /// it is in L1, `NearSimilarities`), and one more pass over the row, now in L2, weighs every
+    /// prompt with that maximum. (Computing the product a tile of prompts at a time, each tile searched while in
     /// cache, was slower: at 110,000 × 384, 0.74–0.83 of the SGEMM alone with 4,096-prompt tiles
     /// against 0.80–0.89 with one call, 0.88–0.91 against 0.95–0.98 at d = 1,536 — each call
     /// wakes OpenBLAS's threads, which then spin while the search needs the cores. Weighing each
@@ -165,13 +165,6 @@ public struct SimilarityWeightedRanker: Sendable {
         let similarities = SendableBuffer(workspace.similarities(count: batch * prompts))
         let histograms = SendableBuffer(workspace.histograms(count: sharpnesses.count * batch * slots))
         histograms.base.baseAddress?.initialize(repeating: 0, count: sharpnesses.count * batch * slots)
-        let maxima = SendableBuffer(UnsafeMutableBufferPointer<Float>.allocate(capacity: batch))
-        defer { maxima.base.deallocate() }
-        maxima.base.initialize(repeating: -.infinity)
-        let near = SendableBuffer(UnsafeMutableBufferPointer<NearSimilarities>.allocate(capacity: batch))
-        defer { near.base.deallocate() }
-        near.base.initialize(repeating: NearSimilarities())
-
         let similarityStarted = clock.now
         if batch > 0 && prompts > 0 {
             unitQueries.values.withUnsafeBufferPointer { q in
@@ -182,18 +175,6 @@ public struct SimilarityWeightedRanker: Sendable {
                 }
             }
         }
-        forEachQuery(prompts > 0 ? batch : 0) { query in
-            for chunkStart in stride(from: 0, to: prompts, by: similarityChunk) {
-                let width = min(similarityChunk, prompts - chunkStart)
-                let chunk = UnsafePointer(similarities.base.baseAddress! + query * prompts + chunkStart)
-                let chunkMaximum = maximumOf(chunk, count: width)
-                if chunkMaximum > maxima.base[query] {
-                    maxima.base[query] = chunkMaximum
-                    near.base[query].maximumChunk = chunkStart
-                }
-                near.base[query].count(chunk, width: width, maximum: maxima.base[query], sharpnesses: sharpnesses)
-            }
-        }
         profile?.add(.similarity, clock.now - similarityStarted)
         var started = clock.now
         let tallyPrompts = severalSlotPromptCount
@@ -202,9 +183,10 @@ public struct SimilarityWeightedRanker: Sendable {
             // An empty memory leaves every histogram empty: the equal ratings of no battles.
             forEachQuery(prompts > 0 ? batch : 0) { query in
                 let row = similarities.base.baseAddress! + query * prompts
-                var refinement = NearRefinement(near.base[query], maximum: maxima.base[query], sharpnesses: sharpnesses,
+                let (rowMaximum, near) = maximumAndNearCount(row: row, count: prompts, sharpnesses: sharpnesses)
+                var refinement = NearRefinement(near, maximum: rowMaximum, sharpnesses: sharpnesses,
                                                 query: inputs.queries + query * dimension, prompts: inputs.prompts, dimension: dimension)
-                let maximum = refinement.refineMaximum(maxima.base[query], row: row, prompts: prompts)
+                let maximum = refinement.refineMaximum(rowMaximum, row: row, prompts: prompts)
                 for (index, sharpness) in sharpnesses.enumerated() {
                     accumulateWeights(row: row, count: prompts, maximum: maximum, sharpness: sharpness, inputs: inputs,
                                       refinement: refinement, into: histograms.base.baseAddress! + (index * batch + query) * slots,
@@ -301,6 +283,24 @@ private func maximumOf(_ similarities: UnsafePointer<Float>, count: Int) -> Floa
     var maximum = lanesMaximum.max()
     for index in vectorEnd..<count { maximum = max(maximum, similarities[index]) }
     return maximum
+}
+
+/// The largest similarity of a query's row, searched a chunk at a time, with its near
+/// similarities counted from each chunk while it is in L1.
+@inline(__always)
+private func maximumAndNearCount(row: UnsafePointer<Float>, count: Int, sharpnesses: [Double]) -> (Float, NearSimilarities) {
+    var maximum = -Float.infinity
+    var near = NearSimilarities()
+    for chunkStart in stride(from: 0, to: count, by: similarityChunk) {
+        let width = min(similarityChunk, count - chunkStart)
+        let chunkMaximum = maximumOf(row + chunkStart, count: width)
+        if chunkMaximum > maximum {
+            maximum = chunkMaximum
+            near.maximumChunk = chunkStart
+        }
+        near.count(row + chunkStart, width: width, maximum: maximum, sharpnesses: sharpnesses)
+    }
+    return (maximum, near)
 }
 
 /// Sums the similarity weight of each prompt of a query's row, times what it counts for, into
