@@ -38,10 +38,11 @@ let package = Package(
         // speed of the baseline target's SSE2.
         .target(name: "Ranking", dependencies: ["CBLAS"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + blasSwiftSettings,
                 linkerSettings: blasLinkerSettings),
-        // Optimised in debug builds too: the encoder's element-wise loops run hundreds of times
-        // slower unoptimised, which would make the reference tests take minutes.
+        // The encoder's element-wise steps (GELU, softmax, layer norm) compiled for AVX2 with FMA
+        // like the router's weighting, and optimised in debug builds too: they run hundreds of
+        // times slower unoptimised, which would make the reference tests take minutes.
         .target(name: "Embeddings", dependencies: ["Ranking", "CBLAS", "Int8Kernels"],
-                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+                swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"]), .unsafeFlags(["-O"], .when(configuration: .debug))]),
         // The int8 encoder's integer products, compiled for AVX2 (Haswell and later; the
         // embedder refuses int8 on a CPU without it), optimised in debug builds for the same
         // reason as Embeddings.
