@@ -11,8 +11,16 @@ import Ranking
 /// already in the environment is never overridden: some machines set it because other kernels
 /// miscompute there. A kernel chosen here is checked on one small product against a plain loop,
 /// and a disagreeing kernel is replaced by the next safer one.
+///
+/// The same re-execution sets `OPENBLAS_THREAD_TIMEOUT` (unless set): after a product OpenBLAS's
+/// worker threads wait for the next one spinning on `sched_yield`, by default for 2^28 cycles
+/// (about 70 ms), longer than the router's weighting of a batch, which then shares its cores
+/// with them. 2^`threadSpinOctaves` cycles (about 0.3 ms) still bridge the gap between the
+/// encoder's back-to-back products.
 enum BLASKernel {
     private static let coreTypeVariable = "OPENBLAS_CORETYPE"
+    private static let threadTimeoutVariable = "OPENBLAS_THREAD_TIMEOUT"
+    static let threadSpinOctaves = 20
     /// Set beside `OPENBLAS_CORETYPE` when this code chose it, so the check knows it may fall back.
     private static let chosenVariable = "ROUTELEDGER_OPENBLAS_CORETYPE_CHOSEN"
     /// Kernels to try, fastest first; each entry's fallback is the next one.
@@ -54,7 +62,8 @@ enum BLASKernel {
         case let value? where environment[chosenVariable] == value: origin = "chosen from the CPU flags"
         case _?: origin = "set by \(coreTypeVariable) in the environment"
         }
-        return "OpenBLAS kernel \(BLASLibrary.kernelName) (\(origin)), \(BLASLibrary.threadCount) threads"
+        let spin = environment[threadTimeoutVariable].map { ", idle threads spin 2^\($0) cycles" } ?? ""
+        return "OpenBLAS kernel \(BLASLibrary.kernelName) (\(origin)), \(BLASLibrary.threadCount) threads\(spin)"
         #endif
     }
 
@@ -68,6 +77,7 @@ enum BLASKernel {
     private static func reexecute(with coreType: String) {
         setenv(coreTypeVariable, coreType, 1)
         setenv(chosenVariable, coreType, 1)
+        setenv(threadTimeoutVariable, String(threadSpinOctaves), 0)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // Only reached if exec failed: carry on with the kernel already loaded.
         unsetenv(coreTypeVariable)
