@@ -9,22 +9,12 @@ import TestSupport
     /// The first line `bench sw` prints on the small reference set, with `OPENBLAS_CORETYPE` and
     /// `OPENBLAS_THREAD_TIMEOUT` removed from the environment and `extra` added.
     private func blasLine(adding extra: [String: String]) throws -> String {
-        let routeledger = try #require(Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("routeledger"))
-        let reference = try SharedFixtures.url("reference/sw/small")
-        let process = Process()
-        process.executableURL = routeledger
-        process.arguments = ["bench", "sw", "--reference", reference.path]
         var environment = ProcessInfo.processInfo.environment
         for name in ["OPENBLAS_CORETYPE", "OPENBLAS_THREAD_TIMEOUT", "ROUTELEDGER_OPENBLAS_CORETYPE_CHOSEN"] { environment[name] = nil }
-        process.environment = environment.merging(extra) { $1 }
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        let printed = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(printed)")
-        return printed.split(separator: "\n").first.map(String.init) ?? ""
+        let result = try RouteLedgerTool.run(["bench", "sw", "--reference", try SharedFixtures.url("reference/sw/small").path],
+                                             environment: environment.merging(extra) { $1 })
+        #expect(result.status == 0, "\(result.error)")
+        return result.error.split(separator: "\n").first.map(String.init) ?? ""
     }
 
     @Test func idleThreadsSpinBrieflyUnlessTheEnvironmentSaysOtherwise() throws {

@@ -217,10 +217,12 @@ enum RouteLedgerTool {
         return executable
     }
 
-    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    /// Runs the tool to the end; `environment`, when given, replaces the test's own.
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let stdin = Pipe()
         let stdout = Pipe()
         let stderr = Pipe()
