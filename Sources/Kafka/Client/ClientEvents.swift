@@ -11,6 +11,8 @@ final class ClientEvents: Sendable {
         var revoked: Set<KafkaTopicPartition> = []
         /// True from an assignment (possibly empty) until partitions are revoked.
         var assignmentKnown = false
+        /// True from the first assignment on, revocations notwithstanding.
+        var everAssigned = false
         var assignmentError: KafkaError?
         var startingOffsets: KafkaConsumer.StartingOffsets?
     }
@@ -51,8 +53,13 @@ final class ClientEvents: Sendable {
     /// The group's assignment was applied. librdkafka reports every rebalance's outcome this
     /// way, an empty one too, so a member that was given nothing can tell.
     func assigned() {
-        state.withLock { $0.assignmentKnown = true }
+        state.withLock {
+            $0.assignmentKnown = true
+            $0.everAssigned = true
+        }
     }
+
+    var everAssigned: Bool { state.withLock { $0.everAssigned } }
 
     var assignmentKnown: Bool { state.withLock { $0.assignmentKnown } }
 

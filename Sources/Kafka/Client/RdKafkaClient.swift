@@ -12,6 +12,8 @@ final class RdKafkaClient: @unchecked Sendable {
 
     let handle: OpaquePointer
     let events: ClientEvents
+    /// A consumer of the cooperative-sticky assignor (see `deinit`).
+    private let isCooperativeConsumer: Bool
 
     init(_ kind: Kind, properties: KafkaProperties) throws {
         let conf = try RdKafkaConfiguration.make(properties)
@@ -46,11 +48,26 @@ final class RdKafkaClient: @unchecked Sendable {
         }
         self.handle = handle
         self.events = events
+        isCooperativeConsumer = kind == .consumer && properties["partition.assignment.strategy"]?.contains("cooperative-sticky") == true
     }
 
     deinit {
+        // librdkafka before 2.3.0 (Debian bookworm has 2.0.2) aborts the process when it destroys a
+        // cooperative-sticky consumer that joined its group but was never given an assignment
+        // (confluentinc/librdkafka#4312: the assignor's state is still NULL and is asserted on).
+        // Such a consumer — closed while its first rebalance is under way, as at a shutdown or a
+        // restart right after it subscribed — is left undestroyed instead, with what its
+        // callbacks reach: a few idle threads held until the process ends, rather than the
+        // process itself.
+        if isCooperativeConsumer && !events.everAssigned && rd_kafka_version() < Self.firstVersionDestroyingUnassignedConsumers {
+            _ = Unmanaged.passRetained(events)
+            return
+        }
         rd_kafka_destroy(handle)
     }
+
+    /// 2.3.0 in `rd_kafka_version()`'s encoding (0xMMmmrrpp).
+    private static let firstVersionDestroyingUnassignedConsumers: Int32 = 0x0203_00ff
 
     /// `rd_kafka_new`, which takes `conf` on success and leaves it destroyed either way. Its
     /// reason may quote a value, so secret values are blanked out of it.
