@@ -143,10 +143,11 @@ public struct SimilarityWeightedRanker: Sendable {
     /// The similarities are one SGEMM; then, query by query, the row is searched for its
     /// largest similarity a chunk at a time (counting its near similarities from the chunk while
     /// it is in L1, `NearSimilarities`), and one more pass over the row, now in L2, weighs every
-    /// prompt with that maximum. (Computing the product a tile of prompts at a time, each tile searched while in
-    /// cache, was slower: at 110,000 × 384, 0.74–0.83 of the SGEMM alone with 4,096-prompt tiles
-    /// against 0.80–0.89 with one call, 0.88–0.91 against 0.95–0.98 at d = 1,536 — each call
-    /// wakes OpenBLAS's threads, which then spin while the search needs the cores. Weighing each
+    /// prompt with that maximum. (Computing the product a tile of prompts at a time, each tile
+    /// searched while in cache, was slower: at 110,000 × 384, 0.74–0.83 of the SGEMM alone with
+    /// 4,096-prompt tiles against 0.80–0.89 with one call, 0.88–0.91 against 0.95–0.98 at
+    /// d = 1,536 — each call wakes OpenBLAS's threads, which then spin while the search needs the
+    /// cores. Weighing each
     /// tile at once, with the largest similarity so far, weighs half of each row twice on
     /// average: the exponentials cost more than the read saves.)
     public func rank(_ queries: FloatMatrix, sharpnesses: [Double], workspace: RankingWorkspace = RankingWorkspace(),

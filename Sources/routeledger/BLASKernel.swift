@@ -20,7 +20,7 @@ import Ranking
 enum BLASKernel {
     private static let coreTypeVariable = "OPENBLAS_CORETYPE"
     private static let threadTimeoutVariable = "OPENBLAS_THREAD_TIMEOUT"
-    static let threadSpinOctaves = 20
+    private static let threadSpinOctaves = 20
     /// Set beside `OPENBLAS_CORETYPE` when this code chose it, so the check knows it may fall back.
     private static let chosenVariable = "ROUTELEDGER_OPENBLAS_CORETYPE_CHOSEN"
     /// Kernels to try, fastest first; each entry's fallback is the next one.
@@ -62,9 +62,16 @@ enum BLASKernel {
         case let value? where environment[chosenVariable] == value: origin = "chosen from the CPU flags"
         case _?: origin = "set by \(coreTypeVariable) in the environment"
         }
-        let spin = environment[threadTimeoutVariable].map { ", idle threads spin 2^\($0) cycles" } ?? ""
+        let spin = environment[threadTimeoutVariable].map { ", idle threads spin 2^\(spinOctaves(readingSetting: $0)) cycles" } ?? ""
         return "OpenBLAS kernel \(BLASLibrary.kernelName) (\(origin)), \(BLASLibrary.threadCount) threads\(spin)"
         #endif
+    }
+
+    /// What OpenBLAS makes of `OPENBLAS_THREAD_TIMEOUT`: a positive whole number held to 4...30,
+    /// anything else its default, 28.
+    private static func spinOctaves(readingSetting value: String) -> Int {
+        guard let octaves = Int(value.trimmingCharacters(in: .whitespaces)), octaves > 0 else { return 28 }
+        return min(max(octaves, 4), 30)
     }
 
     private static func coreTypeForThisCPU() -> String? {

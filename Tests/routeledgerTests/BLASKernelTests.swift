@@ -23,4 +23,12 @@ import TestSupport
         let told = try blasLine(adding: ["OPENBLAS_THREAD_TIMEOUT": "7"])
         #expect(told.hasSuffix("idle threads spin 2^7 cycles"), "\(told)")
     }
+
+    /// OpenBLAS holds the setting to 4...30 and reads anything but a positive number as its
+    /// default; the line says what it does, not what was written.
+    @Test func aSpinSettingOpenBLASWouldNotTakeIsReportedAsWhatItDoes() throws {
+        #expect(try blasLine(adding: ["OPENBLAS_THREAD_TIMEOUT": "fast"]).hasSuffix("idle threads spin 2^28 cycles"))
+        #expect(try blasLine(adding: ["OPENBLAS_THREAD_TIMEOUT": "2"]).hasSuffix("idle threads spin 2^4 cycles"))
+        #expect(try blasLine(adding: ["OPENBLAS_THREAD_TIMEOUT": "99"]).hasSuffix("idle threads spin 2^30 cycles"))
+    }
 }
