@@ -66,4 +66,17 @@ public final class EmbeddedBroker: Sendable {
     public func failNextRequests(_ request: Request, with errors: [KafkaErrorCode]) {
         cluster.pushRequestErrors(apiKey: request.rawValue, errors)
     }
+
+    /// Holds back the answer to the next request of this kind (on each broker) by `delay`, the
+    /// request itself served as usual: the way to hold a client in the middle of an exchange,
+    /// such as a consumer between joining its group and receiving its assignment.
+    public func delayNextResponse(to request: Request, by delay: Duration) {
+        cluster.delayNextResponse(apiKey: request.rawValue, milliseconds: Int32(clamping: delay.wholeMilliseconds))
+    }
+
+    /// How many of the delays set by `delayNextResponse` for this kind no request has met yet:
+    /// 0 once every broker has received such a request.
+    public func pendingResponseDelays(to request: Request) -> Int {
+        cluster.pendingResponseDelays(apiKey: request.rawValue)
+    }
 }

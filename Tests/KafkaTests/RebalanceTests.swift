@@ -60,4 +60,39 @@ import Testing
         #expect(processed.count == 200)
         #expect(Set(processed) == Set((0..<200).map { "\($0)" }))
     }
+
+    /// A cooperative consumer closed after its group answered its JoinGroup and before its first
+    /// assignment: librdkafka before 2.3.0 aborts the process when it destroys such a consumer
+    /// (librdkafka#4312), which `RdKafkaClient` avoids. The broker holds back its SyncGroup
+    /// answer, and the consumer is closed and released inside that window; the process lives on,
+    /// and the member left the group: a new one takes every partition at once.
+    @Test(.enabled(if: TestKafkaBroker.usesEmbeddedBroker, "needs the embedded broker's response delays"))
+    func aConsumerClosedBeforeItsFirstAssignmentIsReleasedWithoutAborting() throws {
+        let topic = TestKafkaBroker.uniqueName("unassigned")
+        let group = TestKafkaBroker.uniqueName("group")
+        let broker = try TestKafkaBroker(partitions: 2, topics: [topic])
+        let embedded = try #require(broker.embedded)
+        embedded.delayNextResponse(to: .syncGroup, by: .seconds(3))
+        var consumer: KafkaConsumer? = try KafkaConsumer(configuration: broker.consumerConfiguration(group: group, rebalancing: .cooperative))
+        try consumer!.subscribe(topics: [topic])
+        let clock = ContinuousClock()
+        var deadline = clock.now + .seconds(30)
+        while embedded.pendingResponseDelays(to: .syncGroup) > 0, clock.now < deadline {
+            _ = try consumer!.poll(maxMessages: 1, timeout: .milliseconds(20))
+        }
+        // The SyncGroup request is in and its answer held back: joined, not assigned.
+        try #require(embedded.pendingResponseDelays(to: .syncGroup) == 0)
+        #expect(try consumer!.assignment().isEmpty)
+        try consumer!.close()
+        consumer = nil
+
+        let next = try KafkaConsumer(configuration: broker.consumerConfiguration(group: group, rebalancing: .cooperative))
+        try next.subscribe(topics: [topic])
+        deadline = clock.now + .seconds(30)
+        while try next.assignment().count < 2, clock.now < deadline {
+            _ = try next.poll(maxMessages: 1, timeout: .milliseconds(50))
+        }
+        #expect(try next.assignment().count == 2)
+        try next.close()
+    }
 }
