@@ -71,7 +71,7 @@ public final class EmbeddedBroker: Sendable {
     /// request itself served as usual: the way to hold a client in the middle of an exchange,
     /// such as a consumer between joining its group and receiving its assignment.
     public func delayNextResponse(to request: Request, by delay: Duration) {
-        cluster.delayNextResponse(apiKey: request.rawValue, milliseconds: Int32(clamping: delay.wholeMilliseconds))
+        cluster.delayNextResponse(apiKey: request.rawValue, milliseconds: RdKafkaClient.timeoutMilliseconds(delay))
     }
 
     /// How many of the delays set by `delayNextResponse` for this kind no request has met yet:
