@@ -36,12 +36,21 @@ swift build -c release --product routeledger >&2
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
-embed() { "$1" bench embed --reference "$shared/reference/minilm" --batches 32 --seconds 3 --json "${@:2}" 2>/dev/null; }
+# One run of `bench embed` by BUILD (earlier or this) of BINARY, its JSON appended to the results;
+# a failed run stops the script with its own error output.
+embed() {
+  local build=$1 binary=$2 figures errors
+  shift 2
+  echo "bench-embed-against.sh: round $round, $build" >&2
+  errors=$(mktemp)
+  figures=$("$binary" bench embed --reference "$shared/reference/minilm" --batches 32 --seconds 3 --json "$@" 2>"$errors") \
+    || { echo "bench-embed-against.sh: bench embed of the $build build failed:" >&2; cat "$errors" >&2; rm -f "$errors"; exit 1; }
+  rm -f "$errors"
+  printf '%s\t%s\t%s\n' "$round" "$build" "$figures" >>"$results"
+}
 for round in $(seq "$rounds"); do
-  echo "bench-embed-against.sh: round $round, $rev" >&2
-  printf '%s\tearlier\t%s\n' "$round" "$(embed "$tree/.build/release/routeledger")" >>"$results"
-  echo "bench-embed-against.sh: round $round, this checkout" >&2
-  printf '%s\tthis\t%s\n' "$round" "$(embed .build/release/routeledger --precision both)" >>"$results"
+  embed earlier "$tree/.build/release/routeledger"
+  embed this .build/release/routeledger --precision both
 done
 python3 - "$results" "$rev" <<'PY'
 import json, sys
